@@ -1,0 +1,169 @@
+"""One immutable settings object, read from the environment and an optional `.env` file."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from dotenv import dotenv_values
+
+__all__ = ["DEFAULT_API_BASE", "ConfigError", "Settings", "load_settings"]
+
+DEFAULT_API_BASE = "https://mega-api-prod.nemovideo.ai"
+DEFAULT_WEB_BASE = "https://nemovideo.com"
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+T = TypeVar("T")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names every offending variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the bot can be configured with (see `.env.example`)."""
+
+    nemo_api_base: str | None = None
+    nemo_token: str | None = None
+    nemo_web_base: str = DEFAULT_WEB_BASE
+    skill_version: str = "1.0.0"
+    skill_platform: str = "unknown"
+    telegram_token: str | None = None
+    telegram_api_base_url: str | None = None
+    discord_token: str | None = None
+    discord_api_base_url: str | None = None
+    db_path: Path = Path("nemobot.db")
+    allowed_users: frozenset[str] = field(default_factory=frozenset)
+    admins: frozenset[str] = field(default_factory=frozenset)
+    render_poll_seconds: float = 30.0
+    still_working_seconds: float = 120.0
+    retry_after_seconds: float = 30.0
+    sse_timeout_seconds: float = 900.0
+    sse_idle_seconds: float = 600.0
+    queue_limit: int = 5
+    log_level: str = "INFO"
+
+    @property
+    def api_base(self) -> str:
+        """The NemoVideo API root actually used."""
+        return (self.nemo_api_base or DEFAULT_API_BASE).rstrip("/")
+
+    @property
+    def wants_sandbox(self) -> bool:
+        """No backend and no token configured: run against the built-in sandbox."""
+        return self.nemo_api_base is None and self.nemo_token is None
+
+    @property
+    def platforms(self) -> tuple[str, ...]:
+        """Chat platforms whose tokens are set."""
+        found = []
+        if self.telegram_token:
+            found.append("telegram")
+        if self.discord_token:
+            found.append("discord")
+        return tuple(found)
+
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never appear in a log line or a chat."""
+        values = (self.nemo_token, self.telegram_token, self.discord_token)
+        return tuple(v for v in values if v)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """Parse and validate; raise one ConfigError naming every bad variable."""
+        reader = _Reader(env)
+        settings = cls(
+            nemo_api_base=reader.get("NEMO_API_BASE", _url, None),
+            nemo_token=reader.get("NEMO_TOKEN", str, None),
+            nemo_web_base=reader.get("NEMO_WEB_BASE", _url, DEFAULT_WEB_BASE).rstrip("/"),
+            skill_version=reader.get("NEMO_SKILL_VERSION", str, "1.0.0"),
+            skill_platform=reader.get("NEMO_SKILL_PLATFORM", str, "unknown"),
+            telegram_token=reader.get("TELEGRAM_BOT_TOKEN", str, None),
+            telegram_api_base_url=reader.get("TELEGRAM_API_BASE_URL", _url, None),
+            discord_token=reader.get("DISCORD_BOT_TOKEN", str, None),
+            discord_api_base_url=reader.get("DISCORD_API_BASE_URL", _url, None),
+            db_path=reader.get("NEMOBOT_DB", Path, Path("nemobot.db")),
+            allowed_users=reader.get("NEMOBOT_ALLOWED_USERS", _id_set, frozenset()),
+            admins=reader.get("NEMOBOT_ADMINS", _id_set, frozenset()),
+            render_poll_seconds=reader.get("NEMOBOT_RENDER_POLL_SECONDS", _seconds, 30.0),
+            still_working_seconds=reader.get("NEMOBOT_STILL_WORKING_SECONDS", _seconds, 120.0),
+            retry_after_seconds=reader.get("NEMOBOT_RETRY_AFTER_SECONDS", _seconds, 30.0),
+            sse_timeout_seconds=reader.get("NEMOBOT_SSE_TIMEOUT_SECONDS", _seconds, 900.0),
+            sse_idle_seconds=reader.get("NEMOBOT_SSE_IDLE_SECONDS", _seconds, 600.0),
+            queue_limit=reader.get("NEMOBOT_QUEUE_LIMIT", _positive_int, 5),
+            log_level=reader.get("NEMOBOT_LOG_LEVEL", _log_level, "INFO"),
+        )
+        if reader.problems:
+            raise ConfigError("invalid settings: " + "; ".join(reader.problems))
+        return settings
+
+
+def load_settings(env_file: Path | None = Path(".env")) -> Settings:
+    """Settings from `.env` (if present) overlaid by the process environment."""
+    merged: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    merged.update(os.environ)
+    return Settings.from_env(merged)
+
+
+class _Reader:
+    """Collects every problem instead of stopping at the first."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+        self.problems: list[str] = []
+
+    def get(self, name: str, parse: Callable[[str], T], default: T) -> T:
+        raw = self.env.get(name, "").strip()
+        if not raw:
+            return default
+        try:
+            return parse(raw)
+        except ValueError as exc:
+            self.problems.append(f"{name}: {exc}")
+            return default
+
+
+def _url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"expected an http(s) URL, got {raw!r}")
+    return raw.rstrip("/")
+
+
+def _seconds(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"expected a number of seconds, got {raw!r}") from None
+    if value < 0:
+        raise ValueError(f"must not be negative, got {raw!r}")
+    return value
+
+
+def _positive_int(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"expected a whole number, got {raw!r}") from None
+    if value < 1:
+        raise ValueError(f"must be at least 1, got {raw!r}")
+    return value
+
+
+def _id_set(raw: str) -> frozenset[str]:
+    return frozenset(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _log_level(raw: str) -> str:
+    level = raw.upper()
+    if level not in _LOG_LEVELS or not isinstance(logging.getLevelName(level), int):
+        raise ValueError(f"expected one of {', '.join(_LOG_LEVELS)}, got {raw!r}")
+    return level

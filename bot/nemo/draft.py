@@ -1,0 +1,176 @@
+"""Read a session draft: a timeline summary in the skill's style, and what changed.
+
+Draft keys are short: `t` tracks, `tt` track type (0 video, 1 audio, 7 text), `sg`
+segments, `st` start and `d` duration in ms, `m` metadata. Media paths may be
+server-local (`/mnt/userdata/…`): only names are ever shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+from bot.nemo.models import GeneratedMedia, SessionState
+
+__all__ = [
+    "Changes",
+    "Segment",
+    "Track",
+    "changes",
+    "has_content",
+    "summary",
+    "tracks",
+]
+
+VIDEO, AUDIO, TEXT = 0, 1, 7
+_DEFAULT_LABELS = {VIDEO: "Video", AUDIO: "BGM", TEXT: "Title"}
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One clip, sound or text on a track."""
+
+    key: str
+    name: str
+    start_ms: int
+    duration_ms: int
+    volume: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Track:
+    """One track of the timeline."""
+
+    kind: int
+    label: str
+    segments: tuple[Segment, ...]
+
+    @property
+    def start_ms(self) -> int:
+        """Where the track's first segment starts."""
+        return min((s.start_ms for s in self.segments), default=0)
+
+    @property
+    def end_ms(self) -> int:
+        """Where the track's last segment ends."""
+        return max((s.start_ms + s.duration_ms for s in self.segments), default=0)
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What one turn did to the project."""
+
+    new_segments: tuple[tuple[str, Segment], ...] = ()
+    removed_segments: tuple[tuple[str, Segment], ...] = ()
+    new_media: tuple[GeneratedMedia, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.new_segments or self.removed_segments or self.new_media)
+
+
+def tracks(draft: Mapping[str, Any]) -> tuple[Track, ...]:
+    """The draft's tracks, tolerant of missing or odd fields."""
+    raw_tracks = draft.get("t") if isinstance(draft, Mapping) else None
+    if not isinstance(raw_tracks, list):
+        return ()
+    found = []
+    for raw in raw_tracks:
+        if not isinstance(raw, Mapping):
+            continue
+        kind = _int(raw.get("tt"), VIDEO)
+        meta = raw.get("m") if isinstance(raw.get("m"), Mapping) else {}
+        label = str(meta.get("name") or _DEFAULT_LABELS.get(kind, "Track"))
+        segments = tuple(_segments(raw.get("sg"), kind))
+        found.append(Track(kind, label, segments))
+    return tuple(found)
+
+
+def has_content(draft: Mapping[str, Any]) -> bool:
+    """True when at least one track has a segment (the only drafts worth exporting)."""
+    return any(track.segments for track in tracks(draft))
+
+
+def summary(draft: Mapping[str, Any]) -> str | None:
+    """`Timeline (3 tracks): 1. Video: city (0-10s) 2. BGM: Lo-fi (0-10s, 35%) …`, or None."""
+    filled = [t for t in tracks(draft) if t.segments]
+    if not filled:
+        return None
+    word = "track" if len(filled) == 1 else "tracks"
+    parts = [f"{i}. {_describe(track)}" for i, track in enumerate(filled, 1)]
+    return f"Timeline ({len(filled)} {word}): " + " ".join(parts)
+
+
+def changes(before: SessionState | None, after: SessionState) -> Changes:
+    """New and removed segments, and newly generated media, between two states."""
+    old = _keyed(tracks(before.draft)) if before else {}
+    new = _keyed(tracks(after.draft))
+    known_media = {m.id for m in before.generated_media} if before else set()
+    return Changes(
+        new_segments=tuple(new[k] for k in new if k not in old),
+        removed_segments=tuple(old[k] for k in old if k not in new),
+        new_media=tuple(m for m in after.generated_media if m.id not in known_media),
+    )
+
+
+def _describe(track: Track) -> str:
+    if track.kind == TEXT:
+        what = ", ".join(f'"{s.name}"' for s in track.segments)
+    else:
+        what = ", ".join(s.name for s in track.segments)
+    span = f"{_seconds(track.start_ms)}-{_seconds(track.end_ms)}s"
+    volumes = [s.volume for s in track.segments if s.volume is not None]
+    if track.kind == AUDIO and volumes:
+        span += f", {round(volumes[0] * 100)}%"
+    return f"{track.label}: {what} ({span})"
+
+
+def _segments(raw: Any, kind: int) -> Iterable[Segment]:
+    if not isinstance(raw, list):
+        return
+    for index, seg in enumerate(raw):
+        if not isinstance(seg, Mapping):
+            continue
+        meta = seg.get("m") if isinstance(seg.get("m"), Mapping) else {}
+        name = _name(meta) or _name(seg) or f"clip {index + 1}"
+        volume = meta.get("volume", seg.get("volume"))
+        start, duration = _int(seg.get("st")), _int(seg.get("d"))
+        key = str(seg.get("id") or f"{kind}:{name}:{start}")
+        yield Segment(key, name, start, duration, _float_or_none(volume))
+
+
+def _name(meta: Mapping[str, Any]) -> str | None:
+    for key in ("text", "name", "title", "prompt"):
+        value = meta.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    for key in ("src", "url", "path"):
+        value = meta.get(key)
+        if isinstance(value, str) and value.strip():
+            return PurePosixPath(urlsplit(value).path).name or None
+    return None
+
+
+def _keyed(all_tracks: Iterable[Track]) -> dict[str, tuple[str, Segment]]:
+    return {s.key: (t.label, s) for t in all_tracks for s in t.segments}
+
+
+def _seconds(ms: int) -> str:
+    value = round(ms / 1000, 1)
+    return str(int(value)) if value == int(value) else str(value)
+
+
+def _int(value: Any, default: int = 0) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _float_or_none(value: Any) -> float | None:
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None

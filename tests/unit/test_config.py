@@ -1,0 +1,74 @@
+"""Settings parsing: defaults, validation, one clear error naming each variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, Settings, load_settings
+
+
+def test_defaults_mean_sandbox_and_console() -> None:
+    settings = Settings.from_env({})
+    assert settings.wants_sandbox
+    assert settings.platforms == ()
+    assert settings.render_poll_seconds == 30
+    assert settings.retry_after_seconds == 30
+    assert settings.api_base == "https://mega-api-prod.nemovideo.ai"
+
+
+def test_values_are_parsed() -> None:
+    settings = Settings.from_env(
+        {
+            "NEMO_API_BASE": "http://127.0.0.1:9000/",
+            "NEMO_TOKEN": "nmv_usr_secret",
+            "TELEGRAM_BOT_TOKEN": "123:abc",
+            "NEMOBOT_RENDER_POLL_SECONDS": "2.5",
+            "NEMOBOT_ADMINS": "1, 2 ,,3",
+            "NEMOBOT_LOG_LEVEL": "debug",
+        }
+    )
+    assert settings.api_base == "http://127.0.0.1:9000"
+    assert not settings.wants_sandbox
+    assert settings.platforms == ("telegram",)
+    assert settings.render_poll_seconds == 2.5
+    assert settings.admins == frozenset({"1", "2", "3"})
+    assert settings.log_level == "DEBUG"
+    assert set(settings.secrets()) == {"nmv_usr_secret", "123:abc"}
+
+
+def test_every_bad_value_is_named_once() -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env(
+            {
+                "NEMOBOT_RENDER_POLL_SECONDS": "soon",
+                "NEMO_API_BASE": "localhost:9000",
+                "NEMOBOT_QUEUE_LIMIT": "0",
+                "NEMOBOT_LOG_LEVEL": "loud",
+            }
+        )
+    text = str(caught.value)
+    for name in (
+        "NEMOBOT_RENDER_POLL_SECONDS",
+        "NEMO_API_BASE",
+        "NEMOBOT_QUEUE_LIMIT",
+        "NEMOBOT_LOG_LEVEL",
+    ):
+        assert name in text
+    assert "\n" not in text
+
+
+def test_settings_are_immutable() -> None:
+    settings = Settings.from_env({})
+    with pytest.raises(AttributeError):
+        settings.nemo_token = "x"  # type: ignore[misc]
+
+
+def test_env_file_is_read_and_environment_wins(tmp_path: Path, monkeypatch) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("NEMOBOT_RENDER_POLL_SECONDS=7\nNEMOBOT_QUEUE_LIMIT=9\n")
+    monkeypatch.setenv("NEMOBOT_QUEUE_LIMIT", "3")
+    settings = load_settings(env_file)
+    assert settings.render_poll_seconds == 7
+    assert settings.queue_limit == 3
