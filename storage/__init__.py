@@ -1,0 +1,40 @@
+"""Durable storage: users, credentials, sessions, the inbox of accepted messages, render jobs."""
+
+from __future__ import annotations
+
+from .base import Store
+from .errors import RenderExistsError, SchemaVersionError, StoreClosedError, StoreError
+from .records import (
+    FINISHED_INBOX_STATUSES,
+    INBOX_STATUSES,
+    RENDER_STATUSES,
+    TERMINAL_RENDER_STATUSES,
+    Credentials,
+    Enqueued,
+    InboxItem,
+    RenderJob,
+    SessionRecord,
+    Usage,
+    UserRecord,
+)
+from .sqlite import SqliteStore
+
+__all__ = [
+    "FINISHED_INBOX_STATUSES",
+    "INBOX_STATUSES",
+    "RENDER_STATUSES",
+    "TERMINAL_RENDER_STATUSES",
+    "Credentials",
+    "Enqueued",
+    "InboxItem",
+    "RenderExistsError",
+    "RenderJob",
+    "SchemaVersionError",
+    "SessionRecord",
+    "SqliteStore",
+    "Store",
+    "StoreClosedError",
+    "StoreError",
+    "Usage",
+    "UserRecord",
+]

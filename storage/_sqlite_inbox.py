@@ -1,0 +1,264 @@
+"""The durable inbox of accepted chat messages, on SQLite."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import aiosqlite
+
+from ._sqlite_core import SqliteCore
+from ._sqlite_util import execute, fetch_all, fetch_one, lease_until
+from .records import Enqueued, InboxItem
+
+__all__ = ["SqliteInbox"]
+
+_COLUMNS = (
+    "id, platform, update_id, user_id, chat, kind, payload, status, reached_agent, "
+    "created_at, owner, lease_expires"
+)
+_EXPIRED = "(lease_expires IS NULL OR lease_expires <= ?)"
+_FINISH_STATUSES = frozenset({"done", "failed", "interrupted", "cancelled"})
+
+
+def _item(row: aiosqlite.Row) -> InboxItem:
+    return InboxItem(
+        id=row["id"],
+        platform=row["platform"],
+        update_id=row["update_id"],
+        user_id=row["user_id"],
+        chat=row["chat"],
+        kind=row["kind"],
+        payload=row["payload"],
+        status=row["status"],
+        reached_agent=bool(row["reached_agent"]),
+        created_at=row["created_at"],
+        owner=row["owner"],
+        lease_expires=row["lease_expires"],
+    )
+
+
+async def _position(db: aiosqlite.Connection, item_id: int, user_id: int, status: str) -> int:
+    if status != "queued":
+        return 0
+    row = await fetch_one(
+        db,
+        "SELECT COUNT(*) FROM inbox WHERE user_id = ? AND status IN ('queued', 'running') "
+        "AND id < ?",
+        (user_id, item_id),
+    )
+    return (row[0] if row is not None else 0) + 1
+
+
+class SqliteInbox(SqliteCore):
+    """Inbox methods of the SQLite store."""
+
+    async def enqueue(
+        self, platform: str, update_id: str, user_id: int, chat: str, kind: str, payload: str
+    ) -> Enqueued:
+        """Store a message once per (platform, update_id) and return its place in line."""
+        now = self._now()
+        async with self._tx() as db:
+            async with db.execute(
+                "INSERT INTO inbox (platform, update_id, user_id, chat, kind, payload, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, update_id) DO NOTHING",
+                (platform, update_id, user_id, chat, kind, payload, now),
+            ) as cursor:
+                inserted, new_id = cursor.rowcount == 1, cursor.lastrowid
+            if inserted and new_id is not None:
+                position = await _position(db, new_id, user_id, "queued")
+                return Enqueued(item_id=new_id, position=position, duplicate=False)
+            row = await fetch_one(
+                db,
+                "SELECT id, user_id, status FROM inbox WHERE platform = ? AND update_id = ?",
+                (platform, update_id),
+            )
+            assert row is not None  # the insert was ignored because this row exists
+            position = await _position(db, row["id"], row["user_id"], row["status"])
+            return Enqueued(item_id=row["id"], position=position, duplicate=True)
+
+    async def record_handled(
+        self, platform: str, update_id: str, user_id: int, chat: str, kind: str, payload: str
+    ) -> bool:
+        """Record a message handled at once (outside the queue); False if seen before."""
+        now = self._now()
+        async with (
+            self._tx() as db,
+            db.execute(
+                "INSERT INTO inbox (platform, update_id, user_id, chat, kind, payload, status,"
+                " created_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, 'done', ?, ?)"
+                " ON CONFLICT (platform, update_id) DO NOTHING",
+                (platform, update_id, user_id, chat, kind, payload, now, now),
+            ) as cursor,
+        ):
+            return cursor.rowcount == 1
+
+    async def get_item(self, item_id: int) -> InboxItem | None:
+        """One inbox item by id."""
+        async with self._read() as db:
+            row = await fetch_one(db, f"SELECT {_COLUMNS} FROM inbox WHERE id = ?", (item_id,))
+        return _item(row) if row is not None else None
+
+    async def claim_next(self, user_id: int, owner: str, lease_seconds: float) -> InboxItem | None:
+        """Lease the user's oldest queued item to `owner`, unless one of theirs is running.
+
+        An expired running item that never reached the agent is put back first, so it keeps its
+        place; an expired one that did reach the agent is left for `recover` to report.
+        """
+        now = self._now()
+        expires = lease_until(now, lease_seconds)
+        async with self._tx() as db:
+            live = await fetch_one(
+                db,
+                "SELECT 1 FROM inbox WHERE user_id = ? AND status = 'running' "
+                "AND lease_expires > ? LIMIT 1",
+                (user_id, now),
+            )
+            if live is not None:
+                return None
+            await execute(
+                db,
+                "UPDATE inbox SET status = 'queued', owner = NULL, lease_expires = NULL "
+                f"WHERE user_id = ? AND status = 'running' AND reached_agent = 0 AND {_EXPIRED}",
+                (user_id, now),
+            )
+            row = await fetch_one(
+                db,
+                "SELECT id FROM inbox WHERE user_id = ? AND status = 'queued' ORDER BY id LIMIT 1",
+                (user_id,),
+            )
+            if row is None:
+                return None
+            await execute(
+                db,
+                "UPDATE inbox SET status = 'running', owner = ?, lease_expires = ? WHERE id = ?",
+                (owner, expires, row["id"]),
+            )
+            claimed = await fetch_one(
+                db, f"SELECT {_COLUMNS} FROM inbox WHERE id = ?", (row["id"],)
+            )
+        assert claimed is not None
+        return _item(claimed)
+
+    async def renew_lease(self, item_id: int, owner: str, lease_seconds: float) -> bool:
+        """Extend `owner`'s lease on a running item; False if it is no longer theirs."""
+        expires = lease_until(self._now(), lease_seconds)
+        async with self._tx() as db:
+            changed = await execute(
+                db,
+                "UPDATE inbox SET lease_expires = ? "
+                "WHERE id = ? AND owner = ? AND status = 'running'",
+                (expires, item_id, owner),
+            )
+        return changed == 1
+
+    async def mark_reached_agent(self, item_id: int, *, owner: str | None = None) -> bool:
+        """Record, before calling the agent, that this turn may have been charged.
+
+        False means the item is no longer running (or not `owner`'s): do not call the agent.
+        """
+        async with self._tx() as db:
+            changed = await execute(
+                db,
+                "UPDATE inbox SET reached_agent = 1 WHERE id = ? AND status = 'running' "
+                "AND (? IS NULL OR owner = ?)",
+                (item_id, owner, owner),
+            )
+        return changed == 1
+
+    async def finish(self, item_id: int, status: str, *, owner: str | None = None) -> bool:
+        """End a running item as done, failed, interrupted or cancelled; False if not running."""
+        if status not in _FINISH_STATUSES:
+            raise ValueError(f"cannot finish an inbox item as {status!r}")
+        async with self._tx() as db:
+            changed = await execute(
+                db,
+                "UPDATE inbox SET status = ?, finished_at = ?, lease_expires = NULL "
+                "WHERE id = ? AND status = 'running' AND (? IS NULL OR owner = ?)",
+                (status, self._now(), item_id, owner, owner),
+            )
+        return changed == 1
+
+    async def cancel_queued(self, user_id: int) -> int:
+        """Mark all the user's queued items cancelled; return how many."""
+        async with self._tx() as db:
+            return await execute(
+                db,
+                "UPDATE inbox SET status = 'cancelled', finished_at = ? "
+                "WHERE user_id = ? AND status = 'queued'",
+                (self._now(), user_id),
+            )
+
+    async def running_item(self, user_id: int) -> InboxItem | None:
+        """The user's running item (one with a live lease first), or None."""
+        async with self._read() as db:
+            row = await fetch_one(
+                db,
+                f"SELECT {_COLUMNS} FROM inbox WHERE user_id = ? AND status = 'running' "
+                "ORDER BY coalesce(lease_expires > ?, 0) DESC, id DESC LIMIT 1",
+                (user_id, self._now()),
+            )
+        return _item(row) if row is not None else None
+
+    async def queued_count(self, user_id: int) -> int:
+        """How many of the user's items wait in line."""
+        async with self._read() as db:
+            row = await fetch_one(
+                db,
+                "SELECT COUNT(*) FROM inbox WHERE user_id = ? AND status = 'queued'",
+                (user_id,),
+            )
+        return row[0] if row is not None else 0
+
+    async def users_with_work(self) -> list[int]:
+        """Users with queued items or expired running ones, longest waiting first."""
+        async with self._read() as db:
+            rows = await fetch_all(
+                db,
+                "SELECT user_id FROM inbox "
+                f"WHERE status = 'queued' OR (status = 'running' AND {_EXPIRED}) "
+                "GROUP BY user_id ORDER BY MIN(id)",
+                (self._now(),),
+            )
+        return [row["user_id"] for row in rows]
+
+    async def recover(self, owner: str, lease_seconds: float) -> list[InboxItem]:
+        """Take back expired running items: requeue the unsent, interrupt and return the rest.
+
+        Items that reached the agent are never resent (the turn may have been charged); they
+        become `interrupted`, recorded as held by `owner`, who tells their users.
+        """
+        now = self._now()
+        expires = lease_until(now, lease_seconds)
+        async with self._tx() as db:
+            await execute(
+                db,
+                "UPDATE inbox SET status = 'queued', owner = NULL, lease_expires = NULL "
+                f"WHERE status = 'running' AND reached_agent = 0 AND {_EXPIRED}",
+                (now,),
+            )
+            rows = await fetch_all(
+                db,
+                f"SELECT {_COLUMNS} FROM inbox WHERE status = 'running' AND reached_agent = 1 "
+                f"AND {_EXPIRED} ORDER BY id",
+                (now,),
+            )
+            await execute(
+                db,
+                "UPDATE inbox SET status = 'interrupted', finished_at = ?, owner = ?, "
+                f"lease_expires = ? WHERE status = 'running' AND reached_agent = 1 AND {_EXPIRED}",
+                (now, owner, expires, now),
+            )
+        return [
+            replace(_item(row), status="interrupted", owner=owner, lease_expires=expires)
+            for row in rows
+        ]
+
+    async def prune_inbox(self, older_than: float) -> int:
+        """Delete items finished before `older_than`; newer ones keep their dedupe key."""
+        async with self._tx() as db:
+            return await execute(
+                db,
+                "DELETE FROM inbox WHERE status IN ('done', 'failed', 'cancelled', 'interrupted') "
+                "AND finished_at < ?",
+                (older_than,),
+            )

@@ -1,0 +1,197 @@
+"""Render (video export) jobs on SQLite: submitted once, polled by one holder, delivered once."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import aiosqlite
+
+from ._sqlite_core import SqliteCore
+from ._sqlite_util import execute, fetch_all, fetch_one, lease_until
+from .errors import RenderExistsError
+from .records import RENDER_STATUSES, RenderJob
+
+__all__ = ["SqliteRenders"]
+
+_COLUMNS = (
+    "render_id, user_id, chat, session_id, status, progress, output_url, error, attempt, "
+    "submitted_at, finished_at, delivered, created_at, owner, lease_expires"
+)
+_ACTIVE = "status NOT IN ('failed', 'cancelled', 'delivered')"
+
+
+def _job(row: aiosqlite.Row) -> RenderJob:
+    return RenderJob(
+        render_id=row["render_id"],
+        user_id=row["user_id"],
+        chat=row["chat"],
+        session_id=row["session_id"],
+        status=row["status"],
+        progress=row["progress"],
+        output_url=row["output_url"],
+        error=row["error"],
+        attempt=row["attempt"],
+        submitted_at=row["submitted_at"],
+        finished_at=row["finished_at"],
+        delivered=bool(row["delivered"]),
+        created_at=row["created_at"],
+        owner=row["owner"],
+        lease_expires=row["lease_expires"],
+    )
+
+
+class SqliteRenders(SqliteCore):
+    """Render job methods of the SQLite store."""
+
+    async def create_render(
+        self,
+        render_id: str,
+        user_id: int,
+        chat: str,
+        session_id: str,
+        owner: str,
+        lease_seconds: float,
+        attempt: int = 1,
+    ) -> RenderJob:
+        """Persist a job as `created` (before submitting it), leased to `owner`."""
+        now = self._now()
+        expires = lease_until(now, lease_seconds)
+        async with self._tx() as db:
+            try:
+                await execute(
+                    db,
+                    "INSERT INTO renders (render_id, user_id, chat, session_id, attempt, "
+                    "created_at, owner, lease_expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (render_id, user_id, chat, session_id, attempt, now, owner, expires),
+                )
+            except sqlite3.IntegrityError as exc:
+                if "renders.render_id" not in str(exc):
+                    raise
+                raise RenderExistsError(f"render {render_id!r} already exists") from exc
+            row = await fetch_one(
+                db, f"SELECT {_COLUMNS} FROM renders WHERE render_id = ?", (render_id,)
+            )
+        assert row is not None
+        return _job(row)
+
+    async def update_render(
+        self,
+        render_id: str,
+        *,
+        status: str | None = None,
+        progress: int | None = None,
+        output_url: str | None = None,
+        error: str | None = None,
+        submitted_at: float | None = None,
+        finished_at: float | None = None,
+    ) -> bool:
+        """Set the given fields (None leaves a field as is); False if there is no such job."""
+        if status is not None and status not in RENDER_STATUSES:
+            raise ValueError(f"unknown render status {status!r}")
+        fields = {
+            "status": status,
+            "progress": progress,
+            "output_url": output_url,
+            "error": error,
+            "submitted_at": submitted_at,
+            "finished_at": finished_at,
+        }
+        changes = {name: value for name, value in fields.items() if value is not None}
+        assignments = ", ".join(f"{name} = ?" for name in changes) or "render_id = render_id"
+        async with self._tx() as db:
+            changed = await execute(
+                db,
+                f"UPDATE renders SET {assignments} WHERE render_id = ?",
+                (*changes.values(), render_id),
+            )
+        return changed == 1
+
+    async def get_render(self, render_id: str) -> RenderJob | None:
+        """One job by id."""
+        async with self._read() as db:
+            row = await fetch_one(
+                db, f"SELECT {_COLUMNS} FROM renders WHERE render_id = ?", (render_id,)
+            )
+        return _job(row) if row is not None else None
+
+    async def active_render(self, user_id: int) -> RenderJob | None:
+        """The user's latest job that is not failed, cancelled or delivered."""
+        async with self._read() as db:
+            row = await fetch_one(
+                db,
+                f"SELECT {_COLUMNS} FROM renders WHERE user_id = ? AND {_ACTIVE} "
+                "ORDER BY created_at DESC, rowid DESC LIMIT 1",
+                (user_id,),
+            )
+        return _job(row) if row is not None else None
+
+    async def claim_renders(self, owner: str, lease_seconds: float) -> list[RenderJob]:
+        """Lease to `owner` every unfinished job whose lease is missing or expired."""
+        now = self._now()
+        expires = lease_until(now, lease_seconds)
+        claimable = f"{_ACTIVE} AND (lease_expires IS NULL OR lease_expires <= ?)"
+        async with self._tx() as db:
+            rows = await fetch_all(
+                db,
+                f"SELECT rowid FROM renders WHERE {claimable} ORDER BY created_at, rowid",
+                (now,),
+            )
+            await execute(
+                db,
+                f"UPDATE renders SET owner = ?, lease_expires = ? WHERE {claimable}",
+                (owner, expires, now),
+            )
+            jobs: list[RenderJob] = []
+            for row in rows:
+                job = await fetch_one(
+                    db, f"SELECT {_COLUMNS} FROM renders WHERE rowid = ?", (row["rowid"],)
+                )
+                assert job is not None
+                jobs.append(_job(job))
+        return jobs
+
+    async def renew_render_lease(self, render_id: str, owner: str, lease_seconds: float) -> bool:
+        """Extend `owner`'s lease on an unfinished job; False if it is no longer theirs."""
+        expires = lease_until(self._now(), lease_seconds)
+        async with self._tx() as db:
+            changed = await execute(
+                db,
+                "UPDATE renders SET lease_expires = ? "
+                f"WHERE render_id = ? AND owner = ? AND {_ACTIVE}",
+                (expires, render_id, owner),
+            )
+        return changed == 1
+
+    async def begin_delivery(self, render_id: str) -> bool:
+        """Move a completed job to `delivering`; True for exactly one caller."""
+        async with self._tx() as db:
+            changed = await execute(
+                db,
+                "UPDATE renders SET status = 'delivering' "
+                "WHERE render_id = ? AND status = 'completed'",
+                (render_id,),
+            )
+        return changed == 1
+
+    async def mark_delivered(self, render_id: str) -> bool:
+        """Record that the video reached the chat and drop the lease."""
+        async with self._tx() as db:
+            changed = await execute(
+                db,
+                "UPDATE renders SET status = 'delivered', delivered = 1, "
+                "finished_at = coalesce(finished_at, ?), owner = NULL, lease_expires = NULL "
+                "WHERE render_id = ?",
+                (self._now(), render_id),
+            )
+        return changed == 1
+
+    async def release_render(self, render_id: str, owner: str) -> bool:
+        """Give up `owner`'s lease so another poller may claim the job."""
+        async with self._tx() as db:
+            changed = await execute(
+                db,
+                "UPDATE renders SET owner = NULL, lease_expires = NULL "
+                "WHERE render_id = ? AND owner = ?",
+                (render_id, owner),
+            )
+        return changed == 1

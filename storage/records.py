@@ -1,0 +1,130 @@
+"""Frozen records returned by a `Store`; plain values, no behaviour."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "FINISHED_INBOX_STATUSES",
+    "INBOX_STATUSES",
+    "RENDER_STATUSES",
+    "TERMINAL_RENDER_STATUSES",
+    "Credentials",
+    "Enqueued",
+    "InboxItem",
+    "RenderJob",
+    "SessionRecord",
+    "Usage",
+    "UserRecord",
+]
+
+INBOX_STATUSES = frozenset({"queued", "running", "done", "failed", "cancelled", "interrupted"})
+FINISHED_INBOX_STATUSES = frozenset({"done", "failed", "cancelled", "interrupted"})
+
+# "created": persisted before the submit call, not yet confirmed submitted by NemoVideo.
+RENDER_STATUSES = frozenset(
+    {
+        "created",
+        "pending",
+        "processing",
+        "completed",
+        "failed",
+        "cancelled",
+        "delivering",
+        "delivered",
+    }
+)
+TERMINAL_RENDER_STATUSES = frozenset({"failed", "cancelled", "delivered"})
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    """A chat user known to the bot."""
+
+    id: int
+    platform: str
+    platform_user_id: str
+    language: str
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """A user's NemoVideo client id and tokens."""
+
+    user_id: int
+    client_id: str
+    anon_token: str | None
+    anon_user_id: str | None
+    anon_expires_at: float | None
+    login_token: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecord:
+    """A user's current NemoVideo session (session_id is a 19-digit string, kept as text)."""
+
+    user_id: int
+    account: str
+    session_id: str
+    task_id: str | None
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class InboxItem:
+    """One accepted chat message; `chat` and `payload` are opaque JSON strings."""
+
+    id: int
+    platform: str
+    update_id: str
+    user_id: int
+    chat: str
+    kind: str
+    payload: str
+    status: str
+    reached_agent: bool
+    created_at: float
+    owner: str | None
+    lease_expires: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Enqueued:
+    """Result of `enqueue`: position 1 runs next, 0 means no longer queued."""
+
+    item_id: int
+    position: int
+    duplicate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RenderJob:
+    """One video export job, polled by the holder of its lease."""
+
+    render_id: str
+    user_id: int
+    chat: str
+    session_id: str
+    status: str
+    progress: int
+    output_url: str | None
+    error: str | None
+    attempt: int
+    submitted_at: float | None
+    finished_at: float | None
+    delivered: bool
+    created_at: float
+    owner: str | None
+    lease_expires: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Per-user usage counters."""
+
+    user_id: int
+    turns: int
+    images: int
+    exports: int
+    uploads: int

@@ -1,0 +1,200 @@
+"""`SqliteStore`: the `Store` on one SQLite file, for a single bot process.
+
+Usage::
+
+    async with await SqliteStore.open("nemobot.db") as store:
+        user = await store.upsert_user("telegram", "42")
+
+`open` creates the file with mode 0600 if missing, switches it to WAL and applies pending
+migrations. Every write is one `BEGIN IMMEDIATE` transaction behind one `asyncio.Lock` on the
+single connection, so concurrent coroutines never interleave transactions. The file belongs to
+one process: leases found on open are treated as expired.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import aiosqlite
+
+from ._sqlite_inbox import SqliteInbox
+from ._sqlite_renders import SqliteRenders
+from ._sqlite_util import execute, fetch_one
+from .records import Credentials, SessionRecord, Usage, UserRecord
+
+__all__ = ["SqliteStore"]
+
+
+def _user(row: aiosqlite.Row) -> UserRecord:
+    return UserRecord(
+        id=row["id"],
+        platform=row["platform"],
+        platform_user_id=row["platform_user_id"],
+        language=row["language"],
+        created_at=row["created_at"],
+    )
+
+
+class SqliteStore(SqliteInbox, SqliteRenders):
+    """The durable store on SQLite (aiosqlite, WAL, one writer)."""
+
+    # --- users ---------------------------------------------------------------------------
+
+    async def upsert_user(self, platform: str, platform_user_id: str) -> UserRecord:
+        """Return the user, creating it (language 'en') the first time."""
+        async with self._tx() as db:
+            await execute(
+                db,
+                "INSERT INTO users (platform, platform_user_id, created_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (platform, platform_user_id) DO NOTHING",
+                (platform, platform_user_id, self._now()),
+            )
+            row = await fetch_one(
+                db,
+                "SELECT * FROM users WHERE platform = ? AND platform_user_id = ?",
+                (platform, platform_user_id),
+            )
+        assert row is not None
+        return _user(row)
+
+    async def get_user(self, user_id: int) -> UserRecord | None:
+        """One user by id."""
+        async with self._read() as db:
+            row = await fetch_one(db, "SELECT * FROM users WHERE id = ?", (user_id,))
+        return _user(row) if row is not None else None
+
+    async def set_language(self, user_id: int, language: str) -> None:
+        """Set the user's reply language."""
+        async with self._tx() as db:
+            await execute(db, "UPDATE users SET language = ? WHERE id = ?", (language, user_id))
+
+    # --- credentials ---------------------------------------------------------------------
+
+    async def client_id_for(self, user_id: int) -> str:
+        """The user's stable NemoVideo client id, created (uuid4) the first time."""
+        async with self._tx() as db:
+            await execute(
+                db,
+                "INSERT INTO credentials (user_id, client_id) VALUES (?, ?) "
+                "ON CONFLICT (user_id) DO NOTHING",
+                (user_id, str(uuid.uuid4())),
+            )
+            row = await fetch_one(
+                db, "SELECT client_id FROM credentials WHERE user_id = ?", (user_id,)
+            )
+        assert row is not None
+        return str(row["client_id"])
+
+    async def credentials(self, user_id: int) -> Credentials | None:
+        """The user's client id and tokens, or None if none were ever stored."""
+        async with self._read() as db:
+            row = await fetch_one(db, "SELECT * FROM credentials WHERE user_id = ?", (user_id,))
+        if row is None:
+            return None
+        return Credentials(
+            user_id=row["user_id"],
+            client_id=row["client_id"],
+            anon_token=row["anon_token"],
+            anon_user_id=row["anon_user_id"],
+            anon_expires_at=row["anon_expires_at"],
+            login_token=row["login_token"],
+        )
+
+    async def save_anonymous_token(
+        self,
+        user_id: int,
+        token: str | None,
+        anon_user_id: str | None,
+        expires_at: float | None,
+    ) -> None:
+        """Store (or with None, clear) the user's anonymous token; keeps the client id."""
+        async with self._tx() as db:
+            await execute(
+                db,
+                "INSERT INTO credentials (user_id, client_id, anon_token, anon_user_id, "
+                "anon_expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET "
+                "anon_token = excluded.anon_token, anon_user_id = excluded.anon_user_id, "
+                "anon_expires_at = excluded.anon_expires_at",
+                (user_id, str(uuid.uuid4()), token, anon_user_id, expires_at),
+            )
+
+    async def set_login_token(self, user_id: int, token: str | None) -> None:
+        """Store (or with None, clear) the user's login token; keeps the client id."""
+        async with self._tx() as db:
+            await execute(
+                db,
+                "INSERT INTO credentials (user_id, client_id, login_token) VALUES (?, ?, ?) "
+                "ON CONFLICT (user_id) DO UPDATE SET login_token = excluded.login_token",
+                (user_id, str(uuid.uuid4()), token),
+            )
+
+    # --- sessions ------------------------------------------------------------------------
+
+    async def get_session(self, user_id: int, account: str) -> SessionRecord | None:
+        """The user's session if it was made for `account`, else None."""
+        async with self._read() as db:
+            row = await fetch_one(
+                db, "SELECT * FROM sessions WHERE user_id = ? AND account = ?", (user_id, account)
+            )
+        if row is None:
+            return None
+        return SessionRecord(
+            user_id=row["user_id"],
+            account=row["account"],
+            session_id=row["session_id"],
+            task_id=row["task_id"],
+            created_at=row["created_at"],
+        )
+
+    async def save_session(
+        self, user_id: int, account: str, session_id: str, task_id: str | None
+    ) -> None:
+        """Make this the user's session; created_at is kept when only task_id changes."""
+        async with self._tx() as db:
+            await execute(
+                db,
+                "INSERT INTO sessions (user_id, account, session_id, task_id, created_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET "
+                "created_at = CASE WHEN sessions.account = excluded.account "
+                "AND sessions.session_id = excluded.session_id "
+                "THEN sessions.created_at ELSE excluded.created_at END, "
+                "account = excluded.account, session_id = excluded.session_id, "
+                "task_id = excluded.task_id",
+                (user_id, account, str(session_id), task_id, self._now()),
+            )
+
+    async def drop_session(self, user_id: int) -> None:
+        """Forget the user's session (the next turn starts a new one)."""
+        async with self._tx() as db:
+            await execute(db, "DELETE FROM sessions WHERE user_id = ?", (user_id,))
+
+    # --- usage ---------------------------------------------------------------------------
+
+    async def bump_usage(
+        self, user_id: int, *, turns: int = 0, images: int = 0, exports: int = 0, uploads: int = 0
+    ) -> None:
+        """Add to the user's usage counters."""
+        async with self._tx() as db:
+            await execute(
+                db,
+                "INSERT INTO usage (user_id, turns, images, exports, uploads) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET "
+                "turns = usage.turns + excluded.turns, images = usage.images + excluded.images, "
+                "exports = usage.exports + excluded.exports, "
+                "uploads = usage.uploads + excluded.uploads",
+                (user_id, turns, images, exports, uploads),
+            )
+
+    async def usage(self, user_id: int) -> Usage:
+        """The user's usage counters (zeros if nothing was counted yet)."""
+        async with self._read() as db:
+            row = await fetch_one(db, "SELECT * FROM usage WHERE user_id = ?", (user_id,))
+        if row is None:
+            return Usage(user_id=user_id, turns=0, images=0, exports=0, uploads=0)
+        return Usage(
+            user_id=user_id,
+            turns=row["turns"],
+            images=row["images"],
+            exports=row["exports"],
+            uploads=row["uploads"],
+        )

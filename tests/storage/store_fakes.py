@@ -1,0 +1,21 @@
+"""Test doubles for the storage tests."""
+
+from __future__ import annotations
+
+__all__ = ["FakeClock"]
+
+
+class FakeClock:
+    """A clock the test moves by hand, so lease expiry needs no sleeping."""
+
+    def __init__(self, now: float = 1_000_000.0) -> None:
+        """Start at `now`."""
+        self.now = now
+
+    def __call__(self) -> float:
+        """The current fake time."""
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward."""
+        self.now += seconds

@@ -1,0 +1,108 @@
+"""Users, credentials, sessions and usage counters."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+
+from store_fakes import FakeClock
+
+from storage import Credentials, SessionRecord, SqliteStore, Usage, UserRecord
+
+
+async def test_upsert_user_creates_once(store: SqliteStore, clock: FakeClock) -> None:
+    first = await store.upsert_user("telegram", "42")
+    clock.advance(10)
+    again = await store.upsert_user("telegram", "42")
+    assert again == first == UserRecord(first.id, "telegram", "42", "en", clock.now - 10)
+    other = await store.upsert_user("discord", "42")
+    assert other.id != first.id
+    assert await store.get_user(first.id) == first
+    assert await store.get_user(12345) is None
+
+
+async def test_concurrent_upserts_make_one_user(store: SqliteStore) -> None:
+    users = await asyncio.gather(*(store.upsert_user("telegram", "7") for _ in range(20)))
+    assert len({u.id for u in users}) == 1
+
+
+async def test_set_language(store: SqliteStore, user: UserRecord) -> None:
+    await store.set_language(user.id, "zh")
+    stored = await store.get_user(user.id)
+    assert stored is not None and stored.language == "zh"
+
+
+async def test_client_id_is_created_once_and_persists(
+    store: SqliteStore, user: UserRecord, db_path: Path, clock: FakeClock
+) -> None:
+    assert await store.credentials(user.id) is None
+    client_id = await store.client_id_for(user.id)
+    assert uuid.UUID(client_id).version == 4
+    assert await store.client_id_for(user.id) == client_id
+    await store.close()
+    async with await SqliteStore.open(db_path, clock=clock) as reopened:
+        assert await reopened.client_id_for(user.id) == client_id
+
+
+async def test_tokens_keep_the_client_id(store: SqliteStore, user: UserRecord) -> None:
+    client_id = await store.client_id_for(user.id)
+    await store.save_anonymous_token(user.id, "anon-tok", "anon-user", 2_000_000.0)
+    await store.set_login_token(user.id, "login-tok")
+    assert await store.credentials(user.id) == Credentials(
+        user.id, client_id, "anon-tok", "anon-user", 2_000_000.0, "login-tok"
+    )
+    await store.set_login_token(user.id, None)
+    await store.save_anonymous_token(user.id, None, None, None)
+    assert await store.credentials(user.id) == Credentials(
+        user.id, client_id, None, None, None, None
+    )
+
+
+async def test_token_before_client_id_creates_one(
+    store: SqliteStore, user: UserRecord, other_user: UserRecord
+) -> None:
+    await store.save_anonymous_token(user.id, "t", "u", 1.0)
+    creds = await store.credentials(user.id)
+    assert creds is not None and creds.anon_token == "t"
+    assert await store.client_id_for(user.id) == creds.client_id
+    await store.set_login_token(other_user.id, "login")
+    other = await store.credentials(other_user.id)
+    assert other is not None and other.login_token == "login" and other.anon_token is None
+    assert other.client_id != creds.client_id
+
+
+async def test_sessions(store: SqliteStore, user: UserRecord, clock: FakeClock) -> None:
+    assert await store.get_session(user.id, "anon") is None
+    session_id = "7301234567890123456"  # 19 digits: must come back as the same string
+    await store.save_session(user.id, "anon", session_id, None)
+    created = clock.now
+    assert await store.get_session(user.id, "anon") == SessionRecord(
+        user.id, "anon", session_id, None, created
+    )
+    assert await store.get_session(user.id, "login:abc") is None
+
+    clock.advance(5)
+    await store.save_session(user.id, "anon", session_id, "task-1")
+    assert await store.get_session(user.id, "anon") == SessionRecord(
+        user.id, "anon", session_id, "task-1", created
+    )
+
+    clock.advance(5)
+    await store.save_session(user.id, "login:abc", "0000000000000000001", None)
+    assert await store.get_session(user.id, "anon") is None
+    replaced = await store.get_session(user.id, "login:abc")
+    assert replaced == SessionRecord(user.id, "login:abc", "0000000000000000001", None, clock.now)
+
+    await store.drop_session(user.id)
+    assert await store.get_session(user.id, "login:abc") is None
+    await store.drop_session(user.id)
+
+
+async def test_usage_counters(store: SqliteStore, user: UserRecord, other_user: UserRecord) -> None:
+    assert await store.usage(user.id) == Usage(user.id, 0, 0, 0, 0)
+    await store.bump_usage(user.id, turns=1)
+    await store.bump_usage(user.id, turns=2, images=3, exports=1, uploads=4)
+    await asyncio.gather(*(store.bump_usage(user.id, turns=1) for _ in range(10)))
+    assert await store.usage(user.id) == Usage(user.id, 13, 3, 1, 4)
+    assert await store.usage(other_user.id) == Usage(other_user.id, 0, 0, 0, 0)
