@@ -1,0 +1,129 @@
+"""Who pays: the NemoVideo token and session each chat user runs on.
+
+- `NEMO_TOKEN` set: everyone shares that account, each with a session of their own.
+- Otherwise each user gets an anonymous token of their own (own client id, persisted,
+  reused on renewal), so the free credits and the registration link are theirs.
+- `/login <token>` attaches a user's own registered token; `/logout` goes back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+
+from bot.nemo import Auth, NemoClient
+from bot.nemo.errors import NemoError, TokenRefused
+from storage import Store
+
+__all__ = ["Account", "Accounts", "TokenUnavailable"]
+
+log = logging.getLogger(__name__)
+
+# Renew a little before the backend would refuse the token.
+_EXPIRY_MARGIN = 300.0
+
+
+class TokenUnavailable(Exception):
+    """No token could be had for this user (the backend refused a new anonymous token)."""
+
+
+@dataclass(slots=True)
+class Account:
+    """The credentials a user's calls run with, and the key their session is stored under."""
+
+    auth: Auth
+    key: str  # "env", "anon:<client id>" or "login:<fingerprint>"
+    kind: str  # env | anon | login
+    anon_user_id: str | None = None
+
+    @classmethod
+    def none(cls) -> Account:
+        """A placeholder for requests that never reach NemoVideo (/lang, /logout…)."""
+        return cls(Auth(""), "none", "none")
+
+
+class Accounts:
+    """Hands out each user's account and session, creating and renewing them as needed."""
+
+    def __init__(self, store: Store, nemo: NemoClient, shared_token: str | None = None) -> None:
+        self._store = store
+        self._nemo = nemo
+        self._shared_token = shared_token
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    def _lock(self, user_id: int) -> asyncio.Lock:
+        return self._locks.setdefault(user_id, asyncio.Lock())
+
+    async def account(self, user_id: int) -> Account:
+        """The account to use now; an anonymous token is minted or renewed when needed."""
+        creds = await self._store.credentials(user_id)
+        if creds is not None and creds.login_token:
+            fingerprint = hashlib.sha256(creds.login_token.encode()).hexdigest()[:12]
+            return Account(Auth(creds.login_token), f"login:{fingerprint}", "login")
+        if self._shared_token:
+            return Account(Auth(self._shared_token), "env", "env")
+        token = await self._anonymous_token(user_id, force=False)
+        client_id = await self._store.client_id_for(user_id)
+        creds = await self._store.credentials(user_id)
+        auth = Auth(token, refresh=lambda: self._anonymous_token(user_id, force=True))
+        anon_id = creds.anon_user_id if creds else None
+        return Account(auth, f"anon:{client_id}", "anon", anon_id)
+
+    async def _anonymous_token(self, user_id: int, *, force: bool) -> str:
+        async with self._lock(user_id):
+            creds = await self._store.credentials(user_id)
+            valid_until = (creds.anon_expires_at or 0) if creds else 0
+            if (
+                not force
+                and creds
+                and creds.anon_token
+                and valid_until > time.time() + _EXPIRY_MARGIN
+            ):
+                return creds.anon_token
+            client_id = await self._store.client_id_for(user_id)
+            try:
+                issued = await self._nemo.anonymous_token(client_id)
+            except NemoError as exc:
+                if isinstance(exc, TokenRefused) or exc.status in (403, 429):
+                    log.error(
+                        "NemoVideo refused a new anonymous token (%s). Set NEMO_TOKEN to run "
+                        "every user on one registered account.",
+                        exc.message,
+                    )
+                    raise TokenUnavailable(exc.message) from exc
+                raise
+            await self._store.save_anonymous_token(
+                user_id, issued.token, issued.user_id, issued.expires_at.timestamp()
+            )
+            return issued.token
+
+    async def session(self, user_id: int, account: Account, language: str) -> str:
+        """The user's session id under this account, created on first use."""
+        async with self._lock(user_id):
+            existing = await self._store.get_session(user_id, account.key)
+            if existing is not None:
+                return existing.session_id
+            created = await self._nemo.create_session(account.auth, language)
+            await self._store.save_session(
+                user_id, account.key, created.session_id, created.task_id
+            )
+            return created.session_id
+
+    async def new_session(self, user_id: int) -> None:
+        """Forget the current session; the next turn starts a fresh project."""
+        await self._store.drop_session(user_id)
+
+    async def login(self, user_id: int, token: str) -> int:
+        """Check `token` against the backend, then use it; returns the available credits."""
+        credits = await self._nemo.credits(Auth(token))
+        await self._store.set_login_token(user_id, token)
+        await self._store.drop_session(user_id)
+        return credits.available
+
+    async def logout(self, user_id: int) -> None:
+        """Go back to the bot's account."""
+        await self._store.set_login_token(user_id, None)
+        await self._store.drop_session(user_id)

@@ -1,0 +1,365 @@
+"""The engine: accepts messages into the durable inbox and works through each user's line.
+
+Every message is written to the store first (deduped by platform update id) and the user
+learns their place at once. Per user, the oldest queued message is claimed and run, so one
+user's turns never overlap and keep their order. `/cancel` and read-only commands are
+answered at once, outside the line. After a crash, claimed work is taken up again; a turn
+that had already reached the agent is never resent (it could be charged twice).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+
+from bot.config import Settings
+from bot.core.accounts import Account, Accounts, TokenUnavailable
+from bot.core.commands import Handlers
+from bot.core.conversation import Conversation, Timing, TurnContext
+from bot.core.export import Exporter
+from bot.core.failures import describe
+from bot.core.messages import IncomingMessage
+from bot.core.outbox import Outbox, OutboxError
+from bot.core.router import Intent, route
+from bot.core.texts import language_of, t
+from bot.core.uploads import Uploads
+from bot.nemo import NemoClient
+from bot.nemo.draft import summary
+from bot.nemo.errors import NemoError, SessionNotFound
+from storage import Enqueued, InboxItem, Store, UserRecord
+
+__all__ = ["Engine"]
+
+log = logging.getLogger(__name__)
+
+# Answered at once, outside the user's line: they only read, or are about the bot itself.
+_IMMEDIATE = frozenset(
+    {
+        "start",
+        "help",
+        "cancel",
+        "credits",
+        "status",
+        "lang",
+        "login",
+        "logout",
+        "empty",
+        "unknown_command",
+    }
+)
+
+
+class Engine:
+    """Platform-neutral heart of the bot."""
+
+    def __init__(
+        self,
+        store: Store,
+        nemo: NemoClient,
+        settings: Settings,
+        *,
+        timing: Timing | None = None,
+        worker_id: str | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.timing = timing or Timing(
+            still_working_seconds=settings.still_working_seconds,
+            render_poll_seconds=settings.render_poll_seconds,
+        )
+        self.worker_id = worker_id or f"worker-{uuid.uuid4().hex[:8]}"
+        self.outboxes: dict[str, Outbox] = {}
+        self.accounts = Accounts(store, nemo, settings.nemo_token)
+        conversation = Conversation(nemo, self.timing)
+        exporter = Exporter(
+            store,
+            nemo,
+            self.accounts,
+            self.outboxes,
+            self.timing,
+            self.worker_id,
+            settings.nemo_web_base,
+        )
+        self.handlers = Handlers(store, nemo, self.accounts, conversation, exporter, Uploads(nemo))
+        self._drainers: dict[int, asyncio.Task[None]] = {}
+        self._turns: dict[int, asyncio.Task[None]] = {}
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def connect(self, platform: str, outbox: Outbox) -> None:
+        """Register the outbox answers to `platform` go through."""
+        self.outboxes[platform] = outbox
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Take up what a previous run left: interrupted turns, queued messages, renders."""
+        for item in await self.store.recover(self.worker_id, self.timing.lease_seconds):
+            await self._report_interrupted(item)
+        for user_id in await self.store.users_with_work():
+            self._wake(user_id)
+        await self.handlers.exporter.resume()
+
+    async def stop(self) -> None:
+        """Stop all work; unfinished rows stay in the store for the next start."""
+        tasks = [*self._turns.values(), *self._drainers.values()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.handlers.exporter.stop()
+
+    async def wait_idle(self, *, renders: bool = True) -> None:
+        """Wait until no user has queued work (and, optionally, no render is pending)."""
+        while self._drainers:
+            await asyncio.gather(*list(self._drainers.values()), return_exceptions=True)
+        if renders:
+            await self.handlers.exporter.wait_idle()
+
+    # -- accepting messages -----------------------------------------------------------------
+
+    async def submit(self, msg: IncomingMessage) -> Enqueued | None:
+        """Accept one message: stored before anything else, then answered in order."""
+        outbox = self.outboxes[msg.chat.platform]
+        user = await self.store.upsert_user(msg.user.platform, msg.user.id)
+        lang = language_of(msg.text, user.language)
+        if not self._allowed(msg):
+            await self._safe_send(outbox, msg, t("not_allowed", lang))
+            return None
+        intent = route(msg.text, has_attachments=bool(msg.attachments))
+        if intent.kind in _IMMEDIATE:
+            payload = msg.to_json() if intent.kind != "login" else "{}"  # never store tokens
+            if await self.store.record_handled(
+                msg.chat.platform,
+                msg.update_id,
+                user.id,
+                msg.chat.to_json(),
+                intent.kind,
+                payload,
+            ):
+                await self._run_guarded(user, msg, intent, lang, self._immediate)
+            return None
+        if await self.store.queued_count(user.id) >= self.settings.queue_limit:
+            await self._safe_send(
+                outbox, msg, t("queue_full", lang, limit=self.settings.queue_limit)
+            )
+            return None
+        placed = await self.store.enqueue(
+            msg.chat.platform,
+            msg.update_id,
+            user.id,
+            msg.chat.to_json(),
+            intent.kind,
+            msg.to_json(),
+        )
+        if placed.duplicate:
+            return placed
+        if placed.position > 1:
+            await self._safe_send(outbox, msg, t("queued", lang, position=placed.position))
+        self._wake(user.id)
+        return placed
+
+    def _allowed(self, msg: IncomingMessage) -> bool:
+        allowed = self.settings.allowed_users
+        return not allowed or bool({msg.user.id, f"{msg.user.platform}:{msg.user.id}"} & allowed)
+
+    def _wake(self, user_id: int) -> None:
+        if user_id in self._drainers:
+            return
+        task = asyncio.create_task(self._drain(user_id))
+        self._drainers[user_id] = task
+        task.add_done_callback(lambda _: self._drainers.pop(user_id, None))
+
+    # -- the user's line --------------------------------------------------------------------
+
+    async def _drain(self, user_id: int) -> None:
+        while True:
+            item = await self.store.claim_next(user_id, self.worker_id, self.timing.lease_seconds)
+            if item is None:
+                return
+            turn = asyncio.create_task(self._process(item))
+            self._turns[user_id] = turn
+            renewer = asyncio.create_task(self._renew(item))
+            status = "done"
+            try:
+                await turn
+            except asyncio.CancelledError:
+                if not turn.cancelled():
+                    raise  # the engine is stopping: leave the row for the next start
+                status = "cancelled"
+            finally:
+                renewer.cancel()
+                self._turns.pop(user_id, None)
+            await self.store.finish(item.id, status, owner=self.worker_id)
+
+    async def _renew(self, item: InboxItem) -> None:
+        while True:
+            await asyncio.sleep(self.timing.lease_seconds / 3)
+            await self.store.renew_lease(item.id, self.worker_id, self.timing.lease_seconds)
+
+    async def _process(self, item: InboxItem) -> None:
+        msg = IncomingMessage.from_json(item.payload)
+        user = await self.store.get_user(item.user_id)
+        if user is None or msg.chat.platform not in self.outboxes:
+            return
+        lang = language_of(msg.text, user.language)
+        intent = route(msg.text, has_attachments=bool(msg.attachments))
+
+        async def queued(ctx: TurnContext) -> None:
+            ctx.before_agent = lambda: self.store.mark_reached_agent(item.id, owner=self.worker_id)
+            if intent.kind == "export":
+                await self.handlers.export(ctx)
+            elif intent.kind == "new":
+                await self.handlers.new(ctx)
+            elif intent.kind == "upload":
+                await self.handlers.upload(ctx, msg, intent)
+            else:
+                await self.handlers.turn(ctx, msg, intent)
+
+        await self._run_guarded(
+            user,
+            msg,
+            intent,
+            lang,
+            lambda *_: self._with_session(
+                user, msg, lang, queued, need_session=intent.kind != "new"
+            ),
+        )
+
+    async def _immediate(
+        self, user: UserRecord, msg: IncomingMessage, intent: Intent, lang: str
+    ) -> None:
+        handlers = self.handlers
+        outbox = self.outboxes[msg.chat.platform]
+        simple = {"start": "welcome", "help": "help", "empty": "empty_message"}
+        if intent.kind in simple:
+            await outbox.send_text(msg.chat, t(simple[intent.kind], lang))
+        elif intent.kind == "unknown_command":
+            await outbox.send_text(msg.chat, t("unknown_command", lang, command=intent.arg[:32]))
+        elif intent.kind == "cancel":
+            await self._cancel(user.id, msg, lang)
+        else:
+
+            async def act(ctx: TurnContext) -> None:
+                if intent.kind == "credits":
+                    await handlers.credits(ctx)
+                elif intent.kind == "status":
+                    await handlers.status(ctx)
+                elif intent.kind == "lang":
+                    await handlers.lang(ctx, intent.arg)
+                elif intent.kind == "login":
+                    await handlers.login(ctx, msg, intent.arg)
+                elif intent.kind == "logout":
+                    await handlers.logout(ctx)
+
+            needs_account = intent.kind in ("credits", "status")
+            await self._with_session(
+                user,
+                msg,
+                lang,
+                act,
+                need_session=intent.kind == "status",
+                need_account=needs_account,
+            )
+
+    async def _cancel(self, user_id: int, msg: IncomingMessage, lang: str) -> None:
+        dropped = await self.store.cancel_queued(user_id)
+        turn = self._turns.get(user_id)
+        if turn is not None and not turn.done():
+            turn.cancel()
+        elif dropped == 0:
+            await self.outboxes[msg.chat.platform].send_text(msg.chat, t("nothing_to_cancel", lang))
+            return
+        await self.outboxes[msg.chat.platform].send_text(
+            msg.chat, t("cancelled", lang, count=dropped)
+        )
+
+    # -- context and errors -----------------------------------------------------------------
+
+    async def _with_session(
+        self,
+        user: UserRecord,
+        msg: IncomingMessage,
+        lang: str,
+        action: Callable[[TurnContext], Awaitable[None]],
+        *,
+        need_session: bool = True,
+        need_account: bool = True,
+    ) -> None:
+        """Build the user's context and run `action`; a lost session is recreated once."""
+        outbox = self.outboxes[msg.chat.platform]
+        account = await self.accounts.account(user.id) if need_account else Account.none()
+        session_id = ""
+        if need_session:
+            session_id = await self.accounts.session(user.id, account, lang)
+        ctx = TurnContext(user.id, msg.chat, outbox, account, session_id, lang)
+        try:
+            await action(ctx)
+        except SessionNotFound:
+            if not need_session or ctx.reached_agent:
+                raise
+            log.info("session of user %s was lost; creating a new one", user.id)
+            await self.accounts.new_session(user.id)
+            ctx.session_id = await self.accounts.session(user.id, account, lang)
+            await action(ctx)
+
+    async def _run_guarded(
+        self,
+        user: UserRecord,
+        msg: IncomingMessage,
+        intent: Intent,
+        lang: str,
+        run: Callable[[UserRecord, IncomingMessage, Intent, str], Awaitable[None]],
+    ) -> None:
+        """Run a handler; any failure becomes one friendly line, never a traceback."""
+        outbox = self.outboxes[msg.chat.platform]
+        try:
+            await run(user, msg, intent, lang)
+        except asyncio.CancelledError:
+            raise
+        except TokenUnavailable as exc:
+            await self._safe_send(outbox, msg, describe(exc, lang))
+        except NemoError as exc:
+            log.warning("request of user %s failed: %r", user.id, exc)
+            account = None
+            with contextlib.suppress(NemoError, TokenUnavailable):
+                account = await self.accounts.account(user.id)
+            await self._safe_send(
+                outbox, msg, describe(exc, lang, account, self.settings.nemo_web_base)
+            )
+        except OutboxError as exc:
+            log.warning("could not answer user %s: %s", user.id, exc)
+        except Exception as exc:  # noqa: BLE001 - the one place a bug must not kill the bot
+            log.error("unexpected %s while serving user %s: %s", type(exc).__name__, user.id, exc)
+            await self._safe_send(outbox, msg, t("err_internal", lang))
+
+    async def _safe_send(self, outbox: Outbox, msg: IncomingMessage, text: str) -> None:
+        try:
+            await outbox.send_text(msg.chat, text)
+        except OutboxError as exc:
+            log.warning("could not answer in chat %s: %s", msg.chat.chat_id, exc)
+
+    async def _report_interrupted(self, item: InboxItem) -> None:
+        """Tell the user what became of a turn that was running when we stopped."""
+        await self.store.finish(item.id, "interrupted", owner=self.worker_id)
+        msg = IncomingMessage.from_json(item.payload)
+        user = await self.store.get_user(item.user_id)
+        outbox = self.outboxes.get(msg.chat.platform)
+        if user is None or outbox is None:
+            return
+        lang = language_of(msg.text, user.language)
+
+        async def report(ctx: TurnContext) -> None:
+            state = await self.handlers.conversation.state(ctx)
+            found = summary(state.draft) or t("status_empty", lang)
+            await outbox.send_text(msg.chat, t("interrupted", lang, state=found))
+
+        await self._run_guarded(
+            user,
+            msg,
+            Intent("status"),
+            lang,
+            lambda *_: self._with_session(user, msg, lang, report),
+        )

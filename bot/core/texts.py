@@ -1,0 +1,266 @@
+"""Every user-facing string, in English and Chinese. Nothing else in the bot writes prose."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["LANGUAGES", "language_of", "t"]
+
+LANGUAGES = ("en", "zh")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+_TEXTS: dict[str, tuple[str, str]] = {
+    # -- greetings and help
+    "welcome": (
+        "👋 Hi! Describe an image and I'll generate it with NemoVideo, then turn your images "
+        "into a 1080p MP4 slideshow.\nTry: “generate an image of a sunset over a mountain "
+        "lake”, then “export”. Send /help for everything I can do.",
+        "👋 你好！描述一张图片，我会用 NemoVideo 生成它，再把图片做成 1080p MP4 幻灯片视频。\n"
+        "试试：“生成一张山间湖泊日落的图片”，然后说“导出”。发送 /help 查看全部功能。",
+    ),
+    "help": (
+        "What I understand:\n"
+        "• Describe what you want: “generate an image of …”, “add a title "
+        '"…"”, “add background music”\n'
+        "• Send images, videos or audio to add them to your project\n"
+        "• export — render the 1080p MP4 (also: download, send me the video)\n"
+        "• status — your timeline · credits — your balance\n"
+        "• /new — start a fresh project · /cancel — stop what I'm doing\n"
+        "• /lang en|zh — reply language · /login <token> (private chat) — use your own "
+        "NemoVideo account · /logout",
+        "我能理解：\n"
+        '• 描述你想要的：“生成一张……的图片”、“添加标题 "……"”、“添加背景音乐”\n'
+        "• 发送图片、视频或音频，加入你的项目\n"
+        "• 导出 — 渲染 1080p MP4（也可以说：下载）\n"
+        "• 状态 — 查看时间线 · 积分 — 查看余额\n"
+        "• /new — 新建项目 · /cancel — 停止当前操作\n"
+        "• /lang en|zh — 回复语言 · /login <token>（私聊）— 使用你自己的 NemoVideo 账号 · "
+        "/logout",
+    ),
+    "unknown_command": (
+        "I don't know the command {command}. Send /help to see what I can do.",
+        "我不认识命令 {command}。发送 /help 查看我能做什么。",
+    ),
+    "empty_message": (
+        "Send me a description of the image you want, or /help.",
+        "请发送你想要的图片描述，或发送 /help。",
+    ),
+    "too_long": (
+        "That message is too long ({length} characters). Please keep it under {limit}.",
+        "消息太长了（{length} 个字符），请控制在 {limit} 个字符以内。",
+    ),
+    "lang_set": ("I'll answer in English from now on.", "好的，之后我会用中文回复。"),
+    "lang_usage": ("Use /lang en or /lang zh.", "请使用 /lang en 或 /lang zh。"),
+    "not_allowed": (
+        "Sorry, this bot is private.",
+        "抱歉，这是一个私有机器人。",
+    ),
+    # -- queue
+    "queued": (
+        "⏳ Got it — you're #{position} in line. /cancel clears the queue.",
+        "⏳ 收到——你排在第 {position} 位。/cancel 可清空队列。",
+    ),
+    "queue_full": (
+        "You already have {limit} messages waiting. Please wait for my answers (or /cancel).",
+        "你已有 {limit} 条消息在排队，请等我回复（或发送 /cancel）。",
+    ),
+    "cancelled": (
+        "🛑 Stopped. {count} queued message(s) dropped.",
+        "🛑 已停止，丢弃了 {count} 条排队消息。",
+    ),
+    "nothing_to_cancel": ("There's nothing to cancel.", "没有可以取消的操作。"),
+    "interrupted": (
+        "⚠️ I restarted while working on your last message, so I won't send it again "
+        "(that could cost credits twice). {state}",
+        "⚠️ 处理你上一条消息时我重启了，为避免重复扣费不会再次发送。{state}",
+    ),
+    # -- the turn
+    "connecting": ("Connecting…", "正在连接……"),
+    "still_working": ("⏳ Still working…", "⏳ 仍在处理中……"),
+    "tool_generate": ("🎨 Generating image…", "🎨 正在生成图片……"),
+    "tool_edit": ("✏️ Editing your project…", "✏️ 正在编辑项目……"),
+    "tool_other": ("⚙️ Working…", "⚙️ 处理中……"),
+    "no_text_changes": ("Done. {changes}", "完成。{changes}"),
+    "no_text_nothing": (
+        "The agent finished without a reply and nothing in your project changed. "
+        "Try rephrasing your request.",
+        "助手没有回复，项目也没有变化。请换个说法再试一次。",
+    ),
+    "change_added": ("added {what}", "添加了 {what}"),
+    "change_removed": ("removed {what}", "删除了 {what}"),
+    "change_images": ("{count} new image(s)", "{count} 张新图片"),
+    "image_caption": ("🖼 {prompt}", "🖼 {prompt}"),
+    "offer_export": (
+        "Say “export” (or tap Export) when you want the MP4.",
+        "需要 MP4 时说“导出”（或点击导出按钮）。",
+    ),
+    "stream_dropped": (
+        "📡 The connection dropped mid-answer. Checking what was done…",
+        "📡 回复中途连接断开，正在检查完成情况……",
+    ),
+    "stream_failed": (
+        "Sorry, that request didn't go through. Please try again.",
+        "抱歉，请求没有成功，请再试一次。",
+    ),
+    "turn_timeout": (
+        "⌛ That took longer than 15 minutes, so I stopped waiting. {state}",
+        "⌛ 处理超过 15 分钟，我已停止等待。{state}",
+    ),
+    "state_unchanged": ("Your project is unchanged.", "你的项目没有变化。"),
+    # -- status, credits, sessions
+    "status": ("{summary}", "{summary}"),
+    "status_empty": (
+        "Your timeline is empty. Describe an image to generate, or send a picture.",
+        "时间线是空的。描述一张要生成的图片，或发送一张图片。",
+    ),
+    "credits": (
+        "💳 Credits: {available} available, {frozen} reserved ({total} total).",
+        "💳 积分：可用 {available}，冻结 {frozen}（共 {total}）。",
+    ),
+    "new_session": (
+        "🆕 Started a new project. Describe your first image!",
+        "🆕 已新建项目。描述你的第一张图片吧！",
+    ),
+    # -- accounts
+    "login_private_only": (
+        "For your safety, send /login only in a private chat with me. I've removed that "
+        "message where I could.",
+        "为了安全，请只在与我的私聊中发送 /login。我已尽可能删除那条消息。",
+    ),
+    "login_usage": ("Use: /login <your NemoVideo token>", "用法：/login <你的 NemoVideo 令牌>"),
+    "login_ok": (
+        "🔐 You're now using your own NemoVideo account ({available} credits). "
+        "I deleted your message with the token where I could. /logout to switch back.",
+        "🔐 现在使用你自己的 NemoVideo 账号（{available} 积分）。已尽可能删除含令牌的消息。"
+        "发送 /logout 切换回来。",
+    ),
+    "login_bad": (
+        "That token didn't work. Please check it and try again.",
+        "这个令牌无效，请检查后重试。",
+    ),
+    "logout_ok": (
+        "You're back on the bot's account.",
+        "已切换回机器人的账号。",
+    ),
+    "token_refused": (
+        "I couldn't get a free NemoVideo account for you right now (the free sign-up limit "
+        "was reached). Please try again later.",
+        "暂时无法为你获取免费的 NemoVideo 账号（免费注册已达上限），请稍后再试。",
+    ),
+    # -- export
+    "export_empty": (
+        "There's nothing to export yet — your timeline is empty. Generate an image first "
+        "(e.g. “generate an image of a sunset”) or send me a picture.",
+        "还没有可导出的内容——时间线是空的。请先生成一张图片（例如“生成一张日落的图片”）"
+        "或发送一张图片。",
+    ),
+    "export_started": ("🎬 Rendering your video… {progress}%", "🎬 正在渲染视频……{progress}%"),
+    "export_busy": (
+        "🎬 Your video is already rendering ({progress}%). I'll send it when it's ready.",
+        "🎬 视频正在渲染中（{progress}%），完成后会发给你。",
+    ),
+    "export_resumed": (
+        "🎬 I restarted; your video is still rendering and will arrive here.",
+        "🎬 我重启了；你的视频仍在渲染，完成后会发到这里。",
+    ),
+    "export_done": (
+        "✅ Your video is ready ({width}x{height}, {duration}s).",
+        "✅ 视频已完成（{width}x{height}，{duration} 秒）。",
+    ),
+    "export_too_big": (
+        "✅ Your video is ready, but it's {size} MB — over this chat's upload limit. "
+        "Download it here (the link expires soon): {url}",
+        "✅ 视频已完成，但大小为 {size} MB，超过了本聊天的上传限制。请尽快通过链接下载：{url}",
+    ),
+    "export_failed": (
+        "❌ The render failed{reason}. Tap Retry to try again (export is free).",
+        "❌ 渲染失败{reason}。点击“重试”再试一次（导出免费）。",
+    ),
+    "export_lost": (
+        "❌ I lost track of that render. Please export again.",
+        "❌ 找不到这次渲染了，请重新导出。",
+    ),
+    # -- uploads
+    "upload_how": (
+        "Send the file as an attachment (images, videos or audio up to 200 MB) and I'll add "
+        "it to your project.",
+        "请把文件作为附件发送（图片、视频或音频，最大 200 MB），我会把它加入你的项目。",
+    ),
+    "upload_done": (
+        "📎 Added {count} file(s) to your project.",
+        "📎 已将 {count} 个文件加入项目。",
+    ),
+    "upload_unsupported": (
+        "I can't use {name}. I accept: mp4, mov, avi, webm, mkv, jpg, png, gif, webp, mp3, "
+        "wav, m4a, aac.",
+        "无法使用 {name}。支持的格式：mp4、mov、avi、webm、mkv、jpg、png、gif、webp、mp3、"
+        "wav、m4a、aac。",
+    ),
+    "upload_too_big": (
+        "{name} is too large (the limit is 200 MB). Try compressing or trimming it.",
+        "{name} 太大了（上限 200 MB），请压缩或剪短后再试。",
+    ),
+    "upload_missing": (
+        "I couldn't read {name}. Please send it again.",
+        "无法读取 {name}，请重新发送。",
+    ),
+    # -- backend errors
+    "err_credits_anon": (
+        "You've used your free credits. Register to get more (it keeps your projects): {link}",
+        "免费积分已用完。注册即可获得更多积分（并保留你的项目）：{link}",
+    ),
+    "err_credits": (
+        "Your NemoVideo account is out of credits. Please top up at {link}",
+        "你的 NemoVideo 账号积分不足，请前往充值：{link}",
+    ),
+    "err_auth_fixed": (
+        "The bot's NemoVideo token was rejected. The bot's operator has been told.",
+        "机器人的 NemoVideo 令牌被拒绝，已通知管理员。",
+    ),
+    "err_auth_login": (
+        "Your NemoVideo token was rejected. Send /login with a fresh token, or /logout.",
+        "你的 NemoVideo 令牌被拒绝。请用新令牌发送 /login，或发送 /logout。",
+    ),
+    "err_rate": (
+        "NemoVideo is busy right now. Please try again in a minute.",
+        "NemoVideo 正忙，请一分钟后再试。",
+    ),
+    "err_down": (
+        "I can't reach NemoVideo right now. Please try again in a minute.",
+        "暂时连不上 NemoVideo，请一分钟后再试。",
+    ),
+    "err_export_blocked": (
+        "Export isn't available on this NemoVideo plan (it's a subscription limit, not credits).",
+        "当前 NemoVideo 套餐不支持导出（这是订阅限制，与积分无关）。",
+    ),
+    "err_session": (
+        "Your project session was lost, so I started a new one. Please send that again.",
+        "你的项目会话丢失了，已新建一个。请再发送一次。",
+    ),
+    "err_generic": (
+        "Something went wrong on NemoVideo's side. Please try again.",
+        "NemoVideo 出了点问题，请再试一次。",
+    ),
+    "err_internal": (
+        "Sorry, something went wrong on my side. Please try again.",
+        "抱歉，我这边出了点问题，请再试一次。",
+    ),
+    # -- buttons
+    "btn_export": ("Export", "导出"),
+    "btn_status": ("Status", "状态"),
+    "btn_credits": ("Credits", "积分"),
+    "btn_new": ("New session", "新项目"),
+    "btn_retry": ("Retry", "重试"),
+}
+
+
+def t(key: str, lang: str = "en", **values: object) -> str:
+    """The text for `key` in `lang` (English when unknown), with `values` filled in."""
+    english, chinese = _TEXTS[key]
+    template = chinese if lang.startswith("zh") else english
+    return template.format(**values) if values else template
+
+
+def language_of(text: str, fallback: str = "en") -> str:
+    """`zh` when the text contains Chinese characters, else the fallback."""
+    return "zh" if _CJK.search(text) else fallback

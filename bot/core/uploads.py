@@ -1,0 +1,76 @@
+"""Attachments: check each one (by content, not only by name), then upload them together."""
+
+from __future__ import annotations
+
+import logging
+import re
+import tempfile
+from pathlib import Path, PurePath
+
+from bot.core.conversation import TurnContext
+from bot.core.messages import Attachment
+from bot.core.outbox import OutboxError
+from bot.core.texts import t
+from bot.nemo import NemoClient
+from bot.nemo.errors import FileTooLarge, UnsupportedFile
+from bot.nemo.files import ACCEPTED_EXTENSIONS, MAX_UPLOAD_BYTES, check_upload
+
+__all__ = ["Uploads", "safe_name"]
+
+log = logging.getLogger(__name__)
+_UNSAFE = re.compile(r"[^\w.\- ()\u3400-\u9fff]+")
+
+
+def safe_name(name: str, fallback: str = "file") -> str:
+    """A file name with no path and no odd characters, still recognisable to the user."""
+    base = _UNSAFE.sub("_", PurePath(name.replace("\\", "/")).name).strip(" ._")
+    return base[:120] or fallback
+
+
+class Uploads:
+    """Sends the user's files to their NemoVideo session."""
+
+    def __init__(self, nemo: NemoClient, limit: int = MAX_UPLOAD_BYTES) -> None:
+        self._nemo = nemo
+        self._limit = limit
+
+    async def handle(self, ctx: TurnContext, attachments: tuple[Attachment, ...]) -> int:
+        """Check, fetch and upload; every rejected file gets one line. Returns files uploaded."""
+        problems: list[str] = []
+        with tempfile.TemporaryDirectory(prefix="nemobot-up-") as folder:
+            accepted: list[tuple[Path, str]] = []
+            for index, attachment in enumerate(attachments):
+                name = safe_name(attachment.name, f"file{index + 1}")
+                found = await self._fetch_checked(ctx, attachment, name, Path(folder) / str(index))
+                if isinstance(found, Path):
+                    accepted.append((found, name))
+                else:
+                    problems.append(found)
+            for problem in problems:
+                await ctx.outbox.send_text(ctx.chat, problem)
+            if not accepted:
+                return 0
+            await self._nemo.upload_files(ctx.account.auth, ctx.session_id, accepted)
+        await ctx.outbox.send_text(ctx.chat, t("upload_done", ctx.lang, count=len(accepted)))
+        return len(accepted)
+
+    async def _fetch_checked(
+        self, ctx: TurnContext, attachment: Attachment, name: str, folder: Path
+    ) -> Path | str:
+        """The local copy of an acceptable file, or the line explaining why not."""
+        if attachment.size is not None and attachment.size > self._limit:
+            return t("upload_too_big", ctx.lang, name=name)
+        if PurePath(name).suffix.lower().lstrip(".") not in ACCEPTED_EXTENSIONS:
+            return t("upload_unsupported", ctx.lang, name=name)
+        folder.mkdir()
+        try:
+            path = await ctx.outbox.fetch_attachment(attachment, folder / name)
+            check_upload(path, name, limit=self._limit)
+        except (OutboxError, OSError) as exc:
+            log.warning("could not fetch attachment %s: %s", name, exc)
+            return t("upload_missing", ctx.lang, name=name)
+        except FileTooLarge:
+            return t("upload_too_big", ctx.lang, name=name)
+        except UnsupportedFile:
+            return t("upload_unsupported", ctx.lang, name=name)
+        return path

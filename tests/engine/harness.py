@@ -1,0 +1,207 @@
+"""A recording Outbox and an engine wired to a sandbox: the errbot `testbot` pattern."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import shutil
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from bot.config import Settings
+from bot.core.conversation import Timing
+from bot.core.engine import Engine
+from bot.core.messages import Attachment, ChatRef, IncomingMessage, User
+from bot.core.outbox import Button, Limits, OutboxError, VideoFile
+from bot.nemo import ClientConfig, NemoClient, make_http_client
+from storage import SqliteStore
+
+FAST = Timing(
+    still_working_seconds=0,
+    render_poll_seconds=0.2,
+    recheck_first_seconds=0.1,
+    recheck_every_seconds=0.1,
+    recheck_reads=3,
+    lease_seconds=30,
+)
+
+
+@dataclass
+class Sent:
+    """One thing the bot did in a chat."""
+
+    kind: str  # text | edit | image | video | file | typing | delete
+    chat: str
+    text: str = ""
+    message_id: str = ""
+    buttons: tuple[Button, ...] = ()
+    path: Path | None = None
+    video: VideoFile | None = None
+
+
+@dataclass
+class RecordingOutbox:
+    """An Outbox that keeps everything it is asked to do, and lets tests wait for it."""
+
+    keep_dir: Path
+    limits: Limits = field(default_factory=lambda: Limits(edit_interval=0.0))
+    log: list[Sent] = field(default_factory=list)
+    files: dict[str, Path] = field(default_factory=dict)  # attachment ref -> local file
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    async def _record(self, sent: Sent) -> str:
+        sent.message_id = sent.message_id or str(next(self._ids))
+        self.log.append(sent)
+        async with self._changed:
+            self._changed.notify_all()
+        return sent.message_id
+
+    async def send_text(self, chat: ChatRef, text: str, buttons: tuple[Button, ...] = ()) -> str:
+        return await self._record(Sent("text", chat.chat_id, text, buttons=buttons))
+
+    async def edit_text(
+        self, chat: ChatRef, message_id: str, text: str, buttons: tuple[Button, ...] = ()
+    ) -> None:
+        await self._record(Sent("edit", chat.chat_id, text, message_id, buttons))
+
+    async def delete_message(self, chat: ChatRef, message_id: str) -> bool:
+        await self._record(Sent("delete", chat.chat_id, message_id=message_id))
+        return True
+
+    async def send_typing(self, chat: ChatRef) -> None:
+        self.log.append(Sent("typing", chat.chat_id))
+
+    async def send_image(self, chat: ChatRef, path: Path, caption: str = "") -> str:
+        kept = self._keep(path)
+        return await self._record(Sent("image", chat.chat_id, caption, path=kept))
+
+    async def send_video(
+        self, chat: ChatRef, video: VideoFile, caption: str = "", buttons: tuple[Button, ...] = ()
+    ) -> str:
+        kept = replace(video, path=self._keep(video.path), thumbnail=None)
+        return await self._record(Sent("video", chat.chat_id, caption, path=kept.path, video=kept))
+
+    async def send_file(self, chat: ChatRef, path: Path, caption: str = "") -> str:
+        return await self._record(Sent("file", chat.chat_id, caption, path=self._keep(path)))
+
+    async def fetch_attachment(self, attachment: Attachment, dest: Path) -> Path:
+        source = self.files.get(attachment.ref)
+        if source is None or not source.exists():
+            raise OutboxError(f"attachment {attachment.ref} is gone")
+        shutil.copyfile(source, dest)
+        return dest
+
+    def _keep(self, path: Path) -> Path:
+        self.keep_dir.mkdir(parents=True, exist_ok=True)
+        kept = self.keep_dir / f"{len(self.log)}-{path.name}"
+        shutil.copyfile(path, kept)
+        return kept
+
+    # -- for tests -------------------------------------------------------------------------
+
+    def of(self, *kinds: str) -> list[Sent]:
+        """Everything of these kinds, in order."""
+        return [s for s in self.log if s.kind in kinds]
+
+    def texts(self) -> list[str]:
+        """Every sent (not edited) text."""
+        return [s.text for s in self.log if s.kind == "text"]
+
+    def final_texts(self) -> list[str]:
+        """Each message as it last looked (sends updated by their edits)."""
+        latest: dict[str, str] = {}
+        for sent in self.log:
+            if sent.kind in ("text", "edit"):
+                latest[sent.message_id] = sent.text
+        return list(latest.values())
+
+    async def wait_for(self, predicate: Callable[[Sent], bool], timeout: float = 30.0) -> Sent:
+        """The first recorded item matching `predicate`, waiting up to `timeout` seconds."""
+        async with asyncio.timeout(timeout), self._changed:
+            while True:
+                for sent in self.log:
+                    if predicate(sent):
+                        return sent
+                await self._changed.wait()
+
+
+@dataclass
+class Bot:
+    """An engine with one recording outbox, on a real store and a real sandbox."""
+
+    engine: Engine
+    outbox: RecordingOutbox
+    store: SqliteStore
+    nemo: NemoClient
+    counter: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def message(
+        self,
+        text: str,
+        *,
+        user: str = "u1",
+        chat: str | None = None,
+        attachments: tuple[Attachment, ...] = (),
+        private: bool = True,
+        update_id: str | None = None,
+    ) -> IncomingMessage:
+        """A console-platform message from `user`."""
+        number = next(self.counter)
+        return IncomingMessage(
+            update_id=update_id or f"upd-{number}",
+            user=User("console", user),
+            chat=ChatRef("console", chat or f"chat-{user}", private=private),
+            text=text,
+            attachments=attachments,
+            message_id=f"m{number}",
+        )
+
+    async def say(self, text: str, **kwargs: object) -> None:
+        """Submit a message and wait until the user's line is empty (renders not included)."""
+        await self.engine.submit(self.message(text, **kwargs))  # type: ignore[arg-type]
+        await self.engine.wait_idle(renders=False)
+
+
+def sandbox_settings(url: str, **env: str) -> Settings:
+    """Settings pointing at a sandbox, with test-friendly waits."""
+    base = {"NEMO_API_BASE": url, "NEMOBOT_RETRY_AFTER_SECONDS": "0"}
+    return Settings.from_env({**base, **env})
+
+
+@asynccontextmanager
+async def running_bot(
+    tmp_path: Path,
+    url: str,
+    *,
+    timing: Timing = FAST,
+    db_name: str = "bot.db",
+    worker_id: str | None = None,
+    limits: Limits | None = None,
+    sse_idle_seconds: float = 30.0,
+    **env: str,
+) -> AsyncIterator[Bot]:
+    """Store, HTTP client, NemoClient and Engine, closed in reverse order."""
+    settings = sandbox_settings(url, **env)
+    outbox = RecordingOutbox(tmp_path / "received")
+    if limits is not None:
+        outbox.limits = limits
+    store = await SqliteStore.open(tmp_path / db_name)
+    async with make_http_client() as http:
+        config = ClientConfig(
+            base_url=settings.api_base,
+            retry_after_seconds=0,
+            poll_retry_delay=0,
+            sse_idle_seconds=sse_idle_seconds,
+        )
+        nemo = NemoClient(http, config)
+        engine = Engine(store, nemo, settings, timing=timing, worker_id=worker_id)
+        engine.connect("console", outbox)
+        await engine.start()
+        try:
+            yield Bot(engine, outbox, store, nemo)
+        finally:
+            await engine.stop()
+            await store.close()
