@@ -1,0 +1,27 @@
+"""Tunable behaviour of the local NemoVideo sandbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class SandboxOptions:
+    """Settings of one sandbox instance (costs, limits, timings, storage)."""
+
+    initial_credits: int = 100
+    generation_cost: int = 5
+    token_ttl_seconds: float = 7 * 24 * 3600
+    max_upload_bytes: int = 200 * 1024 * 1024
+    render_min_seconds: float = 0.0
+    image_seconds: float = 3.0
+    max_tokens_per_ip: int | None = None
+    keepalive_seconds: float = 1.0
+    chunk_delay_seconds: float = 0.02
+    generation_delay_seconds: float = 0.0
+    data_dir: Path | None = None
+    max_concurrent_renders: int = 2
+    render_fps: int = 25
+    render_preset: str = "veryfast"
+    crossfade_seconds: float = 0.5
