@@ -49,9 +49,10 @@ class Handlers:
         if len(text) > MAX_MESSAGE_CHARS:
             await self.reply(ctx, "too_long", length=len(text), limit=MAX_MESSAGE_CHARS)
             return
-        outcome = await self.conversation.run(ctx, text)
+        wants_video = asks_for_video(text)
+        outcome = await self.conversation.run(ctx, text, exporting=wants_video)
         await self.store.bump_usage(ctx.user_id, turns=1)
-        if outcome.gui_export and asks_for_video(text):
+        if outcome.gui_export and wants_video:
             await self.export(ctx)
 
     async def export(self, ctx: TurnContext) -> None:

@@ -94,8 +94,11 @@ class Conversation:
             self._states.popitem(last=False)
         return current
 
-    async def run(self, ctx: TurnContext, text: str) -> TurnOutcome:
-        """Send `text` to the agent and show the answer; returns what it did."""
+    async def run(self, ctx: TurnContext, text: str, *, exporting: bool = False) -> TurnOutcome:
+        """Send `text` to the agent and show the answer; returns what it did.
+
+        `exporting`: the caller will export if the agent says to, so no export offer is shown.
+        """
         before = await self.state(ctx, fresh=False)
         reply = _Reply()
         live = LiveMessage(ctx.outbox, ctx.chat)
@@ -117,10 +120,10 @@ class Conversation:
                         continue
                     heartbeat.touch()
                     await self._apply(event, reply, ctx.lang)
-                    await live.show(reply.preview())
+                    await live.show(translate(reply.preview()).text)
         except (StreamCut, StreamTimeout) as exc:
             return await self._after_drop(ctx, before, live, reply, exc)
-        return await self._finish(ctx, before, live, reply)
+        return await self._finish(ctx, before, live, reply, exporting)
 
     async def _apply(self, event: object, reply: _Reply, lang: str) -> None:
         if isinstance(event, TextDelta):
@@ -138,7 +141,12 @@ class Conversation:
             raise error_for(200, {"code": code, "message": event.message}, "run_sse stream")
 
     async def _finish(
-        self, ctx: TurnContext, before: SessionState, live: LiveMessage, reply: _Reply
+        self,
+        ctx: TurnContext,
+        before: SessionState,
+        live: LiveMessage,
+        reply: _Reply,
+        exporting: bool,
     ) -> TurnOutcome:
         advice = translate("\n\n".join(reply.finals))
         after = before
@@ -150,7 +158,7 @@ class Conversation:
             lines.append(timeline)
         if not advice.text:
             lines.append(self._describe_changes(diff, ctx.lang))
-        if advice.export:
+        if advice.export and not exporting:
             lines.append(t("offer_export", ctx.lang))
         await live.finish("\n\n".join(lines), self.buttons(ctx))
         await self.post_media(ctx, diff)

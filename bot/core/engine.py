@@ -88,6 +88,7 @@ class Engine:
         self._turns: dict[int, asyncio.Task[None]] = {}
         self._idle = asyncio.Event()
         self._idle.set()
+        self._stopping = False
 
     def connect(self, platform: str, outbox: Outbox) -> None:
         """Register the outbox answers to `platform` go through."""
@@ -97,6 +98,7 @@ class Engine:
 
     async def start(self) -> None:
         """Take up what a previous run left: interrupted turns, queued messages, renders."""
+        self._stopping = False
         for item in await self.store.recover(self.worker_id, self.timing.lease_seconds):
             await self._report_interrupted(item)
         for user_id in await self.store.users_with_work():
@@ -105,6 +107,7 @@ class Engine:
 
     async def stop(self) -> None:
         """Stop all work; unfinished rows stay in the store for the next start."""
+        self._stopping = True
         tasks = [*self._turns.values(), *self._drainers.values()]
         for task in tasks:
             task.cancel()
@@ -186,8 +189,11 @@ class Engine:
             try:
                 await turn
             except asyncio.CancelledError:
-                if not turn.cancelled():
-                    raise  # the engine is stopping: leave the row for the next start
+                # Only /cancel cancels the turn alone. Stopping cancels this drainer too, and
+                # that cancellation reaches the awaited turn first: leave the row for the next
+                # start (it is reported or rerun there), and claim nothing more.
+                if self._stopping or not turn.cancelled():
+                    raise
                 status = "cancelled"
             finally:
                 renewer.cancel()

@@ -137,7 +137,7 @@ class Exporter:
         chat = ChatRef.from_json(job.chat)
         outbox = self._outboxes[chat.platform]
         last_contact = time.monotonic()
-        shown_progress = -1
+        shown_progress = 0 if progress_id is not None else -1  # a new job's message shows 0%
         while True:
             account = await self._accounts.account(job.user_id)
             try:

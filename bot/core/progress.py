@@ -137,7 +137,8 @@ class Heartbeat:
     async def _watch(self) -> None:
         while True:
             try:
-                await asyncio.wait_for(self._touched.wait(), self._interval)
+                async with asyncio.timeout(self._interval):
+                    await self._touched.wait()
             except TimeoutError:
                 try:
                     await self._on_silence()

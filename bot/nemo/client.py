@@ -34,7 +34,7 @@ from bot.nemo.errors import (
     UnsupportedFile,
     error_for,
 )
-from bot.nemo.events import Event, KeepAlive, Text, TextDelta, parse_event
+from bot.nemo.events import Event, KeepAlive, StreamError, Text, TextDelta, parse_event
 from bot.nemo.files import ACCEPTED_EXTENSIONS, check_upload
 from bot.nemo.models import (
     AnonymousToken,
@@ -84,9 +84,15 @@ def make_http_client(**kwargs: Any) -> httpx.AsyncClient:
     return httpx.AsyncClient(timeout=timeout, limits=limits, **kwargs)
 
 
+_last_render_ms = 0
+
+
 def new_render_id() -> str:
-    """A fresh render id in the vendor's `render_<unix ms>` form."""
-    return f"render_{time.time_ns() // 1_000_000}"
+    """A fresh render id in the vendor's `render_<unix ms>` form, unique within the process."""
+    global _last_render_ms
+    # Two exports in the same millisecond must not share an id (the second would conflict).
+    _last_render_ms = max(time.time_ns() // 1_000_000, _last_render_ms + 1)
+    return f"render_{_last_render_ms}"
 
 
 class NemoClient:
@@ -336,7 +342,7 @@ class NemoClient:
         """Stream `url` to `dest` (written to a temporary name first)."""
         if urlsplit(url).scheme not in ("http", "https"):
             raise NemoProtocolError(f"not a downloadable URL: {url!r}", endpoint="download")
-        headers = {"Authorization": f"Bearer {auth.token}"} if auth else {}
+        headers = self._headers(auth) if auth else {}
         request = self.http.build_request("GET", url, headers=headers)
         response = await self._send(request, "download")
         partial = dest.with_name(dest.name + ".part")
@@ -393,8 +399,8 @@ class Stream:
                 last_news = loop.time()
                 if isinstance(event, TextDelta):
                     pending += event.text
-                elif isinstance(event, Text):
-                    pending = ""
+                elif isinstance(event, (Text, StreamError)):
+                    pending = ""  # confirmed, or the turn ended with an error: not a cut
                 yield event
         if pending:
             raise StreamCut("the stream ended mid-answer", partial_text=pending)

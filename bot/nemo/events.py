@@ -75,7 +75,10 @@ def parse_event(data: str) -> list[Event]:
         return [KeepAlive()]
     if not isinstance(payload, dict) or not payload:
         return [KeepAlive()]
-    if isinstance(payload.get("type"), str) and not isinstance(payload.get("content"), Mapping):
+    content = payload.get("content")
+    # ADK content is an object with `parts`; a flat tool_result's content may be any object.
+    adk_content = isinstance(content, Mapping) and "parts" in content
+    if isinstance(payload.get("type"), str) and not adk_content:
         return [_parse_flat(payload)]
     return _parse_adk(payload)
 

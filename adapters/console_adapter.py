@@ -1,0 +1,157 @@
+"""The console chat: stdin lines in, stdout lines out, files saved to an output folder."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import shlex
+import shutil
+import sys
+import uuid
+from pathlib import Path
+from typing import BinaryIO, TextIO
+
+from bot.core.engine import Engine
+from bot.core.messages import Attachment, ChatRef, IncomingMessage, User
+from bot.core.outbox import Button, Limits, OutboxError, VideoFile
+
+__all__ = ["PLATFORM", "ConsoleChat", "ConsoleOutbox"]
+
+PLATFORM = "console"
+_KINDS = {
+    "image": {".jpg", ".jpeg", ".png", ".gif", ".webp"},
+    "video": {".mp4", ".mov", ".avi", ".webm", ".mkv"},
+    "audio": {".mp3", ".wav", ".m4a", ".aac"},
+}
+
+
+def _kind_of(path: Path) -> str:
+    suffix = path.suffix.lower()
+    return next((kind for kind, suffixes in _KINDS.items() if suffix in suffixes), "file")
+
+
+class ConsoleOutbox:
+    """Prints replies; files the bot posts are copied under `out_dir` and announced by path."""
+
+    # A terminal cannot edit a printed line: send each answer once, when it is complete.
+    limits = Limits(max_text=100_000, max_upload=2**40, edit_interval=0.0, live_edits=False)
+
+    def __init__(self, out_dir: Path, stream: TextIO | None = None) -> None:
+        self.out_dir = out_dir
+        self._stream = stream or sys.stdout
+        self._ids = itertools.count(1)
+        self._shown: dict[str, str] = {}
+
+    def _print(self, line: str) -> None:
+        print(line, file=self._stream, flush=True)
+
+    async def send_text(self, chat: ChatRef, text: str, buttons: tuple[Button, ...] = ()) -> str:
+        message_id = str(next(self._ids))
+        self._shown[message_id] = text
+        self._print(f"bot> {text}")
+        if buttons:
+            self._print("     [" + "] [".join(b.label for b in buttons) + "]")
+        return message_id
+
+    async def edit_text(
+        self, chat: ChatRef, message_id: str, text: str, buttons: tuple[Button, ...] = ()
+    ) -> None:
+        if self._shown.get(message_id) != text:
+            self._shown[message_id] = text
+            self._print(f"bot> {text}")
+
+    async def delete_message(self, chat: ChatRef, message_id: str) -> bool:
+        return False
+
+    async def send_typing(self, chat: ChatRef) -> None:
+        return None
+
+    async def send_image(self, chat: ChatRef, path: Path, caption: str = "") -> str:
+        return self._save("image", path, caption)
+
+    async def send_video(
+        self, chat: ChatRef, video: VideoFile, caption: str = "", buttons: tuple[Button, ...] = ()
+    ) -> str:
+        return self._save("video", video.path, caption)
+
+    async def send_file(self, chat: ChatRef, path: Path, caption: str = "") -> str:
+        return self._save("file", path, caption)
+
+    async def fetch_attachment(self, attachment: Attachment, dest: Path) -> Path:
+        source = Path(attachment.ref)
+        try:
+            shutil.copyfile(source, dest)
+        except OSError as exc:
+            raise OutboxError(f"cannot read {attachment.name}: {exc.strerror}") from exc
+        return dest
+
+    def _save(self, kind: str, path: Path, caption: str) -> str:
+        try:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            saved = self.out_dir / path.name
+            shutil.copyfile(path, saved)
+        except OSError as exc:
+            raise OutboxError(f"cannot save {path.name}: {exc.strerror}") from exc
+        if caption:
+            self._print(f"bot> {caption}")
+        self._print(f"[{kind}] {saved}")
+        return str(next(self._ids))
+
+
+class ConsoleChat:
+    """Feeds stdin lines to the engine as one console user."""
+
+    def __init__(self, engine: Engine, user_id: str, stdin: BinaryIO | None = None) -> None:
+        self._engine = engine
+        self._user = User(PLATFORM, user_id, user_id)
+        self._chat = ChatRef(PLATFORM, user_id, private=True)
+        self._stdin = stdin or sys.stdin.buffer
+        self._run_id = uuid.uuid4().hex[:12]  # a new run's lines are new updates
+        self._lines = itertools.count(1)
+
+    async def run(self, *, interactive: bool) -> int:
+        """Read until EOF; in batch mode each line is answered before the next is read."""
+        loop = asyncio.get_running_loop()
+        while True:
+            if interactive:
+                print("you> ", end="", flush=True)
+            raw = await loop.run_in_executor(None, self._stdin.readline)
+            if not raw:
+                break
+            message = self.to_message(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
+            await self._engine.submit(message)
+            if not interactive:
+                await self._engine.wait_idle(renders=False)
+        await self._engine.wait_idle(renders=True)
+        return 0
+
+    def to_message(self, line: str) -> IncomingMessage:
+        """One input line as a message; `/attach PATH [caption]` sends a local file."""
+        number = next(self._lines)
+        text, attachments = line, ()
+        if line.startswith("/attach"):
+            text, attachments = _parse_attach(line[len("/attach") :].strip())
+        return IncomingMessage(
+            update_id=f"{self._run_id}:{number}",
+            user=self._user,
+            chat=self._chat,
+            text=text,
+            attachments=attachments,
+            message_id=str(number),
+        )
+
+
+def _parse_attach(rest: str) -> tuple[str, tuple[Attachment, ...]]:
+    try:
+        words = shlex.split(rest)
+    except ValueError:
+        words = rest.split()
+    if not words:
+        return "upload", ()
+    path = Path(words[0]).expanduser()
+    try:
+        size: int | None = path.stat().st_size
+    except OSError:
+        size = None
+    attachment = Attachment(_kind_of(path), path.name, str(path), size)
+    return " ".join(words[1:]), (attachment,)

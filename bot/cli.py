@@ -1,0 +1,86 @@
+"""The `nemobot` command: run, chat, sandbox, doctor."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.logs import setup_logging
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nemobot", description=__doc__)
+    commands = parser.add_subparsers(dest="command")
+    run = commands.add_parser("run", help="run the configured platforms (console when none)")
+    chat = commands.add_parser("chat", help="chat with the bot in this terminal")
+    for sub in (run, chat):
+        sub.add_argument("--user", default=_os_user(), help="console user id (default: you)")
+        sub.add_argument(
+            "--out",
+            type=Path,
+            default=Path("nemobot-out"),
+            help="folder for images and videos the bot sends",
+        )
+    sandbox = commands.add_parser("sandbox", help="serve the local NemoVideo sandbox")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8765)
+    commands.add_parser("doctor", help="check the configuration and the backend")
+    return parser
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "console"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `nemobot` script."""
+    args = _parser().parse_args(argv)
+    command = args.command or "run"
+    if command == "sandbox":
+        from sandbox import serve
+
+        serve(args.host, args.port)
+        return 0
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"nemobot: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(settings.log_level, settings.secrets())
+    if command == "doctor":
+        from bot.doctor import doctor
+
+        return asyncio.run(doctor(settings))
+    if command == "run" and settings.platforms:
+        return _platforms_unavailable(settings)
+    from bot.app import run_console
+
+    user = getattr(args, "user", None) or _os_user()
+    out = getattr(args, "out", None) or Path("nemobot-out")
+    try:
+        return asyncio.run(run_console(settings, user, out))
+    except KeyboardInterrupt:
+        return 130
+
+
+def _platforms_unavailable(settings: Settings) -> int:
+    names = ", ".join(settings.platforms)
+    print(
+        f"nemobot: {names} token(s) are set, but the chat-platform adapters are not part of "
+        "this release yet; unset them to use the console chat.",
+        file=sys.stderr,
+    )
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""`nemobot doctor`: check settings, storage, ffmpeg and the backend, one line each."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import imageio_ffmpeg
+
+from bot.config import Settings
+from bot.nemo import Auth, ClientConfig, NemoClient, make_http_client
+from bot.nemo.errors import NemoError
+
+__all__ = ["doctor"]
+
+
+async def doctor(settings: Settings) -> int:
+    """Print what works and what does not; exit code 1 if anything is broken."""
+    problems = 0
+
+    def report(ok: bool, what: str) -> None:
+        nonlocal problems
+        problems += not ok
+        print(("ok    " if ok else "FAIL  ") + what)
+
+    report(True, f"platforms: {', '.join(settings.platforms) or 'console only'}")
+    folder = Path(settings.db_path).resolve().parent
+    report(os.access(folder, os.W_OK), f"database folder writable: {folder}")
+    try:
+        report(True, f"ffmpeg: {Path(imageio_ffmpeg.get_ffmpeg_exe()).name}")
+    except RuntimeError as exc:
+        report(False, f"ffmpeg: {exc}")
+    if settings.wants_sandbox:
+        report(True, "backend: the built-in sandbox (set NEMO_TOKEN for the real API)")
+        return 1 if problems else 0
+    async with make_http_client() as http:
+        client = NemoClient(http, ClientConfig(base_url=settings.api_base, retry_after_seconds=0))
+        try:
+            if settings.nemo_token:
+                balance = await client.credits(Auth(settings.nemo_token))
+                report(True, f"backend {settings.api_base}: token ok, {balance.available} credits")
+            else:
+                await client.anonymous_token("nemobot-doctor")
+                report(True, f"backend {settings.api_base}: reachable")
+        except NemoError as exc:
+            report(False, f"backend {settings.api_base}: {type(exc).__name__}: {exc.message}")
+    return 1 if problems else 0
