@@ -6,11 +6,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from sandbox import RunningSandbox, SandboxOptions, run_sandbox
+from sandbox import RunningSandbox
+from tests.engine.harness import fast_sandbox
 
 
 @pytest.fixture
 async def sandbox() -> AsyncIterator[RunningSandbox]:
-    options = SandboxOptions(chunk_delay_seconds=0, keepalive_seconds=0.2, image_seconds=1)
-    async with run_sandbox(options) as running:
+    async with fast_sandbox() as running:
         yield running

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import shutil
-from collections.abc import AsyncIterator, Callable
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -16,6 +17,7 @@ from bot.core.engine import Engine
 from bot.core.messages import Attachment, ChatRef, IncomingMessage, User
 from bot.core.outbox import Button, Limits, OutboxError, VideoFile
 from bot.nemo import ClientConfig, NemoClient, make_http_client
+from sandbox import RunningSandbox, SandboxOptions, run_sandbox
 from storage import SqliteStore
 
 FAST = Timing(
@@ -26,6 +28,39 @@ FAST = Timing(
     recheck_reads=3,
     lease_seconds=30,
 )
+
+
+def fast_options(**overrides: object) -> SandboxOptions:
+    """Sandbox options tuned for speed, with `overrides` applied."""
+    base: dict[str, object] = {
+        "chunk_delay_seconds": 0,
+        "keepalive_seconds": 0.2,
+        "image_seconds": 1,
+    }
+    return SandboxOptions(**{**base, **overrides})  # type: ignore[arg-type]
+
+
+@asynccontextmanager
+async def fast_sandbox(**overrides: object) -> AsyncIterator[RunningSandbox]:
+    """A fresh sandbox like the `sandbox` fixture's, with some options changed."""
+    async with run_sandbox(fast_options(**overrides)) as running:
+        yield running
+
+
+async def eventually(
+    predicate: Callable[[], bool | Awaitable[bool]],
+    timeout: float = 10.0,
+    interval: float = 0.01,
+) -> None:
+    """Poll `predicate` (sync or async) until it holds; fail after `timeout` seconds."""
+    async with asyncio.timeout(timeout):
+        while True:
+            result = predicate()
+            if not isinstance(result, bool):
+                result = await result
+            if result:
+                return
+            await asyncio.sleep(interval)
 
 
 @dataclass
@@ -110,6 +145,10 @@ class RecordingOutbox:
         """Every sent (not edited) text."""
         return [s.text for s in self.log if s.kind == "text"]
 
+    def everything(self) -> list[str]:
+        """Every text, edit and caption the bot produced (for "never says X" checks)."""
+        return [s.text for s in self.log if s.text]
+
     def final_texts(self) -> list[str]:
         """Each message as it last looked (sends updated by their edits)."""
         latest: dict[str, str] = {}
@@ -137,6 +176,8 @@ class Bot:
     store: SqliteStore
     nemo: NemoClient
     counter: itertools.count = field(default_factory=lambda: itertools.count(1))
+    # Platform update ids are unique for good: a restarted bot must not reuse them.
+    run: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
 
     def message(
         self,
@@ -151,13 +192,17 @@ class Bot:
         """A console-platform message from `user`."""
         number = next(self.counter)
         return IncomingMessage(
-            update_id=update_id or f"upd-{number}",
+            update_id=update_id or f"upd-{self.run}-{number}",
             user=User("console", user),
             chat=ChatRef("console", chat or f"chat-{user}", private=private),
             text=text,
             attachments=attachments,
             message_id=f"m{number}",
         )
+
+    async def user_id(self, user: str = "u1") -> int:
+        """The store's id of a console user."""
+        return (await self.store.upsert_user("console", user)).id
 
     async def say(self, text: str, **kwargs: object) -> None:
         """Submit a message and wait until the user's line is empty (renders not included)."""

@@ -1,0 +1,176 @@
+"""Odd messages and attachments: each gets a clear answer, nothing crashes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PIL import Image
+
+from bot.core.messages import Attachment
+from sandbox import RunningSandbox
+from tests.engine.harness import Bot, running_bot
+
+_UPLOAD_PATH = "/api/upload-video/"
+
+
+def upload_calls(sandbox: RunningSandbox) -> list[str]:
+    """Paths of the upload requests the sandbox received."""
+    return [path for _, path, _ in sandbox.sandbox.requests if path.startswith(_UPLOAD_PATH)]
+
+
+def png(path: Path, colour: str) -> Path:
+    """A small real PNG."""
+    Image.new("RGB", (64, 48), colour).save(path, "PNG")
+    return path
+
+
+def attach(bot: Bot, source: Path | None, name: str, size: int | None = None) -> Attachment:
+    """An attachment the recording outbox can fetch (None: its file is gone)."""
+    ref = f"ref-{name}-{len(bot.outbox.files)}"
+    if source is not None:
+        bot.outbox.files[ref] = source
+        size = source.stat().st_size if size is None else size
+    return Attachment("file", name, ref, size=size)
+
+
+async def assert_still_answers(bot: Bot) -> None:
+    """The bot keeps working after whatever came before."""
+    await bot.say("hello")
+    assert "NemoVideo agent" in bot.outbox.final_texts()[-1]
+
+
+async def test_an_empty_message_gets_a_hint(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    async with running_bot(tmp_path, sandbox.url) as bot:
+        await bot.say("")
+        await bot.say("   \n\t ")
+        assert (
+            bot.outbox.texts()
+            == [
+                "Send me a description of the image you want, or /help.",
+            ]
+            * 2
+        )
+        assert sandbox.sandbox.sse_calls == 0
+        await assert_still_answers(bot)
+
+
+async def test_a_huge_message_is_refused_before_the_agent(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    async with running_bot(tmp_path, sandbox.url) as bot:
+        await bot.say("x" * 20_000)
+        line = bot.outbox.texts()[-1]
+        assert "too long (20000 characters)" in line and "under 4000" in line
+        assert sandbox.sandbox.sse_calls == 0
+        await assert_still_answers(bot)
+
+
+async def test_replacement_characters_are_just_text(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    garbled = b"generate an image of a caf\xe9 \xff\xfe terrace".decode("utf-8", "replace")
+    assert "\ufffd" in garbled
+    async with running_bot(tmp_path, sandbox.url) as bot:
+        await bot.say(garbled)
+        assert len(bot.outbox.of("image")) == 1
+        assert "terrace" in bot.outbox.final_texts()[-1]
+
+
+async def test_an_unknown_command_is_named(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    async with running_bot(tmp_path, sandbox.url) as bot:
+        await bot.say("/foo bar")
+        assert bot.outbox.texts() == [
+            "I don't know the command /foo. Send /help to see what I can do."
+        ]
+        assert sandbox.sandbox.sse_calls == 0
+        await bot.say("/help")
+        assert "/cancel" in bot.outbox.texts()[-1]
+
+
+async def test_a_missing_attachment_file_is_asked_for_again(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    async with running_bot(tmp_path, sandbox.url) as bot:
+        gone = attach(bot, None, "holiday.png", size=1234)
+        await bot.say("", attachments=(gone,))
+        assert bot.outbox.texts() == ["I couldn't read holiday.png. Please send it again."]
+        assert not upload_calls(sandbox)
+        await assert_still_answers(bot)
+
+
+async def test_an_exe_is_refused_by_its_name(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    program = tmp_path / "setup.exe"
+    program.write_bytes(b"MZ\x90\x00" + bytes(200))
+    async with running_bot(tmp_path, sandbox.url) as bot:
+        await bot.say("", attachments=(attach(bot, program, "setup.exe"),))
+        line = bot.outbox.texts()[-1]
+        assert line.startswith("I can't use setup.exe. I accept: mp4")
+        assert not upload_calls(sandbox)
+        await assert_still_answers(bot)
+
+
+async def test_a_png_that_is_not_an_image_is_refused_by_its_content(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    fake = tmp_path / "photo.png"
+    fake.write_text("#!/bin/sh\necho this is not a picture\n")
+    async with running_bot(tmp_path, sandbox.url) as bot:
+        await bot.say("add it", attachments=(attach(bot, fake, "photo.png"),))
+        assert bot.outbox.texts()[-1].startswith("I can't use photo.png.")
+        assert not upload_calls(sandbox)
+        assert sandbox.sandbox.sse_calls == 0  # the caption does not run without the file
+        await assert_still_answers(bot)
+
+
+async def test_a_300_mb_file_is_refused_without_reading_it(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    big = tmp_path / "long.mp4"
+    with big.open("wb") as handle:
+        handle.truncate(300 * 1024 * 1024)  # sparse: no blocks written
+    async with running_bot(tmp_path, sandbox.url) as bot:
+        attachment = attach(bot, big, "long.mp4")
+        assert attachment.size == 300 * 1024 * 1024
+        await bot.say("", attachments=(attachment,))
+        line = bot.outbox.texts()[-1]
+        assert line.startswith("long.mp4 is too large (the limit is 200 MB)")
+        assert not upload_calls(sandbox)
+        copies = [p for p in tmp_path.rglob("*") if p.is_file() and p.name == "long.mp4"]
+        assert copies == [big]  # never fetched
+        await assert_still_answers(bot)
+
+
+async def test_two_pngs_with_a_caption_upload_together_then_run_the_caption(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    first = png(tmp_path / "first.png", "orange")
+    second = png(tmp_path / "second.png", "teal")
+    async with running_bot(tmp_path, sandbox.url) as bot:
+        files = (attach(bot, first, "first.png"), attach(bot, second, "second.png"))
+        await bot.say('add a title "Our trip"', attachments=files)
+
+        assert len(upload_calls(sandbox)) == 1
+        session = next(iter(sandbox.sandbox.sessions.values()))
+        assert [info["filename"] for info in session.video_infos] == ["first.png", "second.png"]
+        texts = bot.outbox.final_texts()
+        assert "📎 Added 2 file(s) to your project." in texts
+        assert 'Added the title "Our trip"' in texts[-1]
+        assert texts.index("📎 Added 2 file(s) to your project.") < len(texts) - 1
+        assert sandbox.sandbox.sse_calls == 1
+
+        await bot.say("status")
+        assert bot.outbox.texts()[-1].startswith("Timeline (2 tracks): 1. Video: first.png")
+
+
+async def test_one_bad_file_among_good_ones_is_named_and_the_rest_uploaded(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    good = png(tmp_path / "good.png", "navy")
+    async with running_bot(tmp_path, sandbox.url) as bot:
+        files = (attach(bot, good, "good.png"), attach(bot, None, "lost.jpg", size=10))
+        await bot.say("", attachments=files)
+        assert bot.outbox.texts() == [
+            "I couldn't read lost.jpg. Please send it again.",
+            "📎 Added 1 file(s) to your project.",
+        ]
+        assert len(upload_calls(sandbox)) == 1

@@ -1,0 +1,183 @@
+"""The user's durable line: order, queue places, /cancel, redelivery and restarts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sandbox import RunningSandbox
+from tests.engine.harness import eventually, fast_sandbox, running_bot
+
+
+async def test_queued_messages_are_answered_in_order_with_their_place(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    async with running_bot(tmp_path, sandbox.url) as bot:
+        for word in ("One", "Two", "Three"):
+            await bot.engine.submit(bot.message(f'add a title "{word}"'))
+        await bot.engine.wait_idle()
+        texts = bot.outbox.texts()
+        assert texts[:2] == [
+            "⏳ Got it — you're #2 in line. /cancel clears the queue.",
+            "⏳ Got it — you're #3 in line. /cancel clears the queue.",
+        ]
+        answers = [t for t in bot.outbox.final_texts() if t.startswith("Added the title")]
+        assert [a.split('"')[1] for a in answers] == ["One", "Two", "Three"]
+        assert sandbox.sandbox.sse_calls == 3
+
+
+async def test_cancel_stops_the_running_turn_and_drops_the_queue(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    backend = sandbox.sandbox
+    backend.faults.hang_stream_once = True
+    async with running_bot(tmp_path, sandbox.url) as bot:
+        await bot.engine.submit(bot.message("generate an image of a slow snail"))
+        await eventually(lambda: backend.sse_calls == 1)
+        await bot.engine.submit(bot.message('add a title "Two"'))
+        await bot.engine.submit(bot.message('add a title "Three"'))
+        await bot.engine.submit(bot.message("/cancel"))
+        await bot.engine.wait_idle()
+
+        assert "🛑 Stopped. 2 queued message(s) dropped." in bot.outbox.texts()
+        assert backend.sse_calls == 1
+        assert not any("Added the title" in t for t in bot.outbox.final_texts())
+        user_id = await bot.user_id()
+        assert await bot.store.queued_count(user_id) == 0
+        assert await bot.store.running_item(user_id) is None
+        stopped = await bot.store.get_item(1)
+        assert stopped is not None and stopped.status == "cancelled"
+
+        await bot.say("/cancel")
+        assert bot.outbox.texts()[-1] == "There's nothing to cancel."
+        await bot.say("hello")  # the line works again
+        assert "NemoVideo agent" in bot.outbox.final_texts()[-1]
+        assert backend.sse_calls == 2
+
+
+async def test_cancel_during_a_silent_turn(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    backend = sandbox.sandbox
+    backend.faults.silent_stream_seconds = 30
+    async with running_bot(tmp_path, sandbox.url) as bot:
+        await bot.engine.submit(bot.message("add background music"))
+        await eventually(lambda: backend.sse_calls == 1)
+        await bot.engine.submit(bot.message("/cancel"))
+        await bot.engine.wait_idle()
+        assert bot.outbox.texts()[-1] == "🛑 Stopped. 0 queued message(s) dropped."
+
+
+async def test_a_redelivered_update_is_processed_once(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    async with running_bot(tmp_path, sandbox.url) as bot:
+        turn = bot.message("generate an image of a harbour", update_id="tg-1001")
+        first = await bot.engine.submit(turn)
+        again = await bot.engine.submit(turn)
+        assert first is not None and again is not None
+        assert (first.duplicate, again.duplicate) == (False, True)
+        assert again.item_id == first.item_id
+        await bot.engine.wait_idle()
+        await bot.engine.submit(turn)  # after it was answered, too
+        await bot.engine.wait_idle()
+
+        command = bot.message("credits", update_id="tg-1002")
+        await bot.engine.submit(command)
+        await bot.engine.submit(command)
+        await bot.engine.wait_idle()
+
+        assert sandbox.sandbox.sse_calls == 1
+        assert len(bot.outbox.of("image")) == 1
+        assert sum(t.startswith("💳 Credits") for t in bot.outbox.texts()) == 1
+        assert not any("in line" in t for t in bot.outbox.texts())
+
+
+async def test_a_render_running_across_a_restart_is_delivered_once(tmp_path: Path) -> None:
+    async with fast_sandbox(render_min_seconds=2.0) as sandbox:
+        async with running_bot(tmp_path, sandbox.url) as bot:
+            await bot.say("generate an image of a northern light")
+            await bot.say("export")
+            user_id = await bot.user_id()
+            job = await bot.store.active_render(user_id)
+            assert job is not None and job.status in ("pending", "processing")
+            await bot.outbox.wait_for(lambda s: "Rendering your video" in s.text)
+            assert not bot.outbox.of("video")
+        render_id = job.render_id
+
+        async with running_bot(tmp_path, sandbox.url) as bot:
+            resumed = await bot.outbox.wait_for(lambda s: "I restarted" in s.text)
+            assert resumed.kind == "text"
+            await bot.engine.wait_idle()
+            videos = bot.outbox.of("video")
+            assert len(videos) == 1
+            done = await bot.store.get_render(render_id)
+            assert done is not None and done.status == "delivered" and done.delivered
+
+        async with running_bot(tmp_path, sandbox.url) as bot:  # and never again
+            await bot.engine.wait_idle()
+            assert not bot.outbox.log
+        assert sandbox.sandbox.render_submissions == {render_id: 1}
+
+
+async def test_a_turn_that_reached_the_agent_is_not_resent_after_a_restart(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    backend = sandbox.sandbox
+    async with running_bot(tmp_path, sandbox.url) as bot:
+        await bot.say("generate an image of a stone bridge")
+        # A crash while the next turn runs: claimed, marked as sent, its lease still live.
+        msg = bot.message("add background music")
+        user_id = await bot.user_id()
+        placed = await bot.store.enqueue(
+            "console", msg.update_id, user_id, msg.chat.to_json(), "turn", msg.to_json()
+        )
+        claimed = await bot.store.claim_next(user_id, "crashed-worker", 600)
+        assert claimed is not None and claimed.id == placed.item_id
+        assert await bot.store.mark_reached_agent(claimed.id, owner="crashed-worker")
+    calls = backend.sse_calls
+
+    async with running_bot(tmp_path, sandbox.url) as bot:
+        line = await bot.outbox.wait_for(lambda s: "I restarted" in s.text)
+        await bot.engine.wait_idle()
+        assert "won't send it again" in line.text
+        assert "Timeline (1 track): 1. Video: a stone bridge" in line.text
+        item = await bot.store.get_item(placed.item_id)
+        assert item is not None and item.status == "interrupted"
+    assert backend.sse_calls == calls
+
+
+async def test_a_turn_claimed_but_never_sent_runs_after_a_restart(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    async with running_bot(tmp_path, sandbox.url) as bot:
+        msg = bot.message('add a title "Back"')
+        user_id = await bot.user_id()
+        await bot.store.enqueue(
+            "console", msg.update_id, user_id, msg.chat.to_json(), "turn", msg.to_json()
+        )
+        assert await bot.store.claim_next(user_id, "crashed-worker", 600) is not None
+
+    async with running_bot(tmp_path, sandbox.url) as bot:
+        await bot.engine.wait_idle()
+        assert any('Added the title "Back"' in t for t in bot.outbox.final_texts())
+    assert sandbox.sandbox.sse_calls == 1
+
+
+async def test_stopping_mid_turn_reports_it_and_keeps_the_queue(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    backend = sandbox.sandbox
+    backend.faults.hang_stream_once = True
+    async with running_bot(tmp_path, sandbox.url) as bot:
+        await bot.engine.submit(bot.message("generate an image of a sleepy fox"))
+        await eventually(lambda: backend.sse_calls == 1)
+        await bot.engine.submit(bot.message('add a title "After"'))
+        user_id = await bot.user_id()
+    assert backend.sse_calls == 1  # stopping ran nothing else
+
+    async with running_bot(tmp_path, sandbox.url) as bot:
+        await bot.outbox.wait_for(lambda s: "won't send it again" in s.text)
+        await bot.engine.wait_idle()
+        assert any('Added the title "After"' in t for t in bot.outbox.final_texts())
+        first = await bot.store.get_item(1)
+        assert first is not None and first.status == "interrupted"
+        assert await bot.store.queued_count(user_id) == 0
+    assert backend.sse_calls == 2
