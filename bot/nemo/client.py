@@ -353,6 +353,7 @@ class NemoClient:
                 async for chunk in response.aiter_bytes(_CHUNK):
                     out.write(chunk)
         except httpx.HTTPError as exc:
+            partial.unlink(missing_ok=True)
             raise NemoUnavailable("the download was cut", endpoint="download") from exc
         finally:
             await response.aclose()
