@@ -151,6 +151,17 @@ class SqliteInbox(SqliteCore):
             )
         return changed == 1
 
+    async def release_item(self, item_id: int, owner: str) -> bool:
+        """Give up `owner`'s lease on a running item (shutting down): `recover` takes it up."""
+        async with self._tx() as db:
+            changed = await execute(
+                db,
+                "UPDATE inbox SET owner = NULL, lease_expires = NULL "
+                "WHERE id = ? AND owner = ? AND status = 'running'",
+                (item_id, owner),
+            )
+        return changed == 1
+
     async def mark_reached_agent(self, item_id: int, *, owner: str | None = None) -> bool:
         """Record, before calling the agent, that this turn may have been charged.
 

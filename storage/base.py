@@ -107,6 +107,10 @@ class Store(Protocol):
         """Extend `owner`'s lease on a running item; False if it is no longer theirs."""
         ...
 
+    async def release_item(self, item_id: int, owner: str) -> bool:
+        """Give up `owner`'s lease on a running item (shutting down): `recover` takes it up."""
+        ...
+
     async def mark_reached_agent(self, item_id: int, *, owner: str | None = None) -> bool:
         """Record that the turn is about to reach the agent; False: do not call the agent."""
         ...

@@ -19,11 +19,29 @@ from bot.nemo.draft import summary
 from bot.nemo.errors import NemoAuthError
 from storage import Store
 
-__all__ = ["MAX_MESSAGE_CHARS", "Handlers"]
+__all__ = ["MAX_MESSAGE_CHARS", "NEEDS", "Handlers"]
 
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 4000
+
+# What each intent needs before it runs: (a NemoVideo account, a session).
+NEEDS: dict[str, tuple[bool, bool]] = {
+    "turn": (True, True),
+    "export": (True, True),
+    "upload": (True, True),
+    "status": (True, True),
+    "interrupted": (True, True),
+    "credits": (True, False),
+    "new": (False, False),
+    "lang": (False, False),
+    "login": (False, False),
+    "logout": (False, False),
+    "start": (False, False),
+    "help": (False, False),
+    "empty": (False, False),
+    "unknown_command": (False, False),
+}
 
 
 @dataclass(slots=True)
@@ -53,9 +71,9 @@ class Handlers:
         outcome = await self.conversation.run(ctx, text, exporting=wants_video)
         await self.store.bump_usage(ctx.user_id, turns=1)
         if outcome.gui_export and wants_video:
-            await self.export(ctx)
+            await self.export(ctx, msg, intent)
 
-    async def export(self, ctx: TurnContext) -> None:
+    async def export(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """Render the latest draft."""
         await self.exporter.start(ctx.user_id, ctx.chat, ctx.lang, ctx.account, ctx.session_id)
 
@@ -70,14 +88,14 @@ class Handlers:
         if uploaded and intent.arg:
             await self.turn(ctx, msg, Intent("turn", intent.arg))
 
-    async def new(self, ctx: TurnContext) -> None:
+    async def new(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """A fresh project."""
         await self.accounts.new_session(ctx.user_id)
         await self.reply(ctx, "new_session")
 
     # -- immediate: read-only or about the bot itself ---------------------------------------
 
-    async def status(self, ctx: TurnContext) -> None:
+    async def status(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """The timeline in the skill's summary style."""
         state = await self.conversation.state(ctx)
         text = summary(state.draft)
@@ -87,7 +105,7 @@ class Handlers:
             self.conversation.buttons(ctx) if text else (),
         )
 
-    async def credits(self, ctx: TurnContext) -> None:
+    async def credits(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """The account's balance."""
         balance = await self.nemo.credits(ctx.account.auth)
         await self.reply(
@@ -98,9 +116,9 @@ class Handlers:
             total=balance.total,
         )
 
-    async def lang(self, ctx: TurnContext, arg: str) -> None:
+    async def lang(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """Choose the reply language."""
-        choice = arg.strip().lower()[:2]
+        choice = intent.arg.strip().lower()[:2]
         if choice not in LANGUAGES:
             await self.reply(ctx, "lang_usage")
             return
@@ -108,7 +126,7 @@ class Handlers:
         ctx.lang = choice
         await self.reply(ctx, "lang_set")
 
-    async def login(self, ctx: TurnContext, msg: IncomingMessage, arg: str) -> None:
+    async def login(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """Attach the user's own token: private chats only; the message is deleted."""
         if msg.message_id is not None:
             with contextlib.suppress(OutboxError):
@@ -116,7 +134,7 @@ class Handlers:
         if not ctx.chat.private:
             await self.reply(ctx, "login_private_only")
             return
-        token = arg.strip()
+        token = intent.arg.strip()
         if not token or " " in token:
             await self.reply(ctx, "login_usage")
             return
@@ -127,7 +145,35 @@ class Handlers:
             return
         await self.reply(ctx, "login_ok", available=available)
 
-    async def logout(self, ctx: TurnContext) -> None:
+    async def logout(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """Back to the bot's account."""
         await self.accounts.logout(ctx.user_id)
         await self.reply(ctx, "logout_ok")
+
+    # -- answers that need nothing from NemoVideo ------------------------------------------
+
+    async def start(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
+        """The greeting."""
+        await self.reply(ctx, "welcome")
+
+    async def help(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
+        """What the bot understands."""
+        await self.reply(ctx, "help")
+
+    async def empty(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
+        """A blank message."""
+        await self.reply(ctx, "empty_message")
+
+    async def unknown_command(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
+        """A slash command the bot does not have."""
+        await self.reply(ctx, "unknown_command", command=intent.arg[:32])
+
+    async def interrupted(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
+        """A turn was running when the bot stopped: say what the project looks like now."""
+        state = await self.conversation.state(ctx)
+        found = summary(state.draft) or t("status_empty", ctx.lang)
+        await self.reply(ctx, "interrupted", state=found)
+
+    async def handle(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
+        """Run the handler named by the intent."""
+        await getattr(self, intent.kind)(ctx, msg, intent)

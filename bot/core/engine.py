@@ -13,11 +13,10 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
 
 from bot.config import Settings
 from bot.core.accounts import Account, Accounts, TokenUnavailable
-from bot.core.commands import Handlers
+from bot.core.commands import NEEDS, Handlers
 from bot.core.conversation import Conversation, Timing, TurnContext
 from bot.core.export import Exporter
 from bot.core.failures import describe
@@ -27,7 +26,6 @@ from bot.core.router import Intent, route
 from bot.core.texts import language_of, t
 from bot.core.uploads import Uploads
 from bot.nemo import NemoClient
-from bot.nemo.draft import summary
 from bot.nemo.errors import NemoError, SessionNotFound
 from storage import Enqueued, InboxItem, Store, UserRecord
 
@@ -142,7 +140,7 @@ class Engine:
                 intent.kind,
                 payload,
             ):
-                await self._run_guarded(user, msg, intent, lang, self._immediate)
+                await self._serve(user, msg, intent, None)
             return None
         if await self.store.queued_count(user.id) >= self.settings.queue_limit:
             await self._safe_send(
@@ -193,6 +191,7 @@ class Engine:
                 # that cancellation reaches the awaited turn first: leave the row for the next
                 # start (it is reported or rerun there), and claim nothing more.
                 if self._stopping or not turn.cancelled():
+                    await self.store.release_item(item.id, self.worker_id)
                     raise
                 status = "cancelled"
             finally:
@@ -210,65 +209,8 @@ class Engine:
         user = await self.store.get_user(item.user_id)
         if user is None or msg.chat.platform not in self.outboxes:
             return
-        lang = language_of(msg.text, user.language)
         intent = route(msg.text, has_attachments=bool(msg.attachments))
-
-        async def queued(ctx: TurnContext) -> None:
-            ctx.before_agent = lambda: self.store.mark_reached_agent(item.id, owner=self.worker_id)
-            if intent.kind == "export":
-                await self.handlers.export(ctx)
-            elif intent.kind == "new":
-                await self.handlers.new(ctx)
-            elif intent.kind == "upload":
-                await self.handlers.upload(ctx, msg, intent)
-            else:
-                await self.handlers.turn(ctx, msg, intent)
-
-        await self._run_guarded(
-            user,
-            msg,
-            intent,
-            lang,
-            lambda *_: self._with_session(
-                user, msg, lang, queued, need_session=intent.kind != "new"
-            ),
-        )
-
-    async def _immediate(
-        self, user: UserRecord, msg: IncomingMessage, intent: Intent, lang: str
-    ) -> None:
-        handlers = self.handlers
-        outbox = self.outboxes[msg.chat.platform]
-        simple = {"start": "welcome", "help": "help", "empty": "empty_message"}
-        if intent.kind in simple:
-            await outbox.send_text(msg.chat, t(simple[intent.kind], lang))
-        elif intent.kind == "unknown_command":
-            await outbox.send_text(msg.chat, t("unknown_command", lang, command=intent.arg[:32]))
-        elif intent.kind == "cancel":
-            await self._cancel(user.id, msg, lang)
-        else:
-
-            async def act(ctx: TurnContext) -> None:
-                if intent.kind == "credits":
-                    await handlers.credits(ctx)
-                elif intent.kind == "status":
-                    await handlers.status(ctx)
-                elif intent.kind == "lang":
-                    await handlers.lang(ctx, intent.arg)
-                elif intent.kind == "login":
-                    await handlers.login(ctx, msg, intent.arg)
-                elif intent.kind == "logout":
-                    await handlers.logout(ctx)
-
-            needs_account = intent.kind in ("credits", "status")
-            await self._with_session(
-                user,
-                msg,
-                lang,
-                act,
-                need_session=intent.kind == "status",
-                need_account=needs_account,
-            )
+        await self._serve(user, msg, intent, item)
 
     async def _cancel(self, user_id: int, msg: IncomingMessage, lang: str) -> None:
         dropped = await self.store.cancel_queued(user_id)
@@ -284,45 +226,17 @@ class Engine:
 
     # -- context and errors -----------------------------------------------------------------
 
-    async def _with_session(
-        self,
-        user: UserRecord,
-        msg: IncomingMessage,
-        lang: str,
-        action: Callable[[TurnContext], Awaitable[None]],
-        *,
-        need_session: bool = True,
-        need_account: bool = True,
+    async def _serve(
+        self, user: UserRecord, msg: IncomingMessage, intent: Intent, item: InboxItem | None
     ) -> None:
-        """Build the user's context and run `action`; a lost session is recreated once."""
+        """Run one intent; any failure becomes one friendly line, never a traceback."""
         outbox = self.outboxes[msg.chat.platform]
-        account = await self.accounts.account(user.id) if need_account else Account.none()
-        session_id = ""
-        if need_session:
-            session_id = await self.accounts.session(user.id, account, lang)
-        ctx = TurnContext(user.id, msg.chat, outbox, account, session_id, lang)
+        lang = language_of(msg.text, user.language)
         try:
-            await action(ctx)
-        except SessionNotFound:
-            if not need_session or ctx.reached_agent:
-                raise
-            log.info("session of user %s was lost; creating a new one", user.id)
-            await self.accounts.new_session(user.id)
-            ctx.session_id = await self.accounts.session(user.id, account, lang)
-            await action(ctx)
-
-    async def _run_guarded(
-        self,
-        user: UserRecord,
-        msg: IncomingMessage,
-        intent: Intent,
-        lang: str,
-        run: Callable[[UserRecord, IncomingMessage, Intent, str], Awaitable[None]],
-    ) -> None:
-        """Run a handler; any failure becomes one friendly line, never a traceback."""
-        outbox = self.outboxes[msg.chat.platform]
-        try:
-            await run(user, msg, intent, lang)
+            if intent.kind == "cancel":
+                await self._cancel(user.id, msg, lang)
+            else:
+                await self._run(user, msg, intent, lang, item)
         except asyncio.CancelledError:
             raise
         except TokenUnavailable as exc:
@@ -332,14 +246,41 @@ class Engine:
             account = None
             with contextlib.suppress(NemoError, TokenUnavailable):
                 account = await self.accounts.account(user.id)
-            await self._safe_send(
-                outbox, msg, describe(exc, lang, account, self.settings.nemo_web_base)
-            )
+            web = self.settings.nemo_web_base
+            await self._safe_send(outbox, msg, describe(exc, lang, account, web))
         except OutboxError as exc:
             log.warning("could not answer user %s: %s", user.id, exc)
         except Exception as exc:  # noqa: BLE001 - the one place a bug must not kill the bot
             log.error("unexpected %s while serving user %s: %s", type(exc).__name__, user.id, exc)
             await self._safe_send(outbox, msg, t("err_internal", lang))
+
+    async def _run(
+        self,
+        user: UserRecord,
+        msg: IncomingMessage,
+        intent: Intent,
+        lang: str,
+        item: InboxItem | None,
+    ) -> None:
+        """Build the user's context and run the handler; a lost session is recreated once."""
+        need_account, need_session = NEEDS[intent.kind]
+        account = await self.accounts.account(user.id) if need_account else Account.none()
+        session_id = await self.accounts.session(user.id, account, lang) if need_session else ""
+        ctx = TurnContext(
+            user.id, msg.chat, self.outboxes[msg.chat.platform], account, session_id, lang
+        )
+        if item is not None:
+            item_id = item.id
+            ctx.before_agent = lambda: self.store.mark_reached_agent(item_id, owner=self.worker_id)
+        try:
+            await self.handlers.handle(ctx, msg, intent)
+        except SessionNotFound:
+            if not need_session or ctx.reached_agent:
+                raise
+            log.info("session of user %s was lost; creating a new one", user.id)
+            await self.accounts.new_session(user.id)
+            ctx.session_id = await self.accounts.session(user.id, account, lang)
+            await self.handlers.handle(ctx, msg, intent)
 
     async def _safe_send(self, outbox: Outbox, msg: IncomingMessage, text: str) -> None:
         try:
@@ -352,20 +293,5 @@ class Engine:
         await self.store.finish(item.id, "interrupted", owner=self.worker_id)
         msg = IncomingMessage.from_json(item.payload)
         user = await self.store.get_user(item.user_id)
-        outbox = self.outboxes.get(msg.chat.platform)
-        if user is None or outbox is None:
-            return
-        lang = language_of(msg.text, user.language)
-
-        async def report(ctx: TurnContext) -> None:
-            state = await self.handlers.conversation.state(ctx)
-            found = summary(state.draft) or t("status_empty", lang)
-            await outbox.send_text(msg.chat, t("interrupted", lang, state=found))
-
-        await self._run_guarded(
-            user,
-            msg,
-            Intent("status"),
-            lang,
-            lambda *_: self._with_session(user, msg, lang, report),
-        )
+        if user is not None and msg.chat.platform in self.outboxes:
+            await self._serve(user, msg, Intent("interrupted"), None)

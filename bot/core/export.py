@@ -125,10 +125,13 @@ class Exporter:
             await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
 
     async def stop(self) -> None:
-        """Stop following renders; their rows stay for the next start."""
-        for task in list(self._tasks.values()):
+        """Stop following renders; their rows stay, released, for the next start or worker."""
+        followed = list(self._tasks.items())
+        for _, task in followed:
             task.cancel()
-        await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
+        await asyncio.gather(*(task for _, task in followed), return_exceptions=True)
+        for render_id, _ in followed:
+            await self._store.release_render(render_id, self._worker)
 
     async def _poll(self, render_id: str, lang: str, progress_id: str | None) -> None:
         job = await self._store.get_render(render_id)

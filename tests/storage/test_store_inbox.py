@@ -317,3 +317,14 @@ async def test_record_handled_dedupes_and_never_queues(store) -> None:
     assert await store.claim_next(user.id, "w", 30) is None
     again = await store.enqueue("console", "h1", user.id, "{}", "turn", "{}")
     assert again.duplicate
+
+
+async def test_release_item_lets_recover_take_it_up_at_once(store) -> None:
+    user = await store.upsert_user("console", "u-release")
+    await store.enqueue("console", "r1", user.id, "{}", "turn", "{}")
+    item = await store.claim_next(user.id, "w1", 3600)
+    assert item is not None
+    assert not await store.release_item(item.id, "someone-else")
+    assert await store.recover("w2", 60) == []  # still leased to w1
+    assert await store.release_item(item.id, "w1")
+    assert await store.claim_next(user.id, "w2", 60) is not None  # requeued, in order
