@@ -226,6 +226,7 @@ async def running_bot(
     worker_id: str | None = None,
     limits: Limits | None = None,
     sse_idle_seconds: float = 30.0,
+    sse_timeout_seconds: float = 900.0,
     **env: str,
 ) -> AsyncIterator[Bot]:
     """Store, HTTP client, NemoClient and Engine, closed in reverse order."""
@@ -240,6 +241,7 @@ async def running_bot(
             retry_after_seconds=0,
             poll_retry_delay=0,
             sse_idle_seconds=sse_idle_seconds,
+            sse_timeout_seconds=sse_timeout_seconds,
         )
         nemo = NemoClient(http, config)
         engine = Engine(store, nemo, settings, timing=timing, worker_id=worker_id)
