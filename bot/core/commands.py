@@ -69,7 +69,7 @@ class Handlers:
             return
         wants_video = asks_for_video(text)
         outcome = await self.conversation.run(ctx, text, exporting=wants_video)
-        await self.store.bump_usage(ctx.user_id, turns=1)
+        await self.store.bump_usage(ctx.user_id, turns=1, images=outcome.images)
         if outcome.gui_export and wants_video:
             await self.export(ctx, msg, intent)
 
@@ -84,6 +84,7 @@ class Handlers:
             return
         uploaded = await self.uploads.handle(ctx, msg.attachments)
         if uploaded:
+            self.conversation.forget(ctx.session_id)
             await self.store.bump_usage(ctx.user_id, uploads=uploaded)
         if uploaded and intent.arg:
             await self.turn(ctx, msg, Intent("turn", intent.arg))

@@ -60,6 +60,7 @@ class TurnOutcome:
     text: str = ""
     gui_export: bool = False
     changed: bool = False
+    images: int = 0  # generated images posted to the chat
 
 
 @dataclass(slots=True)
@@ -93,6 +94,10 @@ class Conversation:
         while len(self._states) > self._cache_size:
             self._states.popitem(last=False)
         return current
+
+    def forget(self, session_id: str) -> None:
+        """Drop the cached state of a session changed outside a turn (an upload)."""
+        self._states.pop(session_id, None)
 
     async def run(self, ctx: TurnContext, text: str, *, exporting: bool = False) -> TurnOutcome:
         """Send `text` to the agent and show the answer; returns what it did.
@@ -161,8 +166,8 @@ class Conversation:
         if advice.export and not exporting:
             lines.append(t("offer_export", ctx.lang))
         await live.finish("\n\n".join(lines), self.buttons(ctx))
-        await self.post_media(ctx, diff)
-        return TurnOutcome(advice.text, advice.export, bool(diff))
+        posted = await self.post_media(ctx, diff)
+        return TurnOutcome(advice.text, advice.export, bool(diff), posted)
 
     async def _after_drop(
         self,
@@ -191,8 +196,8 @@ class Conversation:
                 key = "turn_timeout" if timed_out else "no_text_changes"
                 text = t(key, ctx.lang, state=state_line, changes=state_line)
                 await ctx.outbox.send_text(ctx.chat, text, self.buttons(ctx))
-                await self.post_media(ctx, diff)
-                return TurnOutcome(shown, False, True)
+                posted = await self.post_media(ctx, diff)
+                return TurnOutcome(shown, False, True, posted)
         if timed_out:
             unchanged = t("state_unchanged", ctx.lang)
             await ctx.outbox.send_text(ctx.chat, t("turn_timeout", ctx.lang, state=unchanged))
@@ -215,8 +220,9 @@ class Conversation:
             parts.append(t("change_images", lang, count=len(diff.new_media)))
         return t("no_text_changes", lang, changes="; ".join(parts) + ".")
 
-    async def post_media(self, ctx: TurnContext, diff: Changes) -> None:
-        """Download and post every image the turn generated."""
+    async def post_media(self, ctx: TurnContext, diff: Changes) -> int:
+        """Download and post every image the turn generated; returns how many were posted."""
+        posted = 0
         for media in diff.new_media:
             if media.type != "image":
                 continue
@@ -227,8 +233,10 @@ class Conversation:
                     await self._nemo.download(media.url, path)
                     caption = t("image_caption", ctx.lang, prompt=media.prompt[:200])
                     await ctx.outbox.send_image(ctx.chat, path, caption if media.prompt else "")
+                    posted += 1
                 except (NemoError, OutboxError) as exc:
                     log.warning("could not post generated image %s: %s", media.id, exc)
+        return posted
 
     @staticmethod
     def buttons(ctx: TurnContext) -> tuple[Button, ...]:

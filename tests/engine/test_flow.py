@@ -24,3 +24,5 @@ async def test_generate_then_export_delivers_a_1080p_mp4(sandbox, tmp_path: Path
         assert (video.video.width, video.video.height) == (1920, 1080)
         assert sandbox.sandbox.tokens_issued == 1
         assert sandbox.sandbox.sessions_created == 1
+        usage = await bot.store.usage(await bot.user_id())
+        assert (usage.turns, usage.images, usage.exports) == (1, 1, 1)

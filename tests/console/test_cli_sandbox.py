@@ -1,0 +1,50 @@
+"""`nemobot sandbox --port N` serves the API until interrupted."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import httpx
+
+from tests.console.cli_support import clean_env
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_sandbox_command_serves_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    port = _free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "sandbox",
+        "--port",
+        str(port),
+        cwd=tmp_path,
+        env=clean_env(),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    try:
+        async with asyncio.timeout(30):
+            banner = (await process.stdout.readline()).decode()
+        assert f"http://127.0.0.1:{port}" in banner
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            refused = await http.get("/api/credits/balance/simple")
+            issued = await http.post("/api/auth/anonymous-token", headers={"X-Client-Id": "cli"})
+        assert refused.status_code == 401 and refused.json()["code"] == 1001
+        assert issued.json()["data"]["credits"] == 100
+    finally:
+        process.send_signal(signal.SIGINT)
+        async with asyncio.timeout(15):
+            code = await process.wait()
+    assert code == 0
