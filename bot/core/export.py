@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from bot.core import codec
-from bot.core.accounts import Account, Accounts
+from bot.core.accounts import Account, Accounts, TokenUnavailable
 from bot.core.conversation import Timing
 from bot.core.failures import describe
 from bot.core.media import probe_video, thumbnail
@@ -115,7 +115,7 @@ class Exporter:
         return len(jobs)
 
     def _follow(self, render_id: str, lang: str, progress_id: str | None) -> None:
-        task = asyncio.create_task(self._poll(render_id, lang, progress_id))
+        task = asyncio.create_task(self._guarded_poll(render_id, lang, progress_id))
         self._tasks[render_id] = task
         task.add_done_callback(lambda _: self._tasks.pop(render_id, None))
 
@@ -132,6 +132,25 @@ class Exporter:
         await asyncio.gather(*(task for _, task in followed), return_exceptions=True)
         for render_id, _ in followed:
             await self._store.release_render(render_id, self._worker)
+
+    async def _guarded_poll(self, render_id: str, lang: str, progress_id: str | None) -> None:
+        """Follow one render; a failure is logged and the row kept for the next start."""
+        try:
+            await self._poll(render_id, lang, progress_id)
+        except asyncio.CancelledError:
+            raise
+        except OutboxError as exc:
+            log.warning("stopped following render %s: %s", render_id, exc)
+        except (NemoError, TokenUnavailable) as exc:
+            log.warning("stopped following render %s: %r", render_id, exc)
+            job = await self._store.get_render(render_id)
+            chat = ChatRef.from_json(job.chat) if job else None
+            if chat is not None and chat.platform in self._outboxes:
+                with contextlib.suppress(OutboxError):
+                    text = describe(exc, lang, None, self._web_base)
+                    await self._outboxes[chat.platform].send_text(chat, text)
+        except Exception as exc:  # noqa: BLE001 - a poller's bug must not go unnoticed or kill the bot
+            log.error("render %s poller failed: %s: %s", render_id, type(exc).__name__, exc)
 
     async def _poll(self, render_id: str, lang: str, progress_id: str | None) -> None:
         job = await self._store.get_render(render_id)
