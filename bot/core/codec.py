@@ -14,7 +14,7 @@ __all__ = ["ACTIONS", "ButtonAction", "decode", "encodable", "encode"]
 PREFIX = "nemo"
 ACTIONS = frozenset({"export", "status", "credits", "new", "retry"})
 MAX_BYTES = 64
-_SESSION = re.compile(r"^[A-Za-z0-9_-]{0,40}$")
+_SESSION = re.compile(r"^[A-Za-z0-9_-]{0,40}\Z")
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,9 +30,9 @@ def describe(
     if isinstance(exc, e.SessionNotFound):
         return t("err_session", lang)
     if isinstance(exc, e.UnsupportedFile):
-        return t("upload_unsupported", lang, name="that file")
+        return t("upload_unsupported", lang, name=t("that_file", lang))
     if isinstance(exc, e.FileTooLarge):
-        return t("upload_too_big", lang, name="That file")
+        return t("upload_too_big", lang, name=t("that_file_start", lang))
     if isinstance(exc, e.NemoUnavailable):
         return t("err_down", lang)
     if isinstance(exc, e.NemoError):

@@ -13,12 +13,14 @@ _EXPORT = re.compile(
     re.IGNORECASE,
 )
 _TIMELINE = re.compile(
-    r"[^.!?。！？\n]*(open|preview|check|view|打开|预览)[^.!?。！？\n]*(timeline|时间线)"
+    r"[^.!?。！？\n]*(\b(?:open|preview|check|view)\b|打开|预览)[^.!?。！？\n]*(timeline|时间线)"
     r"[^.!?。！？\n]*[.!?。！？]?",
     re.IGNORECASE,
 )
 _DRAG = re.compile(
-    r"[^.!?。！？\n]*(drag|drop|拖拽|拖动)[^.!?。！？\n]*[.!?。！？]?", re.IGNORECASE
+    r"[^.!?。！？\n]*(\b(?:drag|drop)(?:s|ged|ging|ped|ping)?\b|拖拽|拖动)"
+    r"[^.!?。！？\n]*[.!?。！？]?",
+    re.IGNORECASE,
 )
 _TEMPORARY_ISSUE = re.compile(r"\s*I encountered a temporary issue[^\n]*$", re.IGNORECASE)
 

@@ -27,7 +27,9 @@ def split_text(text: str, limit: int) -> list[str]:
             cut = rest.rfind(" ", limit // 2, limit)
         if cut <= 0:
             cut = limit
-        chunks.append(rest[:cut].rstrip())
+        chunk = rest[:cut].rstrip()
+        if chunk:  # leading whitespace alone is not a message
+            chunks.append(chunk)
         rest = rest[cut:].lstrip()
     if rest or not chunks:
         chunks.append(rest)
@@ -71,8 +73,7 @@ class LiveMessage:
     async def _render(self, text: str, buttons: tuple[Button, ...]) -> None:
         chunks = split_text(text, self._outbox.limits.max_text)
         for index, chunk in enumerate(chunks):
-            last = index == len(chunks) - 1
-            chunk_buttons = buttons if last else ()
+            chunk_buttons = buttons if index == len(chunks) - 1 else ()
             try:
                 if index < len(self._ids):
                     if chunk != self._shown[index] or chunk_buttons:
@@ -84,9 +85,24 @@ class LiveMessage:
                     self._ids.append(await self._outbox.send_text(self._chat, chunk, chunk_buttons))
                     self._shown.append(chunk)
             except OutboxError as exc:
-                # A refused edit (rate limit, message gone) must not end the turn.
+                # A refused edit (rate limit, message gone) must not end the turn; stop here so
+                # message ids stay in step with chunks, and retry on the next render.
                 log.warning("could not update a live message: %s", exc)
+                break
+        else:
+            await self._drop_extra(len(chunks))
         self._last_edit = self._clock()
+
+    async def _drop_extra(self, keep: int) -> None:
+        """The text got shorter (GUI lines removed): remove messages it no longer fills."""
+        while len(self._ids) > keep:
+            message_id = self._ids.pop()
+            self._shown.pop()
+            try:
+                if not await self._outbox.delete_message(self._chat, message_id):
+                    await self._outbox.edit_text(self._chat, message_id, "⋯")
+            except OutboxError as exc:
+                log.debug("could not remove a leftover message: %s", exc)
 
 
 @asynccontextmanager
@@ -95,12 +111,16 @@ async def keep_typing(outbox: Outbox, chat: ChatRef) -> AsyncIterator[None]:
 
     async def refresh() -> None:
         while True:
+            await asyncio.sleep(outbox.limits.typing_refresh)
             try:
                 await outbox.send_typing(chat)
             except OutboxError as exc:
                 log.debug("typing indicator refused: %s", exc)
-            await asyncio.sleep(outbox.limits.typing_refresh)
 
+    try:
+        await outbox.send_typing(chat)  # at once, even if the block never yields
+    except OutboxError as exc:
+        log.debug("typing indicator refused: %s", exc)
     task = asyncio.create_task(refresh())
     try:
         yield

@@ -200,6 +200,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "{name} is too large (the limit is 200 MB). Try compressing or trimming it.",
         "{name} 太大了（上限 200 MB），请压缩或剪短后再试。",
     ),
+    "that_file": ("that file", "该文件"),
+    "that_file_start": ("That file", "该文件"),
     "upload_missing": (
         "I couldn't read {name}. Please send it again.",
         "无法读取 {name}，请重新发送。",

@@ -1,0 +1,72 @@
+"""Serialized messages survive the durable inbox unchanged."""
+
+from __future__ import annotations
+
+import json
+
+from bot.core.messages import Attachment, ChatRef, IncomingMessage, User
+
+
+def _message(**overrides: object) -> IncomingMessage:
+    fields: dict[str, object] = {
+        "update_id": "telegram:42",
+        "user": User("telegram", "1001", "Zoë 张伟", "zh-hans"),
+        "chat": ChatRef("telegram", "-100123", "7", private=False),
+        "text": "生成一张猫的图片 🐱 — “quoted”",
+        "attachments": (
+            Attachment("image", "猫.png", "file-ref-1", 2048, "image/png"),
+            Attachment("audio", "song.mp3", "file-ref-2"),
+        ),
+        "message_id": "555",
+    }
+    fields.update(overrides)
+    return IncomingMessage(**fields)  # type: ignore[arg-type]
+
+
+def test_incoming_message_round_trip() -> None:
+    """from_json(to_json(m)) == m, attachments and unicode included."""
+    message = _message()
+    assert IncomingMessage.from_json(message.to_json()) == message
+
+
+def test_incoming_message_minimal_round_trip() -> None:
+    """Defaults survive too."""
+    message = IncomingMessage("console:1", User("console", "me"), ChatRef("console", "me"))
+    restored = IncomingMessage.from_json(message.to_json())
+    assert restored == message
+    assert restored.attachments == ()
+    assert restored.message_id is None
+
+
+def test_attachments_come_back_as_a_tuple_of_attachments() -> None:
+    """The inbox gives back the same types, not dicts and lists."""
+    restored = IncomingMessage.from_json(_message().to_json())
+    assert isinstance(restored.attachments, tuple)
+    assert all(isinstance(a, Attachment) for a in restored.attachments)
+    assert isinstance(restored.user, User)
+    assert isinstance(restored.chat, ChatRef)
+
+
+def test_extra_is_not_serialized() -> None:
+    """Adapter detail is for logging only and is dropped."""
+    message = _message(extra={"raw": object()})
+    data = json.loads(message.to_json())
+    assert "extra" not in data
+    assert IncomingMessage.from_json(message.to_json()) == _message()
+
+
+def test_chat_ref_round_trip() -> None:
+    """Chats with and without a thread, private or not."""
+    for chat in (
+        ChatRef("telegram", "42"),
+        ChatRef("discord", "123456789012345678", "987654321098765432", private=False),
+        ChatRef("console", "本地"),
+    ):
+        assert ChatRef.from_json(chat.to_json()) == chat
+
+
+def test_chat_ref_json_is_stable() -> None:
+    """Equal chats serialize to the same string (it is used as a stored key)."""
+    a = ChatRef("telegram", "42", "1", private=False)
+    b = ChatRef(private=False, thread_id="1", chat_id="42", platform="telegram")
+    assert a.to_json() == b.to_json()
