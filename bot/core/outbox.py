@@ -8,7 +8,7 @@ from typing import Protocol
 
 from bot.core.messages import Attachment, ChatRef
 
-__all__ = ["Button", "Limits", "Outbox", "OutboxError", "VideoFile"]
+__all__ = ["Button", "Limits", "Outbox", "OutboxError", "OutboxRetryLater", "VideoFile"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,3 +75,11 @@ class OutboxError(Exception):
     Adapters translate their library's exceptions into this, so the core can carry on
     without knowing any platform.
     """
+
+
+class OutboxRetryLater(OutboxError):
+    """The platform rate-limited us (Telegram's RetryAfter, Discord's 429): wait, then retry."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from bot.core.messages import ChatRef
-from bot.core.outbox import Button, Outbox, OutboxError
+from bot.core.outbox import Button, Outbox, OutboxError, OutboxRetryLater
 
 __all__ = ["Heartbeat", "LiveMessage", "keep_typing", "split_text"]
 
@@ -88,6 +88,9 @@ class LiveMessage:
                 # A refused edit (rate limit, message gone) must not end the turn; stop here so
                 # message ids stay in step with chunks, and retry on the next render.
                 log.warning("could not update a live message: %s", exc)
+                if isinstance(exc, OutboxRetryLater):
+                    self._last_edit = self._clock() + exc.retry_after
+                    return
                 break
         else:
             await self._drop_extra(len(chunks))

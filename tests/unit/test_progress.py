@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from bot.core.messages import ChatRef
-from bot.core.outbox import Button, Limits, OutboxError
+from bot.core.outbox import Button, Limits, OutboxError, OutboxRetryLater
 from bot.core.progress import Heartbeat, LiveMessage, keep_typing, split_text
 
 CHAT = ChatRef("test", "chat-1")
@@ -25,6 +25,7 @@ class FakeOutbox:
     typing: int = 0
     fail_edits: bool = False
     fail_sends: bool = False
+    retry_after: float | None = None
     fail_typing: bool = False
 
     async def send_text(self, chat: ChatRef, text: str, buttons: tuple[Button, ...] = ()) -> str:
@@ -41,6 +42,8 @@ class FakeOutbox:
         """Record the edit, or refuse it."""
         if self.fail_edits:
             raise OutboxError("message to edit not found")
+        if self.retry_after is not None:
+            raise OutboxRetryLater("flood control", self.retry_after)
         self.calls.append(("edit", message_id, text, buttons))
 
     async def delete_message(self, chat: ChatRef, message_id: str) -> bool:
@@ -288,6 +291,22 @@ async def test_a_shorter_final_text_removes_leftover_messages() -> None:
     await live.finish("aaaa")
     assert ("delete", "m2") in outbox.calls
     assert outbox.calls[-1] == ("delete", "m2")
+
+
+async def test_a_platform_rate_limit_holds_edits_back() -> None:
+    """After RetryAfter(5), shows within the next 5 s are skipped; then editing resumes."""
+    live, outbox, clock = _live(Limits(edit_interval=1.0))
+    await live.show("a")
+    outbox.retry_after = 5.0
+    clock.now += 1
+    await live.show("ab")
+    outbox.retry_after = None
+    clock.now += 3
+    await live.show("abc")
+    assert [c[0] for c in outbox.calls] == ["send"]
+    clock.now += 3.5
+    await live.show("abcd")
+    assert outbox.calls[-1] == ("edit", "m1", "abcd", ())
 
 
 # -- keep_typing
