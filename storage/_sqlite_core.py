@@ -39,9 +39,13 @@ def create_private_file(path: Path) -> None:
 class SqliteCore:
     """One aiosqlite connection; every transaction runs under one lock with BEGIN IMMEDIATE."""
 
-    def __init__(self, db: aiosqlite.Connection, clock: Callable[[], float]) -> None:
-        """Wrap an open, migrated connection; use `open()` instead of calling this."""
+    def __init__(
+        self, db: aiosqlite.Connection, reader: aiosqlite.Connection, clock: Callable[[], float]
+    ) -> None:
+        """Wrap open, migrated connections; use `open()` instead of calling this."""
         self._db: aiosqlite.Connection | None = db
+        # WAL lets readers run beside the writer: reads never wait for the write lock.
+        self._reader: aiosqlite.Connection | None = reader
         self._clock = clock
         self._lock = asyncio.Lock()
 
@@ -57,20 +61,30 @@ class SqliteCore:
             raise StoreError("SqliteStore needs a database file, not :memory:")
         create_private_file(path)
         db = await aiosqlite.connect(path, isolation_level=None)
+        reader: aiosqlite.Connection | None = None
         try:
             db.row_factory = aiosqlite.Row
             await _configure(db)
             await migrate(db, load_migrations())
-            store = cls(db, clock)
+            reader = await aiosqlite.connect(path, isolation_level=None)
+            reader.row_factory = aiosqlite.Row
+            await reader.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
+            await reader.execute("PRAGMA query_only = ON")
+            store = cls(db, reader, clock)
             await store._expire_all_leases()
         except BaseException:
             await db.close()
+            if reader is not None:
+                await reader.close()
             raise
         return store
 
     async def close(self) -> None:
         """Close the connection; safe to call twice."""
         db, self._db = self._db, None
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            await reader.close()
         if db is not None:
             async with self._lock:
                 await db.close()
@@ -113,9 +127,10 @@ class SqliteCore:
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Read alone on the connection, so no other coroutine's open transaction is seen."""
-        async with self._lock:
-            yield self._conn()
+        """The read connection: it sees only committed data and never waits for writers."""
+        if self._reader is None:
+            raise StoreClosedError("the store is closed")
+        yield self._reader
 
     async def _expire_all_leases(self) -> None:
         async with self._tx() as db:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from bot.nemo import Auth, NemoClient
 from bot.nemo.errors import NemoError, TokenRefused
-from storage import Store
+from storage import Credentials, Store
 
 __all__ = ["Account", "Accounts", "TokenUnavailable"]
 
@@ -65,24 +65,25 @@ class Accounts:
             return Account(Auth(creds.login_token), f"login:{fingerprint}", "login")
         if self._shared_token:
             return Account(Auth(self._shared_token), "env", "env")
-        token = await self._anonymous_token(user_id, force=False)
-        client_id = await self._store.client_id_for(user_id)
-        creds = await self._store.credentials(user_id)
-        auth = Auth(token, refresh=lambda: self._anonymous_token(user_id, force=True))
-        anon_id = creds.anon_user_id if creds else None
-        return Account(auth, f"anon:{client_id}", "anon", anon_id)
+        if creds is None or not _fresh(creds):
+            creds = await self._renew(user_id, stale=creds.anon_token if creds else None)
+        assert creds.anon_token is not None  # _renew saved one
+        auth = Auth(creds.anon_token)
 
-    async def _anonymous_token(self, user_id: int, *, force: bool) -> str:
+        async def refresh() -> str:
+            renewed = await self._renew(user_id, stale=auth.token)
+            assert renewed.anon_token is not None
+            return renewed.anon_token
+
+        auth.refresh = refresh
+        return Account(auth, f"anon:{creds.client_id}", "anon", creds.anon_user_id)
+
+    async def _renew(self, user_id: int, *, stale: str | None) -> Credentials:
+        """A fresh anonymous token (same client id), unless another task just got one."""
         async with self._lock(user_id):
             creds = await self._store.credentials(user_id)
-            valid_until = (creds.anon_expires_at or 0) if creds else 0
-            if (
-                not force
-                and creds
-                and creds.anon_token
-                and valid_until > time.time() + _EXPIRY_MARGIN
-            ):
-                return creds.anon_token
+            if creds is not None and _fresh(creds) and creds.anon_token != stale:
+                return creds
             client_id = await self._store.client_id_for(user_id)
             try:
                 issued = await self._nemo.anonymous_token(client_id)
@@ -98,7 +99,9 @@ class Accounts:
             await self._store.save_anonymous_token(
                 user_id, issued.token, issued.user_id, issued.expires_at.timestamp()
             )
-            return issued.token
+            renewed = await self._store.credentials(user_id)
+            assert renewed is not None
+            return renewed
 
     async def session(self, user_id: int, account: Account, language: str) -> str:
         """The user's session id under this account, created on first use."""
@@ -127,3 +130,9 @@ class Accounts:
         """Go back to the bot's account."""
         await self._store.set_login_token(user_id, None)
         await self._store.drop_session(user_id)
+
+
+def _fresh(creds: Credentials) -> bool:
+    """The stored anonymous token is there and not about to expire."""
+    expires = creds.anon_expires_at or 0
+    return bool(creds.anon_token) and expires > time.time() + _EXPIRY_MARGIN

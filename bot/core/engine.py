@@ -82,6 +82,7 @@ class Engine:
             settings.nemo_web_base,
         )
         self.handlers = Handlers(store, nemo, self.accounts, conversation, exporter, Uploads(nemo))
+        self._user_ids: dict[tuple[str, str], int] = {}  # a cache: ids never change
         self._drainers: dict[int, asyncio.Task[None]] = {}
         self._turns: dict[int, asyncio.Task[None]] = {}
         self._idle = asyncio.Event()
@@ -124,7 +125,7 @@ class Engine:
     async def submit(self, msg: IncomingMessage) -> Enqueued | None:
         """Accept one message: stored before anything else, then answered in order."""
         outbox = self.outboxes[msg.chat.platform]
-        user = await self.store.upsert_user(msg.user.platform, msg.user.id)
+        user = await self._user(msg)
         lang = language_of(msg.text, user.language)
         if not self._allowed(msg):
             await self._safe_send(outbox, msg, t("not_allowed", lang))
@@ -161,6 +162,16 @@ class Engine:
             await self._safe_send(outbox, msg, t("queued", lang, position=placed.position))
         self._wake(user.id)
         return placed
+
+    async def _user(self, msg: IncomingMessage) -> UserRecord:
+        """The sender's record; known ids are cached so a message costs a read, not a write."""
+        key = (msg.user.platform, msg.user.id)
+        user_id = self._user_ids.get(key)
+        user = await self.store.get_user(user_id) if user_id is not None else None
+        if user is None:
+            user = await self.store.upsert_user(*key)
+            self._user_ids[key] = user.id
+        return user
 
     def _allowed(self, msg: IncomingMessage) -> bool:
         allowed = self.settings.allowed_users

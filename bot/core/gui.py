@@ -7,21 +7,15 @@ from dataclasses import dataclass
 
 __all__ = ["GuiAdvice", "translate"]
 
+# Each pattern is tried on one sentence at a time, which keeps long answers linear.
+_SENTENCE = re.compile(r"[^.!?。！？\n]*(?:[.!?。！？]+|\n|$)")
 _EXPORT = re.compile(
-    r"[^.!?。！？\n]*(click|press|tap|hit|点击|点)\s*(the\s+)?[\"'“]?(export|导出)[\"'”]?"
-    r"[^.!?。！？\n]*[.!?。！？]?",
-    re.IGNORECASE,
+    r"(\b(?:click|press|tap|hit)\b|点击|点)\s*(the\s+)?[\"'“]?(export|导出)", re.IGNORECASE
 )
 _TIMELINE = re.compile(
-    r"[^.!?。！？\n]*(\b(?:open|preview|check|view)\b|打开|预览)[^.!?。！？\n]*(timeline|时间线)"
-    r"[^.!?。！？\n]*[.!?。！？]?",
-    re.IGNORECASE,
+    r"(\b(?:open|preview|check|view)\b|打开|预览).*(timeline|时间线)", re.IGNORECASE
 )
-_DRAG = re.compile(
-    r"[^.!?。！？\n]*(\b(?:drag|drop)(?:s|ged|ging|ped|ping)?\b|拖拽|拖动)"
-    r"[^.!?。！？\n]*[.!?。！？]?",
-    re.IGNORECASE,
-)
+_DRAG = re.compile(r"\b(?:drag|drop)(?:s|ged|ging|ped|ping)?\b|拖拽|拖动", re.IGNORECASE)
 _TEMPORARY_ISSUE = re.compile(r"\s*I encountered a temporary issue[^\n]*$", re.IGNORECASE)
 
 
@@ -37,13 +31,23 @@ class GuiAdvice:
 
 def translate(text: str) -> GuiAdvice:
     """Strip GUI-only sentences; the caller turns each flag into a real action."""
-    export = bool(_EXPORT.search(text))
-    timeline = bool(_TIMELINE.search(text))
-    drag = bool(_DRAG.search(text))
-    cleaned = text
-    for pattern in (_EXPORT, _TIMELINE, _DRAG):
-        cleaned = pattern.sub("", cleaned)
-    stripped = _TEMPORARY_ISSUE.sub("", cleaned).strip()
+    export = timeline = drag = False
+    kept: list[str] = []
+    for match in _SENTENCE.finditer(text):
+        sentence = match.group()
+        if not sentence:
+            continue
+        found = (
+            bool(_EXPORT.search(sentence)),
+            bool(_TIMELINE.search(sentence)),
+            bool(_DRAG.search(sentence)),
+        )
+        if any(found):
+            export, timeline, drag = export or found[0], timeline or found[1], drag or found[2]
+            kept.append("\n" if sentence.endswith("\n") else "")
+        else:
+            kept.append(sentence)
+    stripped = _TEMPORARY_ISSUE.sub("", "".join(kept)).strip()
     if not stripped and text.strip() and not (export or timeline or drag):
         stripped = text.strip()
     return GuiAdvice(re.sub(r"[ \t]{2,}", " ", stripped), export, timeline, drag)
