@@ -84,6 +84,7 @@ class Engine:
         self.handlers = Handlers(store, nemo, self.accounts, conversation, exporter, Uploads(nemo))
         self._user_ids: dict[tuple[str, str], int] = {}  # a cache: ids never change
         self._drainers: dict[int, asyncio.Task[None]] = {}
+        self._rewake: set[int] = set()
         self._turns: dict[int, asyncio.Task[None]] = {}
         self._idle = asyncio.Event()
         self._idle.set()
@@ -178,37 +179,50 @@ class Engine:
         return not allowed or bool({msg.user.id, f"{msg.user.platform}:{msg.user.id}"} & allowed)
 
     def _wake(self, user_id: int) -> None:
+        """Make sure the user's line is being worked through."""
         if user_id in self._drainers:
+            # The drainer may be past its last claim: ask it to look once more.
+            self._rewake.add(user_id)
             return
-        task = asyncio.create_task(self._drain(user_id))
-        self._drainers[user_id] = task
-        task.add_done_callback(lambda _: self._drainers.pop(user_id, None))
+        self._drainers[user_id] = asyncio.create_task(self._drain(user_id))
 
     # -- the user's line --------------------------------------------------------------------
 
     async def _drain(self, user_id: int) -> None:
-        while True:
-            item = await self.store.claim_next(user_id, self.worker_id, self.timing.lease_seconds)
-            if item is None:
-                return
-            turn = asyncio.create_task(self._process(item))
-            self._turns[user_id] = turn
-            renewer = asyncio.create_task(self._renew(item))
-            status = "done"
-            try:
-                await turn
-            except asyncio.CancelledError:
-                # Only /cancel cancels the turn alone. Stopping cancels this drainer too, and
-                # that cancellation reaches the awaited turn first: leave the row for the next
-                # start (it is reported or rerun there), and claim nothing more.
-                if self._stopping or not turn.cancelled():
-                    await self.store.release_item(item.id, self.worker_id)
-                    raise
-                status = "cancelled"
-            finally:
-                renewer.cancel()
-                self._turns.pop(user_id, None)
-            await self.store.finish(item.id, status, owner=self.worker_id)
+        try:
+            while True:
+                self._rewake.discard(user_id)
+                item = await self.store.claim_next(
+                    user_id, self.worker_id, self.timing.lease_seconds
+                )
+                if item is not None:
+                    await self._run_item(user_id, item)
+                elif user_id not in self._rewake:
+                    return
+        finally:
+            # No await between the last look and this: a later wake starts a new drainer.
+            if self._drainers.get(user_id) is asyncio.current_task():
+                del self._drainers[user_id]
+
+    async def _run_item(self, user_id: int, item: InboxItem) -> None:
+        turn = asyncio.create_task(self._process(item))
+        self._turns[user_id] = turn
+        renewer = asyncio.create_task(self._renew(item))
+        status = "done"
+        try:
+            await turn
+        except asyncio.CancelledError:
+            # Only /cancel cancels the turn alone. Stopping cancels this drainer too, and
+            # that cancellation reaches the awaited turn first: leave the row for the next
+            # start (it is reported or rerun there), and claim nothing more.
+            if self._stopping or not turn.cancelled():
+                await self.store.release_item(item.id, self.worker_id)
+                raise
+            status = "cancelled"
+        finally:
+            renewer.cancel()
+            self._turns.pop(user_id, None)
+        await self.store.finish(item.id, status, owner=self.worker_id)
 
     async def _renew(self, item: InboxItem) -> None:
         while True:

@@ -227,6 +227,7 @@ async def running_bot(
     limits: Limits | None = None,
     sse_idle_seconds: float = 30.0,
     sse_timeout_seconds: float = 900.0,
+    store_class: type[SqliteStore] = SqliteStore,
     **env: str,
 ) -> AsyncIterator[Bot]:
     """Store, HTTP client, NemoClient and Engine, closed in reverse order."""
@@ -234,7 +235,7 @@ async def running_bot(
     outbox = RecordingOutbox(tmp_path / "received")
     if limits is not None:
         outbox.limits = limits
-    store = await SqliteStore.open(tmp_path / db_name)
+    store = await store_class.open(tmp_path / db_name)
     async with make_http_client() as http:
         config = ClientConfig(
             base_url=settings.api_base,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from sandbox import RunningSandbox
+from storage import InboxItem, SqliteStore
 from tests.engine.harness import eventually, fast_sandbox, running_bot
 
 
@@ -181,3 +183,39 @@ async def test_stopping_mid_turn_reports_it_and_keeps_the_queue(
         assert first is not None and first.status == "interrupted"
         assert await bot.store.queued_count(user_id) == 0
     assert backend.sse_calls == 2
+
+
+class _PausingStore(SqliteStore):
+    """Holds a drainer right after it found the line empty, to force the race."""
+
+    pause = False
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.found_empty = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def claim_next(self, user_id: int, owner: str, lease_seconds: float) -> InboxItem | None:
+        item = await super().claim_next(user_id, owner, lease_seconds)
+        if item is None and self.pause:
+            self.pause = False
+            self.found_empty.set()
+            await self.release.wait()
+        return item
+
+
+async def test_a_message_arriving_as_the_line_empties_is_not_stranded(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    async with running_bot(tmp_path, sandbox.url, store_class=_PausingStore) as bot:
+        store = bot.store
+        assert isinstance(store, _PausingStore)
+        store.pause = True
+        await bot.engine.submit(bot.message('add a title "First"'))
+        async with asyncio.timeout(10):
+            await store.found_empty.wait()  # the drainer saw an empty line and is leaving
+        await bot.engine.submit(bot.message('add a title "Second"'))
+        store.release.set()
+        await bot.engine.wait_idle()
+        answers = [t for t in bot.outbox.final_texts() if t.startswith("Added the title")]
+        assert [a.split('"')[1] for a in answers] == ["First", "Second"]

@@ -1,0 +1,152 @@
+"""Shared pieces: metrics, percentiles, machine facts, RSS readings."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import resource
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "LoopLag",
+    "Metric",
+    "RssSampler",
+    "machine",
+    "metrics_from_json",
+    "metrics_to_json",
+    "peak_rss_mb",
+    "percentile",
+    "rss_mb",
+]
+
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    """One measured number, its target (if any) and whether it met it."""
+
+    bench: str
+    name: str
+    value: float
+    unit: str
+    target: str = "—"
+    passed: bool | None = None  # None: reported only, no target
+    note: str = ""
+
+
+def metrics_to_json(metrics: Sequence[Metric]) -> str:
+    """One JSON line, as a benchmark child process prints it."""
+    return json.dumps([asdict(m) for m in metrics])
+
+
+def metrics_from_json(raw: str) -> list[Metric]:
+    """Inverse of `metrics_to_json`."""
+    return [Metric(**item) for item in json.loads(raw)]
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0..100), linear between closest ranks."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def rss_mb() -> float:
+    """Resident set size of this process now, from /proc/self/statm."""
+    with Path("/proc/self/statm").open("rb") as statm:
+        resident_pages = int(statm.read().split()[1])
+    return resident_pages * _PAGE / 1024 / 1024
+
+
+def peak_rss_mb() -> float:
+    """Peak RSS of this process so far (getrusage ru_maxrss, KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class RssSampler:
+    """Samples RSS every `interval` seconds on a thread (independent of the event loop)."""
+
+    def __init__(self, interval: float = 0.01) -> None:
+        self.interval = interval
+        self.peak = 0.0
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, rss_mb())
+            self.samples += 1
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> RssSampler:
+        self.peak = rss_mb()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, rss_mb())
+
+
+def machine() -> dict[str, Any]:
+    """What the numbers were measured on."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with Path("/proc/cpuinfo").open(encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count() or 1
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "nproc": cores,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(terse=True),
+        "cpu": cpu,
+    }
+
+
+class LoopLag:
+    """How late the event loop runs a timer: a busy loop delays every task, locks included."""
+
+    def __init__(self, interval: float = 0.01) -> None:
+        self.interval = interval
+        self.lags: list[float] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            due = loop.time() + self.interval
+            await asyncio.sleep(self.interval)
+            self.lags.append(max(0.0, loop.time() - due))
+
+    async def __aenter__(self) -> LoopLag:
+        self._task = asyncio.create_task(self._run())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)

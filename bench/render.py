@@ -1,0 +1,86 @@
+"""Benchmark 3: one 3-image 1080p export through the engine, "export" → video delivered.
+
+The sandbox renders with real ffmpeg (3 s per image, crossfades); the engine polls every
+0.2 s, downloads the MP4, probes it, makes a thumbnail and sends it. A watcher on the
+in-process sandbox notes when the backend finished, to split backend from bot time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+
+from bench.common import Metric
+from bench.report import emit
+from bench.wiring import BenchBot, bench_bot, realistic_options
+
+__all__ = ["measure"]
+
+BENCH = "render"
+USER = "render-user"
+
+
+async def _backend_done(bot: BenchBot) -> float:
+    """When the sandbox marked its (only) render completed."""
+    while True:
+        jobs = list(bot.sandbox.sandbox.renders.values())
+        if jobs and jobs[0].status == "completed":
+            return time.perf_counter()
+        await asyncio.sleep(0.005)
+
+
+async def measure(image_seconds: float = 3.0, poll_seconds: float = 0.2) -> list[Metric]:
+    """Time one export of a three-image project."""
+    options = realistic_options(image_seconds=image_seconds)
+    async with bench_bot(options, render_poll_seconds=poll_seconds) as bot:
+        await bot.engine.submit(bot.message(USER, "generate three images of a harbour at sunrise"))
+        await bot.outbox.wait_until(USER, finals=1, images=3)
+        await bot.engine.wait_idle(renders=False)
+        watcher = asyncio.create_task(_backend_done(bot))
+        started = time.perf_counter()
+        await bot.engine.submit(bot.message(USER, "export"))
+        async with asyncio.timeout(300):
+            await bot.outbox.wait_until(USER, videos=1)
+        delivered = time.perf_counter()
+        backend = await watcher
+        await bot.engine.wait_idle()
+        video = next(r for r in bot.outbox.chats[USER] if r.kind == "video")
+    total = delivered - started
+    return [
+        Metric(
+            BENCH,
+            "3-image 1080p export, submit → video delivered",
+            round(total, 2),
+            "s",
+            note=f"{image_seconds:g} s per image, poll {poll_seconds:g} s, "
+            f"{video.size / 1e6:.1f} MB MP4",
+        ),
+        Metric(
+            BENCH,
+            "of which backend render (ffmpeg)",
+            round(backend - started, 2),
+            "s",
+            note="submit → sandbox job completed",
+        ),
+        Metric(
+            BENCH,
+            "of which bot delivery",
+            round(delivered - backend, 2),
+            "s",
+            note="poll wait + download + probe + thumbnail + send",
+        ),
+    ]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m bench.render [--image-seconds S] [--poll S]`."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--image-seconds", type=float, default=3.0)
+    parser.add_argument("--poll", type=float, default=0.2)
+    args = parser.parse_args(argv)
+    emit(asyncio.run(measure(args.image_seconds, args.poll)))
+
+
+if __name__ == "__main__":
+    main()
