@@ -48,6 +48,7 @@ class SqliteCore:
         self._reader: aiosqlite.Connection | None = reader
         self._clock = clock
         self._lock = asyncio.Lock()
+        self._read_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: str | Path, *, clock: Callable[[], float] = time.time) -> Self:
@@ -84,7 +85,8 @@ class SqliteCore:
         db, self._db = self._db, None
         reader, self._reader = self._reader, None
         if reader is not None:
-            await reader.close()
+            async with self._read_lock:
+                await reader.close()
         if db is not None:
             async with self._lock:
                 await db.close()
@@ -127,10 +129,15 @@ class SqliteCore:
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The read connection: it sees only committed data and never waits for writers."""
-        if self._reader is None:
-            raise StoreClosedError("the store is closed")
-        yield self._reader
+        """The read connection: committed data only, never waiting for the writer.
+
+        Reads take turns on it: a statement left open by one coroutine would hold the
+        connection's snapshot, and another's read could then miss a fresh commit.
+        """
+        async with self._read_lock:
+            if self._reader is None:
+                raise StoreClosedError("the store is closed")
+            yield self._reader
 
     async def _expire_all_leases(self) -> None:
         async with self._tx() as db:

@@ -106,3 +106,21 @@ async def test_usage_counters(store: SqliteStore, user: UserRecord, other_user: 
     await asyncio.gather(*(store.bump_usage(user.id, turns=1) for _ in range(10)))
     assert await store.usage(user.id) == Usage(user.id, 13, 3, 1, 4)
     assert await store.usage(other_user.id) == Usage(other_user.id, 0, 0, 0, 0)
+
+
+async def test_reads_see_every_commit_even_among_concurrent_reads(store) -> None:
+    """A read right after a write sees it, however many reads run beside it."""
+    user = await store.upsert_user("console", "fresh-reads")
+
+    async def write_then_read(n: int) -> str | None:
+        await store.save_anonymous_token(user.id, f"tok-{n}", "anon", 1e12)
+        creds = await store.credentials(user.id)
+        return creds.anon_token if creds else None
+
+    async def reader() -> None:
+        for _ in range(20):
+            await store.credentials(user.id)
+
+    for n in range(30):
+        results = await asyncio.gather(write_then_read(n), *(reader() for _ in range(5)))
+        assert results[0] == f"tok-{n}"
