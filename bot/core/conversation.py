@@ -124,13 +124,14 @@ class Conversation:
                     if isinstance(event, KeepAlive):
                         continue
                     heartbeat.touch()
-                    await self._apply(event, reply, ctx.lang)
+                    self._apply(event, reply, ctx.lang)
                     await live.show(translate(reply.preview()).text)
         except (StreamCut, StreamTimeout) as exc:
             return await self._after_drop(ctx, before, live, reply, exc)
         return await self._finish(ctx, before, live, reply, exporting)
 
-    async def _apply(self, event: object, reply: _Reply, lang: str) -> None:
+    @staticmethod
+    def _apply(event: object, reply: _Reply, lang: str) -> None:
         if isinstance(event, TextDelta):
             reply.partial += event.text
         elif isinstance(event, Text):
