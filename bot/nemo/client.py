@@ -20,21 +20,17 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
-from httpx_sse import EventSource, SSEError
 
 from bot.nemo import routes
+from bot.nemo.envelope import stream_refusal, unwrap
 from bot.nemo.errors import (
     NemoAuthError,
-    NemoError,
     NemoProtocolError,
     NemoUnavailable,
     RateLimited,
-    StreamCut,
-    StreamTimeout,
     UnsupportedFile,
     error_for,
 )
-from bot.nemo.events import Event, KeepAlive, StreamError, Text, TextDelta, parse_event
 from bot.nemo.files import ACCEPTED_EXTENSIONS, check_upload
 from bot.nemo.models import (
     AnonymousToken,
@@ -45,6 +41,7 @@ from bot.nemo.models import (
     UploadResult,
 )
 from bot.nemo.routes import Route
+from bot.nemo.stream import Stream
 
 __all__ = ["Auth", "ClientConfig", "NemoClient", "Stream", "make_http_client", "new_render_id"]
 
@@ -193,7 +190,7 @@ class NemoClient:
             raise NemoUnavailable("the response was cut", endpoint=route.name) from exc
         finally:
             await response.aclose()
-        return _unwrap(response, route.name, render=render)
+        return unwrap(response, route.name, render=render)
 
     # -- account ----------------------------------------------------------------------------
 
@@ -262,11 +259,15 @@ class NemoClient:
                 raise NemoUnavailable("the response was cut", endpoint=endpoint) from exc
             finally:
                 await response.aclose()
-            raise _stream_refusal(response, endpoint)
+            raise stream_refusal(response, endpoint)
 
         response = await self._call(auth, attempt)
         try:
-            yield Stream(response, self.config)
+            yield Stream(
+                response,
+                idle_seconds=self.config.sse_idle_seconds,
+                limit_seconds=self.config.sse_timeout_seconds,
+            )
         finally:
             await response.aclose()
 
@@ -366,89 +367,5 @@ class NemoClient:
         return await self.download(url, dest, auth=auth)
 
 
-class Stream:
-    """The events of one agent turn, with the idle and overall limits applied."""
-
-    def __init__(self, response: httpx.Response, config: ClientConfig) -> None:
-        self._response = response
-        self._idle = config.sse_idle_seconds
-        self._limit = config.sse_timeout_seconds
-
-    async def __aiter__(self) -> AsyncIterator[Event]:
-        loop = asyncio.get_running_loop()
-        started = last_news = loop.time()
-        pending = ""  # partial text not yet confirmed by a final event
-        events = EventSource(self._response).aiter_sse()
-        while True:
-            now = loop.time()
-            wait = min(last_news + self._idle, started + self._limit) - now
-            try:
-                async with asyncio.timeout(max(wait, 0.0)):
-                    sse = await anext(events)
-            except StopAsyncIteration:
-                break
-            except TimeoutError:
-                limit_hit = loop.time() >= started + self._limit
-                reason = "overall" if limit_hit else "idle"
-                raise StreamTimeout(f"the turn passed its {reason} time limit") from None
-            except (httpx.HTTPError, SSEError) as exc:
-                raise StreamCut("the stream broke", partial_text=pending) from exc
-            for event in parse_event(sse.data):
-                if isinstance(event, KeepAlive):
-                    yield event
-                    continue
-                last_news = loop.time()
-                if isinstance(event, TextDelta):
-                    pending += event.text
-                elif isinstance(event, (Text, StreamError)):
-                    pending = ""  # confirmed, or the turn ended with an error: not a cut
-                yield event
-        if pending:
-            raise StreamCut("the stream ended mid-answer", partial_text=pending)
-
-
 def _mime(name: str) -> str:
     return mimetypes.guess_type(name)[0] or "application/octet-stream"
-
-
-def _parse_body(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
-def _unwrap(response: httpx.Response, endpoint: str, *, render: bool) -> Mapping[str, Any]:
-    """Check status and envelope; return `data` (render endpoints: the whole body)."""
-    body = _parse_body(response)
-    mapping = body if isinstance(body, Mapping) else None
-    status = response.status_code
-    if status >= 400:
-        raise error_for(status, mapping, endpoint)
-    if mapping is None:
-        raise NemoProtocolError(
-            "the response is not a JSON object", status=status, endpoint=endpoint
-        )
-    code = mapping.get("code")
-    if (code not in (None, 0, "0")) or mapping.get("success") is False:
-        raise error_for(status, mapping, endpoint)
-    if render:
-        return mapping
-    data = mapping.get("data")
-    if not isinstance(data, Mapping):
-        raise NemoProtocolError(
-            "the response has no 'data' object", status=status, endpoint=endpoint
-        )
-    return data
-
-
-def _stream_refusal(response: httpx.Response, endpoint: str) -> NemoError:
-    body = _parse_body(response)
-    mapping = body if isinstance(body, Mapping) else None
-    status = response.status_code
-    if status >= 400 or (mapping and mapping.get("code") not in (None, 0)):
-        return error_for(status, mapping, endpoint)
-    kind = response.headers.get("content-type", "?")
-    return NemoProtocolError(
-        f"expected an event stream, got {kind}", status=status, endpoint=endpoint
-    )
