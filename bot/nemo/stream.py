@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+
 import httpx
 from httpx_sse import EventSource, SSEError
 
