@@ -61,9 +61,9 @@ def notes(args: argparse.Namespace) -> list[str]:
         f"waiting for every answer; {args.exports:.0%} then export (real ffmpeg renders). "
         "The sandbox runs in the same process and on the same event loop, so RSS, CPU and "
         "loop lag include it.",
-        "concurrency, SQLite: 'lock held' is the share of wall time the store's one "
-        "connection lock was taken (every read and write transaction runs under it); the "
-        "idle-loop line is what the same calls cost with nobody else running.",
+        "concurrency, SQLite: 'lock held' is the share of wall time the store's write lock "
+        "was taken (reads use a second connection); the idle-loop line is what the same "
+        "calls cost with nobody else running.",
         "render: one 3-image project, image_seconds=3, engine render poll 0.2 s.",
         "export relay: a random-bytes MP4 served by aiohttp (sendfile) on loopback, "
         "downloaded with `NemoClient.download`; RSS sampled every 10 ms from /proc/self/statm.",

@@ -37,8 +37,8 @@ class TimedLock(asyncio.Lock):
 class StoreProbe:
     """Times chosen store methods and swaps in a `TimedLock` (the store's single writer path).
 
-    Reaches into `SqliteStore._lock`: every read and write transaction runs under it, so its
-    busy share of the wall time says whether SQLite could be the bottleneck.
+    Reaches into `SqliteStore._lock`: every write transaction runs under it (reads use a
+    second connection), so its busy share of the wall time bounds what SQLite could cost.
     """
 
     def __init__(self, store: SqliteStore, methods: tuple[str, ...]) -> None:
