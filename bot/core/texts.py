@@ -103,8 +103,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "抱歉，请求没有成功，请再试一次。",
     ),
     "turn_timeout": (
-        "⌛ That took longer than 15 minutes, so I stopped waiting. {state}",
-        "⌛ 处理超过 15 分钟，我已停止等待。{state}",
+        "⌛ That took too long, so I stopped waiting (nothing was sent twice). {state}",
+        "⌛ 处理时间过长，我已停止等待（没有重复发送）。{state}",
     ),
     "state_unchanged": ("Your project is unchanged.", "你的项目没有变化。"),
     # -- status, credits, sessions
