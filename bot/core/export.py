@@ -7,7 +7,7 @@ import contextlib
 import logging
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 from bot.core import codec
@@ -43,7 +43,6 @@ class Exporter:
         timing: Timing,
         worker_id: str,
         web_base: str,
-        language_of_user: Callable[[int], asyncio.Future[str]] | None = None,
     ) -> None:
         self._store = store
         self._nemo = nemo
