@@ -75,7 +75,6 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "⚠️ 处理你上一条消息时我重启了，为避免重复扣费不会再次发送。{state}",
     ),
     # -- the turn
-    "connecting": ("Connecting…", "正在连接……"),
     "still_working": ("⏳ Still working…", "⏳ 仍在处理中……"),
     "tool_generate": ("🎨 Generating image…", "🎨 正在生成图片……"),
     "tool_edit": ("✏️ Editing your project…", "✏️ 正在编辑项目……"),
