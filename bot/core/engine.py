@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Callable
 
 from bot.config import Settings
 from bot.core.accounts import Account, Accounts, TokenUnavailable
@@ -25,7 +26,7 @@ from bot.core.outbox import Outbox, OutboxError
 from bot.core.router import Intent, route
 from bot.core.texts import language_of, t
 from bot.core.uploads import Uploads
-from bot.nemo import NemoClient
+from bot.nemo import NemoClient, new_render_id
 from bot.nemo.errors import NemoError, SessionNotFound
 from storage import Enqueued, InboxItem, Store, UserRecord
 
@@ -61,6 +62,7 @@ class Engine:
         *,
         timing: Timing | None = None,
         worker_id: str | None = None,
+        render_ids: Callable[[], str] = new_render_id,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -80,6 +82,7 @@ class Engine:
             self.timing,
             self.worker_id,
             settings.nemo_web_base,
+            render_ids,
         )
         self.handlers = Handlers(store, nemo, self.accounts, conversation, exporter, Uploads(nemo))
         self._user_ids: dict[tuple[str, str], int] = {}  # a cache: ids never change

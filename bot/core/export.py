@@ -7,7 +7,7 @@ import contextlib
 import logging
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from bot.core import codec
@@ -21,7 +21,7 @@ from bot.core.texts import t
 from bot.nemo import NemoClient, RenderStatus, new_render_id
 from bot.nemo.draft import has_content
 from bot.nemo.errors import NemoError, NemoUnavailable, NotFound, RenderConflict
-from storage import RenderJob, Store
+from storage import RenderExistsError, RenderJob, Store
 
 __all__ = ["Exporter"]
 
@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 # A render that the backend cannot be asked about for this long is given up.
 _GIVE_UP_SECONDS = 2 * 3600
+# Fresh render ids to try when one is already taken (several workers, same millisecond).
+_ID_ATTEMPTS = 3
 
 
 class Exporter:
@@ -43,6 +45,7 @@ class Exporter:
         timing: Timing,
         worker_id: str,
         web_base: str,
+        render_ids: Callable[[], str] = new_render_id,
     ) -> None:
         self._store = store
         self._nemo = nemo
@@ -51,6 +54,7 @@ class Exporter:
         self._timing = timing
         self._worker = worker_id
         self._web_base = web_base
+        self._render_ids = render_ids
         self._tasks: dict[str, asyncio.Task[None]] = {}
 
     async def start(
@@ -66,34 +70,55 @@ class Exporter:
         if not has_content(state.draft):
             await outbox.send_text(chat, t("export_empty", lang))
             return
-        render_id = new_render_id()
-        await self._store.create_render(
-            render_id,
-            user_id,
-            chat.to_json(),
-            session_id,
-            self._worker,
-            self._timing.lease_seconds,
-        )
-        progress_id = await outbox.send_text(chat, t("export_started", lang, progress=0))
-        try:
-            await self._submit(account, render_id, session_id, state.draft)
-        except NemoUnavailable as exc:
-            # Unknown whether it arrived: the poller asks about this id before resubmitting.
-            log.warning("render %s submit uncertain: %s", render_id, exc.message)
-        except NemoError as exc:
-            await self._store.update_render(render_id, status="failed", error=exc.message)
-            await outbox.send_text(chat, describe(exc, lang, account, self._web_base))
+        progress_id: str | None = None
+        for _ in range(_ID_ATTEMPTS):
+            render_id = self._render_ids()
+            try:
+                await self._store.create_render(
+                    render_id,
+                    user_id,
+                    chat.to_json(),
+                    session_id,
+                    self._worker,
+                    self._timing.lease_seconds,
+                )
+            except RenderExistsError:
+                continue  # another worker minted the same id in the same millisecond
+            if progress_id is None:
+                progress_id = await outbox.send_text(chat, t("export_started", lang, progress=0))
+            try:
+                await self._submit(account, render_id, session_id, state.draft, first=True)
+            except RenderConflict:
+                # A fresh id the backend already has: another bot minted it in the same ms.
+                await self._store.update_render(render_id, status="failed", error="id taken")
+                continue
+            except NemoUnavailable as exc:
+                # Unknown whether it arrived: the poller asks about this id before resubmitting.
+                log.warning("render %s submit uncertain: %s", render_id, exc.message)
+            except NemoError as exc:
+                await self._store.update_render(render_id, status="failed", error=exc.message)
+                await outbox.send_text(chat, describe(exc, lang, account, self._web_base))
+                return
+            self._follow(render_id, lang, progress_id)
             return
-        self._follow(render_id, lang, progress_id)
+        await outbox.send_text(chat, t("err_generic", lang))
 
     async def _submit(
-        self, account: Account, render_id: str, session_id: str, draft: Mapping[str, object]
+        self,
+        account: Account,
+        render_id: str,
+        session_id: str,
+        draft: Mapping[str, object],
+        *,
+        first: bool = False,
     ) -> None:
+        """Submit under `render_id`; on a resubmit, a conflict means our earlier try arrived."""
         try:
             status = await self._nemo.submit_render(account.auth, session_id, draft, render_id)
         except RenderConflict:
-            return  # the id is already there: our earlier submit arrived
+            if first:
+                raise
+            return
         await self._store.update_render(
             render_id, status=status.status, progress=status.progress, submitted_at=time.time()
         )

@@ -228,6 +228,7 @@ async def running_bot(
     sse_idle_seconds: float = 30.0,
     sse_timeout_seconds: float = 900.0,
     store_class: type[SqliteStore] = SqliteStore,
+    render_ids: Callable[[], str] | None = None,
     **env: str,
 ) -> AsyncIterator[Bot]:
     """Store, HTTP client, NemoClient and Engine, closed in reverse order."""
@@ -245,7 +246,8 @@ async def running_bot(
             sse_timeout_seconds=sse_timeout_seconds,
         )
         nemo = NemoClient(http, config)
-        engine = Engine(store, nemo, settings, timing=timing, worker_id=worker_id)
+        extra = {"render_ids": render_ids} if render_ids else {}
+        engine = Engine(store, nemo, settings, timing=timing, worker_id=worker_id, **extra)
         engine.connect("console", outbox)
         await engine.start()
         try:

@@ -202,3 +202,43 @@ async def test_a_file_the_backend_finds_too_large_is_explained(tmp_path: Path) -
         await bot.say("hello")
         assert "NemoVideo agent" in bot.outbox.final_texts()[-1]
         assert_no_leaks(bot)
+
+
+async def test_a_render_id_minted_twice_is_replaced(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    """Two exports minting the same id in one millisecond: the second tries a fresh one."""
+    ids = iter(["render_1000000000001", "render_1000000000001", "render_1000000000002"])
+    async with running_bot(tmp_path, sandbox.url, render_ids=lambda: next(ids)) as bot:
+        for user in ("ann", "bob"):
+            await bot.say("generate an image of a heron", user=user)
+            await bot.say("export", user=user)
+        await bot.engine.wait_idle()
+        assert len(bot.outbox.of("video")) == 2
+    assert sandbox.sandbox.render_submissions == {
+        "render_1000000000001": 1,
+        "render_1000000000002": 1,
+    }
+
+
+async def test_a_render_id_the_backend_already_has_is_replaced(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    """Another bot on the same backend took the id: the conflict is not mistaken for ours."""
+    first = iter(["render_1000000000001"])
+    second = iter(["render_1000000000001", "render_1000000000002"])
+    async with running_bot(tmp_path / "a", sandbox.url, render_ids=lambda: next(first)) as a:
+        await a.say("generate an image of a heron")
+        await a.say("export")
+        await a.engine.wait_idle()
+    async with running_bot(tmp_path / "b", sandbox.url, render_ids=lambda: next(second)) as b:
+        await b.say("generate an image of an egret")
+        await b.say("export")
+        await b.engine.wait_idle()
+        assert len(b.outbox.of("video")) == 1
+        taken = await b.store.get_render("render_1000000000001")
+        assert taken is not None and taken.status == "failed"
+    assert sandbox.sandbox.render_submissions == {
+        "render_1000000000001": 2,
+        "render_1000000000002": 1,
+    }
