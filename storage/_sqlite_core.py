@@ -13,7 +13,7 @@ from typing import Self
 
 import aiosqlite
 
-from ._sqlite_util import rollback_quietly
+from ._sqlite_util import execute, rollback_quietly
 from .errors import StoreClosedError, StoreError
 from .schema import load_migrations, migrate
 
@@ -126,6 +126,11 @@ class SqliteCore:
                 await rollback_quietly(db)
                 raise
             await db.execute("COMMIT")
+
+    async def _change_one(self, sql: str, params: tuple[object, ...]) -> bool:
+        """Run one statement as its own write transaction; True if it changed exactly one row."""
+        async with self._tx() as db:
+            return await execute(db, sql, params) == 1
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[aiosqlite.Connection]:

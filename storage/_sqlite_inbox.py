@@ -142,52 +142,39 @@ class SqliteInbox(SqliteCore):
     async def renew_lease(self, item_id: int, owner: str, lease_seconds: float) -> bool:
         """Extend `owner`'s lease on a running item; False if it is no longer theirs."""
         expires = lease_until(self._now(), lease_seconds)
-        async with self._tx() as db:
-            changed = await execute(
-                db,
-                "UPDATE inbox SET lease_expires = ? "
-                "WHERE id = ? AND owner = ? AND status = 'running'",
-                (expires, item_id, owner),
-            )
-        return changed == 1
+        return await self._change_one(
+            "UPDATE inbox SET lease_expires = ? WHERE id = ? AND owner = ? AND status = 'running'",
+            (expires, item_id, owner),
+        )
 
     async def release_item(self, item_id: int, owner: str) -> bool:
         """Give up `owner`'s lease on a running item (shutting down): `recover` takes it up."""
-        async with self._tx() as db:
-            changed = await execute(
-                db,
-                "UPDATE inbox SET owner = NULL, lease_expires = NULL "
-                "WHERE id = ? AND owner = ? AND status = 'running'",
-                (item_id, owner),
-            )
-        return changed == 1
+        return await self._change_one(
+            "UPDATE inbox SET owner = NULL, lease_expires = NULL "
+            "WHERE id = ? AND owner = ? AND status = 'running'",
+            (item_id, owner),
+        )
 
     async def mark_reached_agent(self, item_id: int, *, owner: str | None = None) -> bool:
         """Record, before calling the agent, that this turn may have been charged.
 
         False means the item is no longer running (or not `owner`'s): do not call the agent.
         """
-        async with self._tx() as db:
-            changed = await execute(
-                db,
-                "UPDATE inbox SET reached_agent = 1 WHERE id = ? AND status = 'running' "
-                "AND (? IS NULL OR owner = ?)",
-                (item_id, owner, owner),
-            )
-        return changed == 1
+        return await self._change_one(
+            "UPDATE inbox SET reached_agent = 1 WHERE id = ? AND status = 'running' "
+            "AND (? IS NULL OR owner = ?)",
+            (item_id, owner, owner),
+        )
 
     async def finish(self, item_id: int, status: str, *, owner: str | None = None) -> bool:
         """End a running item as done, failed, interrupted or cancelled; False if not running."""
         if status not in _FINISH_STATUSES:
             raise ValueError(f"cannot finish an inbox item as {status!r}")
-        async with self._tx() as db:
-            changed = await execute(
-                db,
-                "UPDATE inbox SET status = ?, finished_at = ?, lease_expires = NULL "
-                "WHERE id = ? AND status = 'running' AND (? IS NULL OR owner = ?)",
-                (status, self._now(), item_id, owner, owner),
-            )
-        return changed == 1
+        return await self._change_one(
+            "UPDATE inbox SET status = ?, finished_at = ?, lease_expires = NULL "
+            "WHERE id = ? AND status = 'running' AND (? IS NULL OR owner = ?)",
+            (status, self._now(), item_id, owner, owner),
+        )
 
     async def cancel_queued(self, user_id: int) -> int:
         """Mark all the user's queued items cancelled; return how many."""

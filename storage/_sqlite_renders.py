@@ -98,13 +98,10 @@ class SqliteRenders(SqliteCore):
         }
         changes = {name: value for name, value in fields.items() if value is not None}
         assignments = ", ".join(f"{name} = ?" for name in changes) or "render_id = render_id"
-        async with self._tx() as db:
-            changed = await execute(
-                db,
-                f"UPDATE renders SET {assignments} WHERE render_id = ?",
-                (*changes.values(), render_id),
-            )
-        return changed == 1
+        return await self._change_one(
+            f"UPDATE renders SET {assignments} WHERE render_id = ?",
+            (*changes.values(), render_id),
+        )
 
     async def get_render(self, render_id: str) -> RenderJob | None:
         """One job by id."""
@@ -153,45 +150,31 @@ class SqliteRenders(SqliteCore):
     async def renew_render_lease(self, render_id: str, owner: str, lease_seconds: float) -> bool:
         """Extend `owner`'s lease on an unfinished job; False if it is no longer theirs."""
         expires = lease_until(self._now(), lease_seconds)
-        async with self._tx() as db:
-            changed = await execute(
-                db,
-                "UPDATE renders SET lease_expires = ? "
-                f"WHERE render_id = ? AND owner = ? AND {_ACTIVE}",
-                (expires, render_id, owner),
-            )
-        return changed == 1
+        return await self._change_one(
+            f"UPDATE renders SET lease_expires = ? WHERE render_id = ? AND owner = ? AND {_ACTIVE}",
+            (expires, render_id, owner),
+        )
 
     async def begin_delivery(self, render_id: str) -> bool:
         """Move a completed job to `delivering`; True for exactly one caller."""
-        async with self._tx() as db:
-            changed = await execute(
-                db,
-                "UPDATE renders SET status = 'delivering' "
-                "WHERE render_id = ? AND status = 'completed'",
-                (render_id,),
-            )
-        return changed == 1
+        return await self._change_one(
+            "UPDATE renders SET status = 'delivering' WHERE render_id = ? AND status = 'completed'",
+            (render_id,),
+        )
 
     async def mark_delivered(self, render_id: str) -> bool:
         """Record that the video reached the chat and drop the lease."""
-        async with self._tx() as db:
-            changed = await execute(
-                db,
-                "UPDATE renders SET status = 'delivered', delivered = 1, "
-                "finished_at = coalesce(finished_at, ?), owner = NULL, lease_expires = NULL "
-                "WHERE render_id = ?",
-                (self._now(), render_id),
-            )
-        return changed == 1
+        return await self._change_one(
+            "UPDATE renders SET status = 'delivered', delivered = 1, "
+            "finished_at = coalesce(finished_at, ?), owner = NULL, lease_expires = NULL "
+            "WHERE render_id = ?",
+            (self._now(), render_id),
+        )
 
     async def release_render(self, render_id: str, owner: str) -> bool:
         """Give up `owner`'s lease so another poller may claim the job."""
-        async with self._tx() as db:
-            changed = await execute(
-                db,
-                "UPDATE renders SET owner = NULL, lease_expires = NULL "
-                "WHERE render_id = ? AND owner = ?",
-                (render_id, owner),
-            )
-        return changed == 1
+        return await self._change_one(
+            "UPDATE renders SET owner = NULL, lease_expires = NULL "
+            "WHERE render_id = ? AND owner = ?",
+            (render_id, owner),
+        )
