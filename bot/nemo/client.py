@@ -184,12 +184,7 @@ class NemoClient:
             **kwargs,
         )
         response = await self._send(request, route.name)
-        try:
-            await response.aread()
-        except httpx.HTTPError as exc:
-            raise NemoUnavailable("the response was cut", endpoint=route.name) from exc
-        finally:
-            await response.aclose()
+        await _read_whole(response, route.name)
         return unwrap(response, route.name, render=render)
 
     # -- account ----------------------------------------------------------------------------
@@ -253,12 +248,7 @@ class NemoClient:
             if response.status_code == 200 and content_type.startswith("text/event-stream"):
                 return response
             # httpx-sse never checks the status: an error envelope must be read here.
-            try:
-                await response.aread()
-            except httpx.HTTPError as exc:
-                raise NemoUnavailable("the response was cut", endpoint=endpoint) from exc
-            finally:
-                await response.aclose()
+            await _read_whole(response, endpoint)
             raise stream_refusal(response, endpoint)
 
         response = await self._call(auth, attempt)
@@ -365,6 +355,16 @@ class NemoClient:
         """The authenticated fallback download of a finished render."""
         url = self._url(routes.RENDER_DOWNLOAD.path(render_id=render_id))
         return await self.download(url, dest, auth=auth)
+
+
+async def _read_whole(response: httpx.Response, endpoint: str) -> None:
+    """Read a streamed response's body and close it; a cut body means the backend failed."""
+    try:
+        await response.aread()
+    except httpx.HTTPError as exc:
+        raise NemoUnavailable("the response was cut", endpoint=endpoint) from exc
+    finally:
+        await response.aclose()
 
 
 def _mime(name: str) -> str:
