@@ -15,12 +15,24 @@ from bot.core.engine import Engine
 from bot.nemo import ClientConfig, NemoClient, make_http_client
 from storage import SqliteStore
 
-__all__ = ["open_engine", "run_console"]
+__all__ = ["client_config", "open_engine", "run_console"]
 
 log = logging.getLogger(__name__)
 
 # With the built-in sandbox a newcomer should see the MP4 within a minute.
 _SANDBOX_POLL_SECONDS = 2.0
+
+
+def client_config(settings: Settings) -> ClientConfig:
+    """How the NemoVideo client reaches and paces the backend, from the settings."""
+    return ClientConfig(
+        base_url=settings.api_base,
+        skill_version=settings.skill_version,
+        skill_platform=settings.skill_platform,
+        retry_after_seconds=settings.retry_after_seconds,
+        sse_timeout_seconds=settings.sse_timeout_seconds,
+        sse_idle_seconds=settings.sse_idle_seconds,
+    )
 
 
 @asynccontextmanager
@@ -47,17 +59,7 @@ async def open_engine(settings: Settings) -> AsyncIterator[Engine]:
         store = await SqliteStore.open(settings.db_path)
         stack.push_async_callback(store.close)
         http = await stack.enter_async_context(make_http_client())
-        nemo = NemoClient(
-            http,
-            ClientConfig(
-                base_url=settings.api_base,
-                skill_version=settings.skill_version,
-                skill_platform=settings.skill_platform,
-                retry_after_seconds=settings.retry_after_seconds,
-                sse_timeout_seconds=settings.sse_timeout_seconds,
-                sse_idle_seconds=settings.sse_idle_seconds,
-            ),
-        )
+        nemo = NemoClient(http, client_config(settings))
         engine = Engine(store, nemo, settings)
         stack.push_async_callback(engine.stop)
         yield engine

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import imageio_ffmpeg
 
+from bot.app import client_config
 from bot.config import Settings
-from bot.nemo import Auth, ClientConfig, NemoClient, make_http_client
+from bot.nemo import Auth, NemoClient, make_http_client
 from bot.nemo.errors import NemoError
 
 __all__ = ["doctor"]
@@ -34,7 +36,9 @@ async def doctor(settings: Settings) -> int:
         report(True, "backend: the built-in sandbox (set NEMO_TOKEN for the real API)")
         return 1 if problems else 0
     async with make_http_client() as http:
-        client = NemoClient(http, ClientConfig(base_url=settings.api_base, retry_after_seconds=0))
+        # A check answers at once: no waiting out a 429.
+        config = replace(client_config(settings), retry_after_seconds=0)
+        client = NemoClient(http, config)
         try:
             if settings.nemo_token:
                 balance = await client.credits(Auth(settings.nemo_token))

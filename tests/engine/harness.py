@@ -11,12 +11,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from bot.app import client_config
 from bot.config import Settings
 from bot.core.conversation import Timing
 from bot.core.engine import Engine
 from bot.core.messages import Attachment, ChatRef, IncomingMessage, User
 from bot.core.outbox import Button, Limits, OutboxError, VideoFile
-from bot.nemo import ClientConfig, NemoClient, make_http_client
+from bot.nemo import NemoClient, make_http_client
 from sandbox import RunningSandbox, SandboxOptions, run_sandbox
 from storage import SqliteStore
 
@@ -238,9 +239,8 @@ async def running_bot(
         outbox.limits = limits
     store = await store_class.open(tmp_path / db_name)
     async with make_http_client() as http:
-        config = ClientConfig(
-            base_url=settings.api_base,
-            retry_after_seconds=0,
+        config = replace(
+            client_config(settings),
             poll_retry_delay=0,
             sse_idle_seconds=sse_idle_seconds,
             sse_timeout_seconds=sse_timeout_seconds,
