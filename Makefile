@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
-NODE_STAMP := node_modules/.installed-stamp
 
 .PHONY: install run test lint format bench sandbox clean
 
@@ -13,23 +12,18 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-$(NODE_STAMP): package.json
-	npm install --no-audit --no-fund --silent
-	touch $(NODE_STAMP)
-
 install: $(STAMP)
 
 run: $(STAMP)
 	$(PY) -m bot.cli run
 
-test: $(STAMP) $(NODE_STAMP)
-	$(PY) -m ruff format --check .
-	$(PY) -m ruff check .
+test: lint
 	$(PY) -m pytest
 
 lint: $(STAMP)
 	$(PY) -m ruff format --check .
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 format: $(STAMP)
 	$(PY) -m ruff format .
@@ -42,4 +36,4 @@ sandbox: $(STAMP)
 	$(PY) -m bot.cli sandbox --port $${PORT:-8765}
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -8,12 +8,13 @@ import shlex
 import shutil
 import sys
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from bot.core.engine import Engine
 from bot.core.messages import Attachment, ChatRef, IncomingMessage, User
-from bot.core.outbox import Button, Limits, OutboxError, VideoFile
+from bot.core.outbox import Keyboard, Limits, OutboxError, OutboxTooLarge, VideoFile
 
 __all__ = ["PLATFORM", "ConsoleChat", "ConsoleOutbox"]
 
@@ -23,6 +24,15 @@ _KINDS = {
     "video": {".mp4", ".mov", ".avi", ".webm", ".mkv"},
     "audio": {".mp3", ".wav", ".m4a", ".aac"},
 }
+# A terminal cannot edit a printed line: each answer is printed once, when it is complete.
+_LIMITS = Limits(
+    max_text=100_000,
+    max_caption=100_000,
+    max_upload=2**40,
+    rates=(),
+    live="off",
+    edit_interval=0.0,
+)
 
 
 def _kind_of(path: Path) -> str:
@@ -33,57 +43,69 @@ def _kind_of(path: Path) -> str:
 class ConsoleOutbox:
     """Prints replies; files the bot posts are copied under `out_dir` and announced by path."""
 
-    # A terminal cannot edit a printed line: send each answer once, when it is complete.
-    limits = Limits(max_text=100_000, max_upload=2**40, edit_interval=0.0, live_edits=False)
+    platform = PLATFORM
 
     def __init__(self, out_dir: Path, stream: TextIO | None = None) -> None:
         self.out_dir = out_dir
         self._stream = stream or sys.stdout
         self._ids = itertools.count(1)
-        self._shown: dict[str, str] = {}
 
     def _print(self, line: str) -> None:
         print(line, file=self._stream, flush=True)
 
-    async def send_text(self, chat: ChatRef, text: str, buttons: tuple[Button, ...] = ()) -> str:
-        message_id = str(next(self._ids))
-        self._shown[message_id] = text
+    def limits(self, chat: ChatRef) -> Limits:
+        return _LIMITS
+
+    async def send_text(self, chat: ChatRef, text: str, buttons: Keyboard = ()) -> str:
         self._print(f"bot> {text}")
-        if buttons:
-            self._print("     [" + "] [".join(b.label for b in buttons) + "]")
-        return message_id
+        self._print_buttons(buttons)
+        return str(next(self._ids))
 
     async def edit_text(
-        self, chat: ChatRef, message_id: str, text: str, buttons: tuple[Button, ...] = ()
+        self, chat: ChatRef, message_id: str, text: str, buttons: Keyboard = ()
     ) -> None:
-        if self._shown.get(message_id) != text:
-            self._shown[message_id] = text
-            self._print(f"bot> {text}")
+        self._print(f"bot> {text}")
 
     async def delete_message(self, chat: ChatRef, message_id: str) -> bool:
         return False
 
-    async def send_typing(self, chat: ChatRef) -> None:
+    async def send_draft(self, chat: ChatRef, draft_id: int, text: str) -> None:
         return None
 
-    async def send_image(self, chat: ChatRef, path: Path, caption: str = "") -> str:
-        return self._save("image", path, caption)
+    async def send_typing(self, chat: ChatRef, action: str = "typing") -> None:
+        return None
+
+    async def send_images(
+        self, chat: ChatRef, images: Sequence[Path], caption: str = "", buttons: Keyboard = ()
+    ) -> list[str]:
+        ids = [
+            self._save("image", path, caption if index == 0 else "")
+            for index, path in enumerate(images)
+        ]
+        self._print_buttons(buttons)
+        return ids
 
     async def send_video(
-        self, chat: ChatRef, video: VideoFile, caption: str = "", buttons: tuple[Button, ...] = ()
+        self, chat: ChatRef, video: VideoFile, caption: str = "", buttons: Keyboard = ()
     ) -> str:
-        return self._save("video", video.path, caption)
+        message_id = self._save("video", video.path, caption)
+        self._print_buttons(buttons)
+        return message_id
 
-    async def send_file(self, chat: ChatRef, path: Path, caption: str = "") -> str:
-        return self._save("file", path, caption)
-
-    async def fetch_attachment(self, attachment: Attachment, dest: Path) -> Path:
+    async def fetch_attachment(self, attachment: Attachment, dest: Path, limit: int) -> Path:
         source = Path(attachment.ref)
         try:
+            if source.stat().st_size > limit:
+                raise OutboxTooLarge(f"{attachment.name} is over {limit} bytes")
             shutil.copyfile(source, dest)
         except OSError as exc:
             raise OutboxError(f"cannot read {attachment.name}: {exc.strerror}") from exc
         return dest
+
+    def _print_buttons(self, buttons: Keyboard) -> None:
+        labels = [button.label for row in buttons for button in row]
+        if labels:
+            self._print("     [" + "] [".join(labels) + "]")
 
     def _save(self, kind: str, path: Path, caption: str) -> str:
         try:
@@ -128,7 +150,8 @@ class ConsoleChat:
     def to_message(self, line: str) -> IncomingMessage:
         """One input line as a message; `/attach PATH [caption]` sends a local file."""
         number = next(self._lines)
-        text, attachments = line, ()
+        text = line
+        attachments: tuple[Attachment, ...] = ()
         if line.startswith("/attach"):
             text, attachments = _parse_attach(line[len("/attach") :].strip())
         return IncomingMessage(

@@ -6,11 +6,12 @@ import asyncio
 import itertools
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.core.messages import Attachment, ChatRef
-from bot.core.outbox import Button, Limits, OutboxError, VideoFile
+from bot.core.outbox import Keyboard, Limits, OutboxError, VideoFile
 
 __all__ = ["BenchOutbox", "Reply"]
 
@@ -32,7 +33,8 @@ class Reply:
 class BenchOutbox:
     """Records replies without copying files; waiters are woken per chat only."""
 
-    limits: Limits = field(default_factory=Limits)
+    limits_value: Limits = field(default_factory=lambda: Limits(rates=()))
+    platform: str = "console"
     chats: dict[str, list[Reply]] = field(default_factory=lambda: defaultdict(list))
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _changed: dict[str, asyncio.Event] = field(default_factory=dict)
@@ -44,11 +46,14 @@ class BenchOutbox:
             event.set()
         return str(next(self._ids))
 
-    async def send_text(self, chat: ChatRef, text: str, buttons: tuple[Button, ...] = ()) -> str:
+    def limits(self, chat: ChatRef) -> Limits:
+        return self.limits_value
+
+    async def send_text(self, chat: ChatRef, text: str, buttons: Keyboard = ()) -> str:
         return self._record(chat, Reply("text", time.perf_counter(), text, _final(buttons)))
 
     async def edit_text(
-        self, chat: ChatRef, message_id: str, text: str, buttons: tuple[Button, ...] = ()
+        self, chat: ChatRef, message_id: str, text: str, buttons: Keyboard = ()
     ) -> None:
         self._record(chat, Reply("edit", time.perf_counter(), text, _final(buttons)))
 
@@ -56,24 +61,27 @@ class BenchOutbox:
         self._record(chat, Reply("delete", time.perf_counter()))
         return True
 
-    async def send_typing(self, chat: ChatRef) -> None:
+    async def send_draft(self, chat: ChatRef, draft_id: int, text: str) -> None:
         return None
 
-    async def send_image(self, chat: ChatRef, path: Path, caption: str = "") -> str:
-        size = path.stat().st_size
-        return self._record(chat, Reply("image", time.perf_counter(), caption, size=size))
+    async def send_typing(self, chat: ChatRef, action: str = "typing") -> None:
+        return None
+
+    async def send_images(
+        self, chat: ChatRef, images: Sequence[Path], caption: str = "", buttons: Keyboard = ()
+    ) -> list[str]:
+        return [
+            self._record(chat, Reply("image", time.perf_counter(), caption, size=p.stat().st_size))
+            for p in images
+        ]
 
     async def send_video(
-        self, chat: ChatRef, video: VideoFile, caption: str = "", buttons: tuple[Button, ...] = ()
+        self, chat: ChatRef, video: VideoFile, caption: str = "", buttons: Keyboard = ()
     ) -> str:
         size = video.path.stat().st_size
         return self._record(chat, Reply("video", time.perf_counter(), caption, size=size))
 
-    async def send_file(self, chat: ChatRef, path: Path, caption: str = "") -> str:
-        size = path.stat().st_size
-        return self._record(chat, Reply("file", time.perf_counter(), caption, size=size))
-
-    async def fetch_attachment(self, attachment: Attachment, dest: Path) -> Path:
+    async def fetch_attachment(self, attachment: Attachment, dest: Path, limit: int) -> Path:
         raise OutboxError("the benchmarks send no attachments")
 
     # -- for the benchmarks ------------------------------------------------------------------
@@ -105,5 +113,5 @@ class BenchOutbox:
             await event.wait()
 
 
-def _final(buttons: tuple[Button, ...]) -> bool:
-    return any(b.data.startswith(_FINAL_MARK) for b in buttons)
+def _final(buttons: Keyboard) -> bool:
+    return any(b.data.startswith(_FINAL_MARK) for row in buttons for b in row)

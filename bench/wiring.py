@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bench.outbox import BenchOutbox
 from bot.config import Settings
-from bot.core.conversation import Timing
+from bot.core.context import Timing
 from bot.core.engine import Engine
 from bot.core.messages import ChatRef, IncomingMessage, User
 from bot.nemo import ClientConfig, NemoClient, make_http_client
@@ -80,7 +80,7 @@ async def bench_bot(
                     nemo = NemoClient(http, ClientConfig(base_url=settings.api_base))
                     engine = Engine(store, nemo, settings, timing=timing)
                     outbox = BenchOutbox()
-                    engine.connect(PLATFORM, outbox)
+                    engine.connect(outbox)
                     await engine.start()
                     try:
                         yield BenchBot(engine, outbox, store, nemo, running, workdir)

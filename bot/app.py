@@ -1,21 +1,25 @@
-"""Wiring: every long-lived resource is created here, under `async with`, and passed down."""
+"""The composition root: every long-lived resource is created here, under `async with`."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from adapters.console_adapter import PLATFORM, ConsoleChat, ConsoleOutbox
+import httpx
+
+from adapters.console_adapter import ConsoleChat, ConsoleOutbox
 from bot.config import Settings
 from bot.core.engine import Engine
+from bot.lifecycle import Adapter, serve_adapters, stop_on_signals
 from bot.nemo import ClientConfig, NemoClient, make_http_client
 from storage import SqliteStore
 
-__all__ = ["client_config", "open_engine", "run_console"]
+__all__ = ["Runtime", "client_config", "open_runtime", "run_console", "run_platforms"]
 
 log = logging.getLogger(__name__)
 
@@ -35,24 +39,24 @@ def client_config(settings: Settings) -> ClientConfig:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """What one bot process shares: settings as used, the HTTP client and the engine."""
+
+    settings: Settings
+    http: httpx.AsyncClient
+    engine: Engine
+
+
 @asynccontextmanager
-async def open_engine(settings: Settings) -> AsyncIterator[Engine]:
+async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     """Store, HTTP client, NemoVideo client and engine; the sandbox too when no backend is set."""
     async with AsyncExitStack() as stack:
         if settings.wants_sandbox:
             from sandbox import run_sandbox  # only the offline mode needs the sandbox
 
             running = await stack.enter_async_context(run_sandbox())
-            poll = settings.render_poll_seconds
-            if poll == Settings().render_poll_seconds:
-                poll = _SANDBOX_POLL_SECONDS
-            db_path = settings.db_path
-            if db_path == Settings().db_path:
-                # Sandbox accounts are meaningless to the real API: keep them apart.
-                db_path = db_path.with_name("nemobot-sandbox.db")
-            settings = replace(
-                settings, nemo_api_base=running.url, render_poll_seconds=poll, db_path=db_path
-            )
+            settings = _with_sandbox(settings, running.url)
             log.info(
                 "no NEMO_TOKEN or NEMO_API_BASE: using the built-in sandbox at %s", running.url
             )
@@ -62,15 +66,54 @@ async def open_engine(settings: Settings) -> AsyncIterator[Engine]:
         nemo = NemoClient(http, client_config(settings))
         engine = Engine(store, nemo, settings)
         stack.push_async_callback(engine.stop)
-        yield engine
+        yield Runtime(settings, http, engine)
+
+
+def _with_sandbox(settings: Settings, url: str) -> Settings:
+    defaults = Settings()
+    poll = settings.render_poll_seconds
+    if poll == defaults.render_poll_seconds:
+        poll = _SANDBOX_POLL_SECONDS
+    db_path = settings.db_path
+    if db_path == defaults.db_path:
+        # Sandbox accounts are meaningless to the real API: keep them apart.
+        db_path = db_path.with_name("nemobot-sandbox.db")
+    return replace(settings, nemo_api_base=url, render_poll_seconds=poll, db_path=db_path)
 
 
 async def run_console(settings: Settings, user_id: str, out_dir: Path) -> int:
     """The console chat until EOF; returns the exit code."""
-    async with open_engine(settings) as engine:
-        engine.connect(PLATFORM, ConsoleOutbox(out_dir))
-        await engine.start()
+    async with open_runtime(settings) as runtime:
+        runtime.engine.connect(ConsoleOutbox(out_dir))
+        await runtime.engine.start()
         interactive = sys.stdin.isatty()
         if interactive:
             print("nemobot console — type a message, /help, or Ctrl-D to quit.", flush=True)
-        return await ConsoleChat(engine, user_id).run(interactive=interactive)
+        return await ConsoleChat(runtime.engine, user_id).run(interactive=interactive)
+
+
+async def run_platforms(settings: Settings) -> int:
+    """Every platform whose token is set, in one process, until SIGTERM/SIGINT."""
+    stop = asyncio.Event()
+    stop_on_signals(stop)
+    async with open_runtime(settings) as runtime:
+        try:
+            adapters = _adapters(runtime)
+        except ModuleNotFoundError as exc:
+            log.error("this build has no adapter for a configured platform (%s)", exc.name)
+            return 2
+        return await serve_adapters(runtime.engine, adapters, stop)
+
+
+def _adapters(runtime: Runtime) -> list[Adapter]:
+    found: list[Adapter] = []
+    settings = runtime.settings
+    if settings.telegram_token:
+        from adapters.telegram_adapter import TelegramAdapter  # type: ignore[import-not-found]
+
+        found.append(TelegramAdapter(settings))
+    if settings.discord_token:
+        from adapters.discord_adapter import DiscordAdapter  # type: ignore[import-not-found]
+
+        found.append(DiscordAdapter(settings))
+    return found

@@ -8,7 +8,7 @@ import getpass
 import sys
 from pathlib import Path
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, load_settings
 from bot.logs import setup_logging
 
 __all__ = ["main"]
@@ -61,7 +61,9 @@ def main(argv: list[str] | None = None) -> int:
 
         return asyncio.run(doctor(settings))
     if command == "run" and settings.platforms:
-        return _platforms_unavailable(settings)
+        from bot.app import run_platforms
+
+        return asyncio.run(run_platforms(settings))
     from bot.app import run_console
 
     user = getattr(args, "user", None) or _os_user()
@@ -70,16 +72,6 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(run_console(settings, user, out))
     except KeyboardInterrupt:
         return 130
-
-
-def _platforms_unavailable(settings: Settings) -> int:
-    names = ", ".join(settings.platforms)
-    print(
-        f"nemobot: {names} token(s) are set, but the chat-platform adapters are not part of "
-        "this release yet; unset them to use the console chat.",
-        file=sys.stderr,
-    )
-    return 2
 
 
 if __name__ == "__main__":

@@ -93,18 +93,23 @@ async def _generate(
     media_id = f"img_{secrets.token_hex(8)}"
     if not session.generated_media and height > width:
         session.draft["m"].update({"width": 1080, "height": 1920})
-    session.generated_media.append(
-        {
-            "id": media_id,
-            "type": "image",
-            "url": url,
-            "prompt": intent.prompt,
-            "width": width,
-            "height": height,
-            "created_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-        }
-    )
+    shape = sandbox.options.media_shape
+    entry: dict[str, Any] = {
+        "id": url if shape == "url_id" else media_id,
+        "type": "image",
+        "url": url,
+        "prompt": intent.prompt,
+        "width": width,
+        "height": height,
+        "created_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+    }
+    if shape == "no_id":
+        del entry["id"]
+    if shape != "tool_only":
+        session.generated_media.append(entry)
     src = f"/mnt/userdata/{session.session_id}/{filename}"
     seconds = sandbox.options.image_seconds
     drafts.append_visual(session.draft, intent.prompt, src, url, "image", seconds)
+    if shape == "tool_only":
+        return {"image_url": url, "width": width, "height": height}
     return {"id": media_id, "url": url, "width": width, "height": height}

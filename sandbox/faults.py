@@ -23,6 +23,8 @@ class Faults:
     poll_error_count: int = 0
     down: bool = False
     no_text_once: bool = False
+    delay_seconds: float = 0.0  # every API call waits this long first
+    render_fail_message: str | None = None  # the next render fails, saying this
 
     def merge(self, values: dict[str, Any]) -> None:
         """Set the given fields; unknown names or wrong types raise ValueError."""

@@ -25,3 +25,10 @@ class SandboxOptions:
     render_fps: int = 25
     render_preset: str = "veryfast"
     crossfade_seconds: float = 0.5
+    # How this backend reports generated images: "standard" (generated_media entries with
+    # ids), "no_id" (entries without an id), "url_id" (the id is the URL), or "tool_only"
+    # (only `image_url` in the tool's result, nothing in generated_media).
+    media_shape: str = "standard"
+    # How render polls answer: "standard" ({"success", "data": {...}}) or "flat" (status,
+    # progress, output and a failure's `message` at the top level).
+    render_shape: str = "standard"

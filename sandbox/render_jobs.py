@@ -21,6 +21,8 @@ async def run_render(sandbox: Sandbox, job: RenderJob) -> None:
     try:
         async with sandbox.render_slots:
             job.status = "processing"
+            if job.fail_message:
+                raise RenderFailed(job.fail_message)
             if job.fail:
                 raise RenderFailed("render failed: encoder crashed on node (simulated)")
             plan = plan_render(job.draft, sandbox.media_dir, sandbox.options.render_fps)

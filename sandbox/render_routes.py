@@ -44,6 +44,7 @@ async def submit(request: web.Request) -> web.Response:
         raise render_error(400, "draft has no content")
     job = RenderJob(render_id, str(session_id), token.user_id, draft)
     job.fail = sandbox.faults.take("render_fail_once")
+    job.fail_message, sandbox.faults.render_fail_message = sandbox.faults.render_fail_message, None
     sandbox.renders[render_id] = job
     job.task = sandbox.spawn(run_render(sandbox, job))
     data = {"id": render_id, "status": job.status, "progress": job.progress}
@@ -65,7 +66,12 @@ async def poll(request: web.Request) -> web.Response:
         sandbox.faults.poll_error_count -= 1
         raise render_error(503, "render service temporarily unavailable")
     job = _job(sandbox, request, token.user_id)
-    return web.json_response({"success": True, "data": job.public(base_url(request))})
+    data = job.public(base_url(request))
+    if sandbox.options.render_shape == "flat":
+        if "error" in data:
+            data["message"] = data.pop("error")
+        return web.json_response({"success": True, **data})
+    return web.json_response({"success": True, "data": data})
 
 
 async def cancel(request: web.Request) -> web.Response:

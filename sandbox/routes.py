@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 
 from aiohttp import web
@@ -73,6 +74,25 @@ async def latest_state(request: web.Request) -> web.Response:
     )
 
 
+CLAIM_SECONDS = 7 * 24 * 3600
+
+
+async def claim_token(request: web.Request) -> web.Response:
+    """A one-time token that opens the session in the web editor (the documented bare shape)."""
+    sandbox = request.app[SANDBOX]
+    token = sandbox.authenticate(request.headers.get("Authorization"))
+    body = await read_json(request)
+    session_id, task_id = body.get("session_id"), body.get("task_id")
+    if not isinstance(session_id, str) or not isinstance(task_id, str):
+        raise api_error(400, 400, "missing task_id or session_id")
+    session = sandbox.session(session_id, token.user_id)
+    if session.task_id != task_id:
+        raise api_error(400, 400, "task_id does not match the session")
+    claim = f"clm_{secrets.token_urlsafe(16)}"
+    sandbox.claims[claim] = session_id
+    return web.json_response({"claim_token": claim, "expires_in": CLAIM_SECONDS})
+
+
 def add_routes(app: web.Application) -> None:
     """Register the agent API routes."""
     app.router.add_post("/api/auth/anonymous-token", anonymous_token)
@@ -81,3 +101,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/api/upload-video/nemo_agent/me/{sid}", handle_upload)
     app.router.add_get("/api/credits/balance/simple", credits)
     app.router.add_get("/api/state/nemo_agent/me/{sid}/latest", latest_state)
+    app.router.add_post("/api/auth/claim-token", claim_token)

@@ -82,6 +82,7 @@ class RenderJob:
     output: Path | None = None
     task: asyncio.Task[None] | None = None
     fail: bool = False
+    fail_message: str | None = None
 
     def public(self, base_url: str) -> dict[str, Any]:
         """The job as the poll endpoint shows it."""
@@ -129,6 +130,7 @@ class Sandbox:
         self.users: dict[str, User] = {}
         self.sessions: dict[str, Session] = {}
         self.renders: dict[str, RenderJob] = {}
+        self.claims: dict[str, str] = {}  # claim token → session id
         self.render_submissions: dict[str, int] = {}
         self.tokens_issued = 0
         self.sessions_created = 0

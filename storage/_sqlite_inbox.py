@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 
 import aiosqlite
@@ -14,8 +15,9 @@ __all__ = ["SqliteInbox"]
 
 _COLUMNS = (
     "id, platform, update_id, user_id, chat, kind, payload, status, reached_agent, "
-    "created_at, owner, lease_expires"
+    "created_at, owner, lease_expires, lane, group_key"
 )
+_LANES = frozenset({"line", "side"})
 _EXPIRED = "(lease_expires IS NULL OR lease_expires <= ?)"
 _FINISH_STATUSES = frozenset({"done", "failed", "interrupted", "cancelled"})
 
@@ -34,63 +36,79 @@ def _item(row: aiosqlite.Row) -> InboxItem:
         created_at=row["created_at"],
         owner=row["owner"],
         lease_expires=row["lease_expires"],
+        lane=row["lane"],
+        group_key=row["group_key"],
     )
 
 
-async def _position(db: aiosqlite.Connection, item_id: int, user_id: int, status: str) -> int:
-    if status != "queued":
+async def _place(
+    db: aiosqlite.Connection, item_id: int, user_id: int, status: str, lane: str
+) -> int:
+    if status != "queued" or lane != "line":
         return 0
     row = await fetch_one(
         db,
         "SELECT COUNT(*) FROM inbox WHERE user_id = ? AND status IN ('queued', 'running') "
-        "AND id < ?",
+        "AND lane = 'line' AND id < ?",
         (user_id, item_id),
     )
     return (row[0] if row is not None else 0) + 1
+
+
+async def _waiting(db: aiosqlite.Connection, user_id: int) -> int:
+    row = await fetch_one(
+        db,
+        "SELECT COUNT(*) FROM inbox WHERE user_id = ? AND status = 'queued' AND lane = 'line'",
+        (user_id,),
+    )
+    return int(row[0]) if row is not None else 0
 
 
 class SqliteInbox(SqliteCore):
     """Inbox methods of the SQLite store."""
 
     async def enqueue(
-        self, platform: str, update_id: str, user_id: int, chat: str, kind: str, payload: str
+        self,
+        platform: str,
+        update_id: str,
+        user_id: int,
+        chat: str,
+        kind: str,
+        payload: str,
+        *,
+        lane: str = "line",
+        group: str | None = None,
+        limit: int | None = None,
     ) -> Enqueued:
-        """Store a message once per (platform, update_id) and return its place in line."""
-        now = self._now()
+        """Store a message once per (platform, update_id) and return its place in line.
+
+        With `limit`, a line message is refused (not stored) while the user already has that
+        many waiting. Side-lane messages have no place in line (position 0).
+        """
+        if lane not in _LANES:
+            raise ValueError(f"unknown lane {lane!r}")
         async with self._tx() as db:
-            async with db.execute(
-                "INSERT INTO inbox (platform, update_id, user_id, chat, kind, payload, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, update_id) DO NOTHING",
-                (platform, update_id, user_id, chat, kind, payload, now),
-            ) as cursor:
-                inserted, new_id = cursor.rowcount == 1, cursor.lastrowid
-            if inserted and new_id is not None:
-                position = await _position(db, new_id, user_id, "queued")
-                return Enqueued(item_id=new_id, position=position, duplicate=False)
-            row = await fetch_one(
+            seen = await fetch_one(
                 db,
-                "SELECT id, user_id, status FROM inbox WHERE platform = ? AND update_id = ?",
+                "SELECT id, user_id, status, lane FROM inbox WHERE platform = ? AND update_id = ?",
                 (platform, update_id),
             )
-            assert row is not None  # the insert was ignored because this row exists
-            position = await _position(db, row["id"], row["user_id"], row["status"])
-            return Enqueued(item_id=row["id"], position=position, duplicate=True)
-
-    async def record_handled(
-        self, platform: str, update_id: str, user_id: int, chat: str, kind: str, payload: str
-    ) -> bool:
-        """Record a message handled at once (outside the queue); False if seen before."""
-        now = self._now()
-        async with (
-            self._tx() as db,
-            db.execute(
-                "INSERT INTO inbox (platform, update_id, user_id, chat, kind, payload, status,"
-                " created_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, 'done', ?, ?)"
-                " ON CONFLICT (platform, update_id) DO NOTHING",
-                (platform, update_id, user_id, chat, kind, payload, now, now),
-            ) as cursor,
-        ):
-            return cursor.rowcount == 1
+            if seen is not None:
+                position = await _place(
+                    db, seen["id"], seen["user_id"], seen["status"], seen["lane"]
+                )
+                return Enqueued(item_id=seen["id"], position=position, duplicate=True)
+            if limit is not None and lane == "line" and await _waiting(db, user_id) >= limit:
+                return Enqueued(item_id=0, position=0, duplicate=False, refused=True)
+            async with db.execute(
+                "INSERT INTO inbox (platform, update_id, user_id, chat, kind, payload, created_at,"
+                " lane, group_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (platform, update_id, user_id, chat, kind, payload, self._now(), lane, group),
+            ) as cursor:
+                new_id = cursor.lastrowid
+            assert new_id is not None
+            position = await _place(db, new_id, user_id, "queued", lane)
+            return Enqueued(item_id=new_id, position=position, duplicate=False)
 
     async def get_item(self, item_id: int) -> InboxItem | None:
         """One inbox item by id."""
@@ -109,7 +127,7 @@ class SqliteInbox(SqliteCore):
         async with self._tx() as db:
             live = await fetch_one(
                 db,
-                "SELECT 1 FROM inbox WHERE user_id = ? AND status = 'running' "
+                "SELECT 1 FROM inbox WHERE user_id = ? AND status = 'running' AND lane = 'line' "
                 "AND lease_expires > ? LIMIT 1",
                 (user_id, now),
             )
@@ -123,7 +141,8 @@ class SqliteInbox(SqliteCore):
             )
             row = await fetch_one(
                 db,
-                "SELECT id FROM inbox WHERE user_id = ? AND status = 'queued' ORDER BY id LIMIT 1",
+                "SELECT id FROM inbox WHERE user_id = ? AND status = 'queued' AND lane = 'line' "
+                "ORDER BY id LIMIT 1",
                 (user_id,),
             )
             if row is None:
@@ -138,6 +157,44 @@ class SqliteInbox(SqliteCore):
             )
         assert claimed is not None
         return _item(claimed)
+
+    async def claim_item(self, item_id: int, owner: str, lease_seconds: float) -> InboxItem | None:
+        """Lease one queued side-lane item to `owner`; None if it is not (or no longer) queued."""
+        expires = lease_until(self._now(), lease_seconds)
+        async with self._tx() as db:
+            changed = await execute(
+                db,
+                "UPDATE inbox SET status = 'running', owner = ?, lease_expires = ? "
+                "WHERE id = ? AND status = 'queued' AND lane = 'side'",
+                (owner, expires, item_id),
+            )
+            if changed != 1:
+                return None
+            row = await fetch_one(db, f"SELECT {_COLUMNS} FROM inbox WHERE id = ?", (item_id,))
+        assert row is not None
+        return _item(row)
+
+    async def absorb_group(self, item_id: int, user_id: int, group: str) -> list[InboxItem]:
+        """Fold the user's other queued messages of `group` into running item `item_id`.
+
+        They are marked done (their content now belongs to `item_id`'s turn) and returned
+        oldest first.
+        """
+        async with self._tx() as db:
+            rows = await fetch_all(
+                db,
+                f"SELECT {_COLUMNS} FROM inbox WHERE user_id = ? AND group_key = ? "
+                "AND status = 'queued' AND lane = 'line' AND id != ? ORDER BY id",
+                (user_id, group, item_id),
+            )
+            if rows:
+                marks = ", ".join("?" for _ in rows)
+                await execute(
+                    db,
+                    f"UPDATE inbox SET status = 'done', finished_at = ? WHERE id IN ({marks})",
+                    (self._now(), *(row["id"] for row in rows)),
+                )
+        return [_item(row) for row in rows]
 
     async def renew_lease(self, item_id: int, owner: str, lease_seconds: float) -> bool:
         """Extend `owner`'s lease on a running item; False if it is no longer theirs."""
@@ -177,12 +234,12 @@ class SqliteInbox(SqliteCore):
         )
 
     async def cancel_queued(self, user_id: int) -> int:
-        """Mark all the user's queued items cancelled; return how many."""
+        """Mark all the user's queued line items cancelled; return how many."""
         async with self._tx() as db:
             return await execute(
                 db,
                 "UPDATE inbox SET status = 'cancelled', finished_at = ? "
-                "WHERE user_id = ? AND status = 'queued'",
+                "WHERE user_id = ? AND status = 'queued' AND lane = 'line'",
                 (self._now(), user_id),
             )
 
@@ -192,7 +249,7 @@ class SqliteInbox(SqliteCore):
             row = await fetch_one(
                 db,
                 f"SELECT {_COLUMNS} FROM inbox WHERE user_id = ? AND status = 'running' "
-                "ORDER BY coalesce(lease_expires > ?, 0) DESC, id DESC LIMIT 1",
+                "AND lane = 'line' ORDER BY coalesce(lease_expires > ?, 0) DESC, id DESC LIMIT 1",
                 (user_id, self._now()),
             )
         return _item(row) if row is not None else None
@@ -200,24 +257,37 @@ class SqliteInbox(SqliteCore):
     async def queued_count(self, user_id: int) -> int:
         """How many of the user's items wait in line."""
         async with self._read() as db:
-            row = await fetch_one(
-                db,
-                "SELECT COUNT(*) FROM inbox WHERE user_id = ? AND status = 'queued'",
-                (user_id,),
-            )
-        return row[0] if row is not None else 0
+            return await _waiting(db, user_id)
 
-    async def users_with_work(self) -> list[int]:
-        """Users with queued items or expired running ones, longest waiting first."""
+    async def users_with_work(self, platforms: Collection[str]) -> list[int]:
+        """Users of `platforms` with queued or expired running line items, longest waiting first."""
+        if not platforms:
+            return []
+        marks = ", ".join("?" for _ in platforms)
         async with self._read() as db:
             rows = await fetch_all(
                 db,
-                "SELECT user_id FROM inbox "
-                f"WHERE status = 'queued' OR (status = 'running' AND {_EXPIRED}) "
-                "GROUP BY user_id ORDER BY MIN(id)",
-                (self._now(),),
+                "SELECT inbox.user_id FROM inbox JOIN users ON users.id = inbox.user_id "
+                f"WHERE inbox.lane = 'line' AND users.platform IN ({marks}) AND "
+                f"(inbox.status = 'queued' OR (inbox.status = 'running' AND {_EXPIRED})) "
+                "GROUP BY inbox.user_id ORDER BY MIN(inbox.id)",
+                (*platforms, self._now()),
             )
         return [row["user_id"] for row in rows]
+
+    async def side_items(self, platforms: Collection[str]) -> list[int]:
+        """Queued side-lane items of `platforms` (left by a stop), oldest first."""
+        if not platforms:
+            return []
+        marks = ", ".join("?" for _ in platforms)
+        async with self._read() as db:
+            rows = await fetch_all(
+                db,
+                f"SELECT id FROM inbox WHERE lane = 'side' AND status = 'queued' "
+                f"AND platform IN ({marks}) ORDER BY id",
+                tuple(platforms),
+            )
+        return [row["id"] for row in rows]
 
     async def recover(self, owner: str, lease_seconds: float) -> list[InboxItem]:
         """Take back expired running items: requeue the unsent, interrupt and return the rest.

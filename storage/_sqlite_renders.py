@@ -178,3 +178,15 @@ class SqliteRenders(SqliteCore):
             "WHERE render_id = ? AND owner = ?",
             (render_id, owner),
         )
+
+    async def render_seconds(self, limit: int = 10) -> list[float]:
+        """How long the latest delivered renders took, submit to finish, newest first."""
+        async with self._read() as db:
+            rows = await fetch_all(
+                db,
+                "SELECT finished_at - submitted_at AS took FROM renders WHERE status = 'delivered' "
+                "AND submitted_at IS NOT NULL AND finished_at >= submitted_at "
+                "ORDER BY finished_at DESC LIMIT ?",
+                (limit,),
+            )
+        return [float(row["took"]) for row in rows]

@@ -6,10 +6,20 @@ from the store's clock. A lease is expired when its expiry is missing or not in 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
 
-from .records import Credentials, Enqueued, InboxItem, RenderJob, SessionRecord, Usage, UserRecord
+from .records import (
+    Credentials,
+    Enqueued,
+    ImageRecord,
+    InboxItem,
+    RenderJob,
+    SessionRecord,
+    Usage,
+    UserRecord,
+)
 
 __all__ = ["Store"]
 
@@ -36,8 +46,10 @@ class Store(Protocol):
         ...
 
     # users
-    async def upsert_user(self, platform: str, platform_user_id: str) -> UserRecord:
-        """Return the user, creating it (language 'en') the first time."""
+    async def upsert_user(
+        self, platform: str, platform_user_id: str, language: str = "en"
+    ) -> UserRecord:
+        """Return the user, creating it (in `language`) the first time."""
         ...
 
     async def get_user(self, user_id: int) -> UserRecord | None:
@@ -84,15 +96,23 @@ class Store(Protocol):
 
     # inbox
     async def enqueue(
-        self, platform: str, update_id: str, user_id: int, chat: str, kind: str, payload: str
+        self,
+        platform: str,
+        update_id: str,
+        user_id: int,
+        chat: str,
+        kind: str,
+        payload: str,
+        *,
+        lane: str = "line",
+        group: str | None = None,
+        limit: int | None = None,
     ) -> Enqueued:
-        """Store a message once per (platform, update_id), in one transaction; return its place."""
-        ...
+        """Store a message once per (platform, update_id), in one transaction; return its place.
 
-    async def record_handled(
-        self, platform: str, update_id: str, user_id: int, chat: str, kind: str, payload: str
-    ) -> bool:
-        """Record a message handled at once (outside the queue); False if seen before."""
+        `lane` "line" queues it behind the user's other messages, "side" beside them.
+        `limit` refuses a line message while the user already has that many waiting.
+        """
         ...
 
     async def get_item(self, item_id: int) -> InboxItem | None:
@@ -101,6 +121,14 @@ class Store(Protocol):
 
     async def claim_next(self, user_id: int, owner: str, lease_seconds: float) -> InboxItem | None:
         """Lease the user's oldest queued item to `owner`, None while one of theirs runs."""
+        ...
+
+    async def claim_item(self, item_id: int, owner: str, lease_seconds: float) -> InboxItem | None:
+        """Lease one queued side-lane item to `owner`; None if it is not queued."""
+        ...
+
+    async def absorb_group(self, item_id: int, user_id: int, group: str) -> list[InboxItem]:
+        """Mark the user's other queued items of `group` done and return them, oldest first."""
         ...
 
     async def renew_lease(self, item_id: int, owner: str, lease_seconds: float) -> bool:
@@ -131,8 +159,12 @@ class Store(Protocol):
         """How many of the user's items wait in line."""
         ...
 
-    async def users_with_work(self) -> list[int]:
-        """Users with queued items, or running items whose lease expired."""
+    async def users_with_work(self, platforms: Collection[str]) -> list[int]:
+        """Users of `platforms` with queued line items, or running ones whose lease expired."""
+        ...
+
+    async def side_items(self, platforms: Collection[str]) -> list[int]:
+        """Queued side-lane items of `platforms`, oldest first."""
         ...
 
     async def recover(self, owner: str, lease_seconds: float) -> list[InboxItem]:
@@ -197,6 +229,25 @@ class Store(Protocol):
 
     async def release_render(self, render_id: str, owner: str) -> bool:
         """Give up `owner`'s lease on a job."""
+        ...
+
+    async def render_seconds(self, limit: int = 10) -> list[float]:
+        """Submit-to-finish seconds of the latest delivered renders, newest first."""
+        ...
+
+    # images
+    async def remember_image(
+        self, user_id: int, session_id: str, media_key: str, url: str, prompt: str
+    ) -> int | None:
+        """Record an image about to be posted; its id, or None if known for this session."""
+        ...
+
+    async def get_image(self, image_id: int) -> ImageRecord | None:
+        """One posted image by id."""
+        ...
+
+    async def mark_image_posted(self, image_id: int) -> bool:
+        """Record that the image reached the chat."""
         ...
 
     # usage

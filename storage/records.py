@@ -11,6 +11,7 @@ __all__ = [
     "TERMINAL_RENDER_STATUSES",
     "Credentials",
     "Enqueued",
+    "ImageRecord",
     "InboxItem",
     "RenderJob",
     "SessionRecord",
@@ -87,15 +88,34 @@ class InboxItem:
     created_at: float
     owner: str | None
     lease_expires: float | None
+    lane: str = "line"  # "line": the user's queue; "side": answered beside it
+    group_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Enqueued:
-    """Result of `enqueue`: position 1 runs next, 0 means no longer queued."""
+    """Result of `enqueue`: position 1 runs next, 0 means no longer queued.
+
+    `refused`: not stored, the user already had `limit` messages waiting.
+    """
 
     item_id: int
     position: int
     duplicate: bool
+    refused: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRecord:
+    """A generated image posted to a chat (the ref of its Again / Variation buttons)."""
+
+    id: int
+    user_id: int
+    session_id: str
+    media_key: str
+    url: str
+    prompt: str
+    posted: bool
 
 
 @dataclass(frozen=True, slots=True)

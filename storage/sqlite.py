@@ -20,7 +20,7 @@ import aiosqlite
 from ._sqlite_inbox import SqliteInbox
 from ._sqlite_renders import SqliteRenders
 from ._sqlite_util import execute, fetch_one
-from .records import Credentials, SessionRecord, Usage, UserRecord
+from .records import Credentials, ImageRecord, SessionRecord, Usage, UserRecord
 
 __all__ = ["SqliteStore"]
 
@@ -40,14 +40,16 @@ class SqliteStore(SqliteInbox, SqliteRenders):
 
     # --- users ---------------------------------------------------------------------------
 
-    async def upsert_user(self, platform: str, platform_user_id: str) -> UserRecord:
-        """Return the user, creating it (language 'en') the first time."""
+    async def upsert_user(
+        self, platform: str, platform_user_id: str, language: str = "en"
+    ) -> UserRecord:
+        """Return the user, creating it (in `language`) the first time."""
         async with self._tx() as db:
             await execute(
                 db,
-                "INSERT INTO users (platform, platform_user_id, created_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (platform, platform_user_id) DO NOTHING",
-                (platform, platform_user_id, self._now()),
+                "INSERT INTO users (platform, platform_user_id, language, created_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (platform, platform_user_id) DO NOTHING",
+                (platform, platform_user_id, language, self._now()),
             )
             row = await fetch_one(
                 db,
@@ -167,6 +169,42 @@ class SqliteStore(SqliteInbox, SqliteRenders):
         """Forget the user's session (the next turn starts a new one)."""
         async with self._tx() as db:
             await execute(db, "DELETE FROM sessions WHERE user_id = ?", (user_id,))
+
+    # --- images --------------------------------------------------------------------------
+
+    async def remember_image(
+        self, user_id: int, session_id: str, media_key: str, url: str, prompt: str
+    ) -> int | None:
+        """Record an image about to be posted; None if this session's image is known already."""
+        async with (
+            self._tx() as db,
+            db.execute(
+                "INSERT INTO images (user_id, session_id, media_key, url, prompt, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (session_id, media_key) DO NOTHING",
+                (user_id, session_id, media_key, url, prompt, self._now()),
+            ) as cursor,
+        ):
+            return cursor.lastrowid if cursor.rowcount == 1 else None
+
+    async def get_image(self, image_id: int) -> ImageRecord | None:
+        """One posted image by id."""
+        async with self._read() as db:
+            row = await fetch_one(db, "SELECT * FROM images WHERE id = ?", (image_id,))
+        if row is None:
+            return None
+        return ImageRecord(
+            id=row["id"],
+            user_id=row["user_id"],
+            session_id=row["session_id"],
+            media_key=row["media_key"],
+            url=row["url"],
+            prompt=row["prompt"],
+            posted=bool(row["posted"]),
+        )
+
+    async def mark_image_posted(self, image_id: int) -> bool:
+        """Record that the image reached the chat."""
+        return await self._change_one("UPDATE images SET posted = 1 WHERE id = ?", (image_id,))
 
     # --- usage ---------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from bot.nemo import Auth, NemoClient
 from bot.nemo.errors import NemoError, TokenRefused
 from storage import Credentials, Store
 
-__all__ = ["Account", "Accounts", "TokenUnavailable"]
+__all__ = ["Account", "Accounts", "Project", "TokenUnavailable"]
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,15 @@ class Account:
     def none(cls) -> Account:
         """A placeholder for requests that never reach NemoVideo (/lang, /logout…)."""
         return cls(Auth(""), "none", "none")
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    """A user's NemoVideo session; `created`: it was made just now (so it is empty)."""
+
+    session_id: str
+    task_id: str | None
+    created: bool = False
 
 
 class Accounts:
@@ -103,17 +112,22 @@ class Accounts:
             assert renewed is not None
             return renewed
 
-    async def session(self, user_id: int, account: Account, language: str) -> str:
-        """The user's session id under this account, created on first use."""
+    async def project(self, user_id: int, account: Account, language: str) -> Project:
+        """The user's session under this account, created on first use."""
         async with self._lock(user_id):
             existing = await self._store.get_session(user_id, account.key)
             if existing is not None:
-                return existing.session_id
+                return Project(existing.session_id, existing.task_id)
             created = await self._nemo.create_session(account.auth, language)
             await self._store.save_session(
                 user_id, account.key, created.session_id, created.task_id
             )
-            return created.session_id
+            return Project(created.session_id, created.task_id, created=True)
+
+    async def current(self, user_id: int, account: Account) -> Project | None:
+        """The user's session under this account, if there is one (nothing is created)."""
+        existing = await self._store.get_session(user_id, account.key)
+        return Project(existing.session_id, existing.task_id) if existing else None
 
     async def new_session(self, user_id: int) -> None:
         """Forget the current session; the next turn starts a fresh project."""

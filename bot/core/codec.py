@@ -1,20 +1,27 @@
-"""Button payloads shared by every platform: `nemo:<action>:<session id>`.
+"""Button payloads shared by every platform: `nemo:<action>:<user>:<session>[:<ref>]`.
 
-Stable strings, so buttons keep working after a restart; short enough for Telegram's
-64-byte callback_data and Discord's 100-character custom_id.
+A payload names the user a button was made for (the store's user id) and a tag of the
+session it belongs to, so a press by someone else, or under a replaced project, is
+recognised instead of acting on the wrong one. `ref` points at a stored image for Again and
+Variation. Stable strings, so buttons keep working after a restart; at most 64 bytes
+(Telegram's callback_data) and so within Discord's 100-character custom_id.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
-__all__ = ["ACTIONS", "ButtonAction", "decode", "encodable", "encode"]
+__all__ = ["ACTIONS", "MAX_BYTES", "ButtonAction", "decode", "encode", "session_tag"]
 
 PREFIX = "nemo"
-ACTIONS = frozenset({"export", "status", "credits", "new", "retry"})
+ACTIONS = frozenset({"export", "status", "credits", "new", "retry", "again", "variation", "web"})
 MAX_BYTES = 64
-_SESSION = re.compile(r"^[A-Za-z0-9_-]{0,40}\Z")
+_TAG = re.compile(r"^[A-Za-z0-9_-]{0,20}\Z")
+_NUMBER = re.compile(r"^(0|[1-9][0-9]{0,11})\Z")
+_LONG_TAG_CHARS = 12
+_LEGACY = re.compile(r"^[A-Za-z0-9_-]{0,40}\Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,21 +29,31 @@ class ButtonAction:
     """A decoded button press."""
 
     action: str
-    session_id: str
+    user_id: int | None  # None: a button from before buttons named their owner
+    session: str  # a `session_tag`; empty when the button belongs to no session
+    ref: int | None = None
 
 
-def encodable(session_id: str) -> bool:
-    """The session id fits in a payload."""
-    return bool(_SESSION.match(session_id))
+def session_tag(session_id: str) -> str:
+    """A short, payload-safe stand-in for a session id (the id itself when it fits)."""
+    if _TAG.match(session_id):
+        return session_id
+    digest = hashlib.sha256(session_id.encode()).hexdigest()
+    return "h" + digest[:_LONG_TAG_CHARS]
 
 
-def encode(action: str, session_id: str = "") -> str:
+def encode(action: str, user_id: int, session_id: str = "", ref: int | None = None) -> str:
     """The payload for a button; raises ValueError on values that would not round-trip."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
-    if not _SESSION.match(session_id):
-        raise ValueError("session id has unexpected characters")
-    payload = f"{PREFIX}:{action}:{session_id}"
+    if user_id < 0 or not _NUMBER.match(str(user_id)):
+        raise ValueError("user id must be a small non-negative integer")
+    parts = [PREFIX, action, str(user_id), session_tag(session_id) if session_id else ""]
+    if ref is not None:
+        if ref < 0 or not _NUMBER.match(str(ref)):
+            raise ValueError("ref must be a small non-negative integer")
+        parts.append(str(ref))
+    payload = ":".join(parts)
     if len(payload.encode()) > MAX_BYTES:
         raise ValueError("payload too long")
     return payload
@@ -45,8 +62,22 @@ def encode(action: str, session_id: str = "") -> str:
 def decode(payload: str) -> ButtonAction | None:
     """The action behind a payload, or None for anything that is not ours."""
     parts = payload.split(":")
-    if len(parts) != 3 or parts[0] != PREFIX or parts[1] not in ACTIONS:
+    if len(parts) < 3 or parts[0] != PREFIX or parts[1] not in ACTIONS:
         return None
-    if not _SESSION.match(parts[2]):
+    if len(parts) == 3:  # `nemo:<action>:<session>`, under messages of earlier versions
+        if not _LEGACY.match(parts[2]):
+            return None
+        return ButtonAction(parts[1], None, session_tag(parts[2]) if parts[2] else "")
+    if len(parts) > 5:
         return None
-    return ButtonAction(parts[1], parts[2])
+    if len(payload.encode()) > MAX_BYTES:
+        return None
+    user, session = parts[2], parts[3]
+    if not _NUMBER.match(user) or not _TAG.match(session):
+        return None
+    ref: int | None = None
+    if len(parts) == 5:
+        if not _NUMBER.match(parts[4]):
+            return None
+        ref = int(parts[4])
+    return ButtonAction(parts[1], int(user), session, ref)

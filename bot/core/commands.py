@@ -1,47 +1,36 @@
-"""What each intent does. The engine decides when (at once, or in the user's queue)."""
+"""What each intent does, registered with how it runs (`bot.core.intents`)."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.core.accounts import Accounts
-from bot.core.conversation import Conversation, TurnContext
-from bot.core.export import Exporter
+from bot.core.context import TurnContext
+from bot.core.conversation import Conversation
+from bot.core.export import Exporter, ExportRequest
+from bot.core.intents import Intent, handles
+from bot.core.keyboards import answer_buttons
 from bot.core.messages import IncomingMessage
 from bot.core.outbox import OutboxError
-from bot.core.router import Intent, asks_for_video
 from bot.core.texts import LANGUAGES, t
+from bot.core.timeline import summary
 from bot.core.uploads import Uploads
+from bot.core.wording import asks_for_video
 from bot.nemo import NemoClient
-from bot.nemo.draft import summary
 from bot.nemo.errors import NemoAuthError
 from storage import Store
 
-__all__ = ["MAX_MESSAGE_CHARS", "NEEDS", "Handlers"]
+__all__ = ["MAX_MESSAGE_CHARS", "Handlers"]
 
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 4000
 
-# What each intent needs before it runs: (a NemoVideo account, a session).
-NEEDS: dict[str, tuple[bool, bool]] = {
-    "turn": (True, True),
-    "export": (True, True),
-    "upload": (True, True),
-    "status": (True, True),
-    "interrupted": (True, True),
-    "credits": (True, False),
-    "new": (False, False),
-    "lang": (False, False),
-    "login": (False, False),
-    "logout": (False, False),
-    "start": (False, False),
-    "help": (False, False),
-    "empty": (False, False),
-    "unknown_command": (False, False),
-}
+# Stops the user's running turn and drops their queue: (messages dropped, a turn was stopped).
+CancelUser = Callable[[int], Awaitable[tuple[int, bool]]]
 
 
 @dataclass(slots=True)
@@ -54,13 +43,16 @@ class Handlers:
     conversation: Conversation
     exporter: Exporter
     uploads: Uploads
+    cancel_user: CancelUser
+    web_base: str
 
     async def reply(self, ctx: TurnContext, key: str, **values: object) -> None:
         """Send one text line from `texts`."""
-        await ctx.outbox.send_text(ctx.chat, t(key, ctx.lang, **values))
+        await ctx.pacer.send_text(ctx.chat, t(key, ctx.lang, **values))
 
-    # -- queued: they touch the session in order with the user's turns ------------------
+    # -- in the user's line: they touch the session in order with the user's turns -------
 
+    @handles("turn", lane="line", session=True)
     async def turn(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """An agent turn, with auto-export when the user asked for the video."""
         text = intent.arg
@@ -73,10 +65,13 @@ class Handlers:
         if outcome.gui_export and wants_video:
             await self.export(ctx, msg, intent)
 
+    @handles("export", lane="line", session=True, command=True)
     async def export(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """Render the latest draft."""
-        await self.exporter.start(ctx.user_id, ctx.chat, ctx.lang, ctx.account, ctx.session_id)
+        request = ExportRequest(ctx.user_id, ctx.chat, ctx.lang, ctx.account, ctx.session_id)
+        await self.exporter.start(request, ctx.pacer)
 
+    @handles("upload", lane="line", session=True)
     async def upload(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """Attachments go up together; the caption then runs as a turn."""
         if not msg.attachments:
@@ -89,23 +84,52 @@ class Handlers:
         if uploaded and intent.arg:
             await self.turn(ctx, msg, Intent("turn", intent.arg))
 
+    @handles("again", lane="line", session=True)
+    async def again(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
+        """🔁 The same image's prompt once more."""
+        await self._redo(ctx, msg, intent, "agent_again")
+
+    @handles("variation", lane="line", session=True)
+    async def variation(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
+        """✨ A variation of that image."""
+        await self._redo(ctx, msg, intent, "agent_variation")
+
+    async def _redo(
+        self, ctx: TurnContext, msg: IncomingMessage, intent: Intent, wording: str
+    ) -> None:
+        ref = intent.button.ref if intent.button else None
+        image = await self.store.get_image(ref) if ref is not None else None
+        if image is None or image.user_id != ctx.user_id or not image.prompt:
+            await self.reply(ctx, "image_gone")
+            return
+        text = t(wording, ctx.lang, prompt=image.prompt)
+        await self.turn(ctx, msg, Intent("turn", text))
+
+    @handles("new", lane="line", command=True)
     async def new(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """A fresh project."""
         await self.accounts.new_session(ctx.user_id)
         await self.reply(ctx, "new_session")
 
-    # -- immediate: read-only or about the bot itself ---------------------------------------
+    @handles("interrupted", lane="line", session=True)
+    async def interrupted(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
+        """A turn was running when the bot stopped: say what the project looks like now."""
+        state = await self.conversation.state(ctx)
+        found = summary(state.draft, ctx.lang) or t("status_empty", ctx.lang)
+        await self.reply(ctx, "interrupted", state=found)
 
+    # -- beside the line: they only read, or are about the bot itself -------------------
+
+    @handles("status", lane="side", session=True, command=True)
     async def status(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """The timeline in the skill's summary style."""
         state = await self.conversation.state(ctx)
-        text = summary(state.draft)
-        await ctx.outbox.send_text(
-            ctx.chat,
-            t("status", ctx.lang, summary=text) if text else t("status_empty", ctx.lang),
-            self.conversation.buttons(ctx) if text else (),
-        )
+        text = summary(state.draft, ctx.lang)
+        buttons = answer_buttons(ctx.user_id, ctx.session_id, ctx.lang) if text else ()
+        line = t("status", ctx.lang, summary=text) if text else t("status_empty", ctx.lang)
+        await ctx.pacer.send_text(ctx.chat, line, buttons)
 
+    @handles("credits", lane="side", account=True, command=True)
     async def credits(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """The account's balance."""
         balance = await self.nemo.credits(ctx.account.auth)
@@ -117,6 +141,27 @@ class Handlers:
             total=balance.total,
         )
 
+    @handles("web", lane="side", session=True, command=True)
+    async def web(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
+        """A link that opens the project in the NemoVideo web editor."""
+        project = await self.accounts.current(ctx.user_id, ctx.account)
+        state = await self.conversation.state(ctx)
+        if project is None or not project.task_id or not summary(state.draft, ctx.lang):
+            await self.reply(ctx, "web_empty")
+            return
+        token = await self.nemo.claim_token(ctx.account.auth, project.task_id, ctx.session_id)
+        await self.reply(ctx, "web_link", link=f"{self.web_base}/workspace/claim?ct={token}")
+
+    @handles("cancel", lane="side", command=True)
+    async def cancel(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
+        """Stop what the bot is doing for this user and clear their line."""
+        dropped, stopped = await self.cancel_user(ctx.user_id)
+        if not dropped and not stopped:
+            await self.reply(ctx, "nothing_to_cancel")
+            return
+        await self.reply(ctx, "cancelled", count=dropped)
+
+    @handles("lang", lane="side", command=True)
     async def lang(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """Choose the reply language."""
         choice = intent.arg.strip().lower()[:2]
@@ -127,11 +172,12 @@ class Handlers:
         ctx.lang = choice
         await self.reply(ctx, "lang_set")
 
+    @handles("login", lane="side", command=True, keep_text=False)
     async def login(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """Attach the user's own token: private chats only; the message is deleted."""
         if msg.message_id is not None:
             with contextlib.suppress(OutboxError):
-                await ctx.outbox.delete_message(ctx.chat, msg.message_id)
+                await ctx.pacer.delete_message(ctx.chat, msg.message_id)
         if not ctx.chat.private:
             await self.reply(ctx, "login_private_only")
             return
@@ -146,35 +192,28 @@ class Handlers:
             return
         await self.reply(ctx, "login_ok", available=available)
 
+    @handles("logout", lane="side", command=True)
     async def logout(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """Back to the bot's account."""
         await self.accounts.logout(ctx.user_id)
         await self.reply(ctx, "logout_ok")
 
-    # -- answers that need nothing from NemoVideo ------------------------------------------
-
+    @handles("start", lane="side", command=True)
     async def start(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """The greeting."""
         await self.reply(ctx, "welcome")
 
+    @handles("help", lane="side", command=True)
     async def help(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """What the bot understands."""
         await self.reply(ctx, "help")
 
+    @handles("empty", lane="side")
     async def empty(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """A blank message."""
         await self.reply(ctx, "empty_message")
 
+    @handles("unknown_command", lane="side")
     async def unknown_command(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """A slash command the bot does not have."""
         await self.reply(ctx, "unknown_command", command=intent.arg[:32])
-
-    async def interrupted(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
-        """A turn was running when the bot stopped: say what the project looks like now."""
-        state = await self.conversation.state(ctx)
-        found = summary(state.draft) or t("status_empty", ctx.lang)
-        await self.reply(ctx, "interrupted", state=found)
-
-    async def handle(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
-        """Run the handler named by the intent."""
-        await getattr(self, intent.kind)(ctx, msg, intent)

@@ -5,25 +5,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import tempfile
 import time
 from collections.abc import Callable, Mapping
-from pathlib import Path
+from dataclasses import dataclass
 
-from bot.core import codec
 from bot.core.accounts import Account, Accounts, TokenUnavailable
-from bot.core.conversation import Timing
+from bot.core.context import Timing
+from bot.core.delivery import Delivery
 from bot.core.failures import describe
-from bot.core.media import probe_video, thumbnail
+from bot.core.keyboards import retry_buttons
 from bot.core.messages import ChatRef
-from bot.core.outbox import Button, Outbox, OutboxError, VideoFile
+from bot.core.outbox import OutboxError
+from bot.core.pacing import Pacer
+from bot.core.platforms import Platforms
+from bot.core.progress import RenderProgress
 from bot.core.texts import t
-from bot.nemo import NemoClient, RenderStatus, new_render_id
+from bot.nemo import NemoClient, RenderIds, RenderStatus
 from bot.nemo.draft import has_content
 from bot.nemo.errors import NemoError, NemoUnavailable, NotFound, RenderConflict
 from storage import RenderExistsError, RenderJob, Store
 
-__all__ = ["Exporter"]
+__all__ = ["ExportRequest", "Exporter"]
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,19 @@ log = logging.getLogger(__name__)
 _GIVE_UP_SECONDS = 2 * 3600
 # Fresh render ids to try when one is already taken (several workers, same millisecond).
 _ID_ATTEMPTS = 3
+# A backend's failure text is shown only when it reads like a sentence for people.
+_MAX_REASON = 160
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRequest:
+    """Who wants which session rendered, and where the video goes."""
+
+    user_id: int
+    chat: ChatRef
+    lang: str
+    account: Account
+    session_id: str
 
 
 class Exporter:
@@ -41,67 +56,75 @@ class Exporter:
         store: Store,
         nemo: NemoClient,
         accounts: Accounts,
-        outboxes: Mapping[str, Outbox],
+        platforms: Platforms,
         timing: Timing,
         worker_id: str,
         web_base: str,
-        render_ids: Callable[[], str] = new_render_id,
+        render_ids: Callable[[], str] | None = None,
     ) -> None:
         self._store = store
         self._nemo = nemo
         self._accounts = accounts
-        self._outboxes = outboxes
+        self._platforms = platforms
         self._timing = timing
         self._worker = worker_id
         self._web_base = web_base
-        self._render_ids = render_ids
+        self._render_ids = render_ids or RenderIds()
+        self._delivery = Delivery(store, nemo, web_base)
         self._tasks: dict[str, asyncio.Task[None]] = {}
 
-    async def start(
-        self, user_id: int, chat: ChatRef, lang: str, account: Account, session_id: str
-    ) -> None:
+    async def start(self, request: ExportRequest, pacer: Pacer) -> None:
         """Export the session's latest draft (or say why not)."""
-        outbox = self._outboxes[chat.platform]
-        active = await self._store.active_render(user_id)
+        chat, lang = request.chat, request.lang
+        active = await self._store.active_render(request.user_id)
         if active is not None and active.render_id in self._tasks:
-            await outbox.send_text(chat, t("export_busy", lang, progress=active.progress))
+            await pacer.send_text(chat, t("export_busy", lang, progress=active.progress))
             return
-        state = await self._nemo.state(account.auth, session_id)
+        state = await self._nemo.state(request.account.auth, request.session_id)
         if not has_content(state.draft):
-            await outbox.send_text(chat, t("export_empty", lang))
+            await pacer.send_text(chat, t("export_empty", lang))
             return
-        progress_id: str | None = None
+        progress = RenderProgress(pacer, chat, lang, await self._store.render_seconds())
         for _ in range(_ID_ATTEMPTS):
             render_id = self._render_ids()
             try:
                 await self._store.create_render(
                     render_id,
-                    user_id,
+                    request.user_id,
                     chat.to_json(),
-                    session_id,
+                    request.session_id,
                     self._worker,
                     self._timing.lease_seconds,
                 )
             except RenderExistsError:
                 continue  # another worker minted the same id in the same millisecond
-            if progress_id is None:
-                progress_id = await outbox.send_text(chat, t("export_started", lang, progress=0))
-            try:
-                await self._submit(account, render_id, session_id, state.draft, first=True)
-            except RenderConflict:
-                # A fresh id the backend already has: another bot minted it in the same ms.
-                await self._store.update_render(render_id, status="failed", error="id taken")
-                continue
-            except NemoUnavailable as exc:
-                # Unknown whether it arrived: the poller asks about this id before resubmitting.
-                log.warning("render %s submit uncertain: %s", render_id, exc.message)
-            except NemoError as exc:
-                await self._store.update_render(render_id, status="failed", error=exc.message)
-                await outbox.send_text(chat, describe(exc, lang, account, self._web_base))
+            await progress.show(0)
+            outcome = await self._first_submit(request, pacer, render_id, state.draft)
+            if outcome == "follow":
+                self._follow(render_id, lang, progress)
+            if outcome != "taken":
                 return
-            self._follow(render_id, lang, progress_id)
-            return
-        await outbox.send_text(chat, t("err_generic", lang))
+        await pacer.send_text(chat, t("err_generic", lang))
+
+    async def _first_submit(
+        self, request: ExportRequest, pacer: Pacer, render_id: str, draft: Mapping[str, object]
+    ) -> str:
+        """Submit a new job: "follow" it (it arrived, or may have), "taken", or "refused"."""
+        try:
+            await self._submit(request.account, render_id, request.session_id, draft, first=True)
+        except RenderConflict:
+            # A fresh id the backend already has: another bot minted it in the same ms.
+            await self._store.update_render(render_id, status="failed", error="id taken")
+            return "taken"
+        except NemoUnavailable as exc:
+            # Unknown whether it arrived: the poller asks about this id before resubmitting.
+            log.warning("render %s submit uncertain: %s", render_id, exc.message)
+        except NemoError as exc:
+            await self._store.update_render(render_id, status="failed", error=exc.message)
+            web = self._web_base
+            await pacer.send_text(request.chat, describe(exc, request.lang, request.account, web))
+            return "refused"
+        return "follow"
 
     async def _submit(
         self,
@@ -123,23 +146,32 @@ class Exporter:
             render_id, status=status.status, progress=status.progress, submitted_at=time.time()
         )
 
+    # -- following jobs -----------------------------------------------------------------
+
     async def resume(self) -> int:
-        """Take up every unfinished render (after a restart); returns how many."""
+        """Take up every unfinished render of a connected platform; returns how many."""
         jobs = await self._store.claim_renders(self._worker, self._timing.lease_seconds)
+        followed = 0
+        history = await self._store.render_seconds()
         for job in jobs:
+            if job.render_id in self._tasks:
+                continue
+            chat = ChatRef.from_json(job.chat)
+            pacer = self._platforms.for_chat(chat)
+            if pacer is None:
+                await self._store.release_render(job.render_id, self._worker)
+                continue  # taken up when its platform connects
             user = await self._store.get_user(job.user_id)
             lang = user.language if user else "en"
-            chat = ChatRef.from_json(job.chat)
-            if chat.platform not in self._outboxes:
-                continue
             if job.status not in ("completed", "delivering"):
                 with contextlib.suppress(OutboxError):
-                    await self._outboxes[chat.platform].send_text(chat, t("export_resumed", lang))
-            self._follow(job.render_id, lang, None)
-        return len(jobs)
+                    await pacer.send_text(chat, t("export_resumed", lang))
+            self._follow(job.render_id, lang, RenderProgress(pacer, chat, lang, history))
+            followed += 1
+        return followed
 
-    def _follow(self, render_id: str, lang: str, progress_id: str | None) -> None:
-        task = asyncio.create_task(self._guarded_poll(render_id, lang, progress_id))
+    def _follow(self, render_id: str, lang: str, progress: RenderProgress) -> None:
+        task = asyncio.create_task(self._guarded_poll(render_id, lang, progress))
         self._tasks[render_id] = task
         task.add_done_callback(lambda _: self._tasks.pop(render_id, None))
 
@@ -157,66 +189,69 @@ class Exporter:
         for render_id, _ in followed:
             await self._store.release_render(render_id, self._worker)
 
-    async def _guarded_poll(self, render_id: str, lang: str, progress_id: str | None) -> None:
+    async def _guarded_poll(self, render_id: str, lang: str, progress: RenderProgress) -> None:
         """Follow one render; a failure is logged and the row kept for the next start."""
         try:
-            await self._poll(render_id, lang, progress_id)
+            await self._poll(render_id, lang, progress)
         except asyncio.CancelledError:
             raise
         except OutboxError as exc:
             log.warning("stopped following render %s: %s", render_id, exc)
         except (NemoError, TokenUnavailable) as exc:
             log.warning("stopped following render %s: %r", render_id, exc)
-            job = await self._store.get_render(render_id)
-            chat = ChatRef.from_json(job.chat) if job else None
-            if chat is not None and chat.platform in self._outboxes:
-                with contextlib.suppress(OutboxError):
-                    text = describe(exc, lang, None, self._web_base)
-                    await self._outboxes[chat.platform].send_text(chat, text)
+            with contextlib.suppress(OutboxError):
+                await progress.pacer.send_text(
+                    progress.chat, describe(exc, lang, None, self._web_base)
+                )
         except Exception as exc:  # noqa: BLE001 - a poller's bug must not go unnoticed or kill the bot
             log.error("render %s poller failed: %s: %s", render_id, type(exc).__name__, exc)
 
-    async def _poll(self, render_id: str, lang: str, progress_id: str | None) -> None:
+    async def _poll(self, render_id: str, lang: str, progress: RenderProgress) -> None:
         job = await self._store.get_render(render_id)
         if job is None:
             return
-        chat = ChatRef.from_json(job.chat)
-        outbox = self._outboxes[chat.platform]
         last_contact = time.monotonic()
-        shown_progress = 0 if progress_id is not None else -1  # a new job's message shows 0%
         while True:
             account = await self._accounts.account(job.user_id)
+            status: RenderStatus | None = None
             try:
                 status = await self._status(account, job)
                 last_contact = time.monotonic()
             except NemoUnavailable as exc:
                 if time.monotonic() - last_contact > _GIVE_UP_SECONDS:
-                    await self._fail(job, chat, outbox, lang, "lost")
+                    await self._fail(job, progress, lang, "lost")
                     return
                 log.info("render %s poll failed, will poll again: %s", render_id, exc.message)
-                status = None
             except NotFound:
-                await self._fail(job, chat, outbox, lang, "lost")
+                await self._fail(job, progress, lang, "lost")
                 return
-            if status is not None:
-                await self._store.update_render(
-                    render_id, status=status.status, progress=status.progress
-                )
-                if status.status == "completed":
-                    await self._deliver(job, status, account, chat, outbox, lang)
-                    return
-                if status.status in ("failed", "cancelled"):
-                    await self._fail(job, chat, outbox, lang, status.error or "")
-                    return
-                if status.progress != shown_progress:
-                    shown_progress = status.progress
-                    progress_id = await self._show_progress(
-                        chat, outbox, lang, progress_id, status.progress
-                    )
+            if status is not None and await self._settled(job, status, account, progress, lang):
+                return
             await self._store.renew_render_lease(
                 render_id, self._worker, self._timing.lease_seconds
             )
             await asyncio.sleep(self._timing.render_poll_seconds)
+
+    async def _settled(
+        self,
+        job: RenderJob,
+        status: RenderStatus,
+        account: Account,
+        progress: RenderProgress,
+        lang: str,
+    ) -> bool:
+        """Record a poll's answer; True once the job is delivered or failed."""
+        await self._store.update_render(
+            job.render_id, status=status.status, progress=status.progress
+        )
+        if status.status == "completed":
+            await self._delivery.deliver(job, status, account, progress, lang)
+            return True
+        if status.status in ("failed", "cancelled"):
+            await self._fail(job, progress, lang, status.error or "")
+            return True
+        await progress.show(status.progress)
+        return False
 
     async def _status(self, account: Account, job: RenderJob) -> RenderStatus:
         """Poll; a job whose submit never arrived is submitted now, under the same id."""
@@ -231,92 +266,27 @@ class Exporter:
         await self._submit(account, job.render_id, job.session_id, state.draft)
         return await self._nemo.render_status(account.auth, job.render_id)
 
-    async def _show_progress(
-        self, chat: ChatRef, outbox: Outbox, lang: str, message_id: str | None, progress: int
-    ) -> str | None:
-        text = t("export_started", lang, progress=progress)
-        try:
-            if message_id is None:
-                return await outbox.send_text(chat, text)
-            await outbox.edit_text(chat, message_id, text)
-        except OutboxError as exc:
-            log.debug("progress update refused: %s", exc)
-        return message_id
-
-    async def _fail(
-        self, job: RenderJob, chat: ChatRef, outbox: Outbox, lang: str, reason: str
-    ) -> None:
+    async def _fail(self, job: RenderJob, progress: RenderProgress, lang: str, reason: str) -> None:
         await self._store.update_render(
             job.render_id, status="failed", error=reason or None, finished_at=time.time()
         )
         if reason == "lost":
             text = t("export_lost", lang)
+        elif _readable(reason):
+            text = t("export_failed_reason", lang, reason=reason.strip().rstrip("."))
         else:
-            text = t("export_failed", lang, reason=f" ({reason})" if reason else "")
-        retry = (Button(t("btn_retry", lang), codec.encode("retry", _sid(job.session_id))),)
+            text = t("export_failed", lang)
+        retry = retry_buttons(job.user_id, job.session_id, lang)
         with contextlib.suppress(OutboxError):
-            await outbox.send_text(chat, text, retry)
-
-    async def _deliver(
-        self,
-        job: RenderJob,
-        status: RenderStatus,
-        account: Account,
-        chat: ChatRef,
-        outbox: Outbox,
-        lang: str,
-    ) -> None:
-        url = status.output_url or job.output_url
-        await self._store.update_render(
-            job.render_id,
-            status="completed",
-            progress=100,
-            output_url=url,
-            finished_at=time.time(),
-        )
-        if not await self._store.begin_delivery(job.render_id):
-            return  # another worker (or an earlier run) is delivering it
-        with tempfile.TemporaryDirectory(prefix="nemobot-render-") as folder:
-            path = Path(folder) / f"{job.render_id}.mp4"
-            try:
-                await self._download(account, job.render_id, url, path)
-                await self._send(chat, outbox, lang, path, url)
-            except (NemoError, OutboxError) as exc:
-                log.warning("render %s delivery failed: %s", job.render_id, exc)
-                await self._store.update_render(job.render_id, status="completed")
-                with contextlib.suppress(OutboxError):
-                    await outbox.send_text(chat, describe(exc, lang, account, self._web_base))
-                return
-        await self._store.mark_delivered(job.render_id)
-        await self._store.bump_usage(job.user_id, exports=1)
-
-    async def _download(
-        self, account: Account, render_id: str, url: str | None, path: Path
-    ) -> None:
-        if url:
-            try:
-                await self._nemo.download(url, path)
-                return
-            except NemoError as exc:
-                log.info("render URL failed (%s); using the authenticated download", exc)
-        await self._nemo.download_render(account.auth, render_id, path)
-
-    async def _send(
-        self, chat: ChatRef, outbox: Outbox, lang: str, path: Path, url: str | None
-    ) -> None:
-        size = path.stat().st_size
-        if size > outbox.limits.max_upload:
-            megabytes = round(size / 1024 / 1024, 1)
-            await outbox.send_text(chat, t("export_too_big", lang, size=megabytes, url=url))
-            return
-        info = await probe_video(path)
-        width, height = (info.width, info.height) if info else (1920, 1080)
-        duration = info.duration if info else 0.0
-        thumb = await thumbnail(path, path.with_suffix(".jpg"))
-        video = VideoFile(path, width, height, duration, thumb)
-        caption = t("export_done", lang, width=width, height=height, duration=round(duration))
-        await outbox.send_video(chat, video, caption)
+            await progress.pacer.send_text(progress.chat, text, retry)
 
 
-def _sid(session_id: str) -> str:
-    return session_id if codec.encodable(session_id) else ""
+def _readable(reason: str) -> bool:
+    """A backend's failure text worth showing: short, one line, words rather than a dump."""
+    text = reason.strip()
+    return (
+        0 < len(text) <= _MAX_REASON
+        and "\n" not in text
+        and not text.startswith(("{", "[", "<", "Traceback"))
+        and any(ch.isalpha() for ch in text)
+    )

@@ -26,7 +26,7 @@ class VideoInfo:
 
 
 def _ffmpeg() -> str:
-    return imageio_ffmpeg.get_ffmpeg_exe()
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
 
 
 async def _run(*args: str) -> tuple[int, str]:

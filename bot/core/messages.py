@@ -1,9 +1,13 @@
-"""What adapters hand to the core: normalized, platform-neutral, serializable."""
+"""What adapters hand to the core: normalized, platform-neutral, serializable.
+
+Everything here survives a restart in the inbox: a message carries where and how its answer
+must go (`ChatRef`), so a turn served after a crash still replies in context.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 __all__ = ["Attachment", "ChatRef", "IncomingMessage", "User"]
@@ -21,12 +25,27 @@ class User:
 
 @dataclass(frozen=True, slots=True)
 class ChatRef:
-    """Where to answer: a chat (and thread) on a platform."""
+    """Where and how to answer: a chat (and thread), and what the answer should hang on.
+
+    `reply_to` is the user's message that answers reply to (Telegram groups). `interaction`
+    is an adapter's handle for answering through a platform interaction (a Discord slash
+    command or button press) until `interaction_expires` (epoch seconds); after that the
+    adapter answers in the chat as a plain message that mentions `mention`.
+    """
 
     platform: str
     chat_id: str
     thread_id: str | None = None
     private: bool = True
+    reply_to: str | None = None
+    interaction: str | None = None
+    interaction_expires: float | None = None
+    mention: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str | None]:
+        """The chat itself, whatever the answer hangs on (pacing and limits are per chat)."""
+        return (self.platform, self.chat_id, self.thread_id)
 
     def to_json(self) -> str:
         """A stable string form, stored with queued messages and render jobs."""
@@ -34,8 +53,8 @@ class ChatRef:
 
     @classmethod
     def from_json(cls, raw: str) -> ChatRef:
-        """Inverse of `to_json`."""
-        return cls(**json.loads(raw))
+        """Inverse of `to_json`; fields unknown to this version are ignored."""
+        return cls(**_known(cls, json.loads(raw)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +70,11 @@ class Attachment:
 
 @dataclass(frozen=True, slots=True)
 class IncomingMessage:
-    """One accepted platform update: a message, a command, or a button press."""
+    """One accepted platform update: a message, a command, or a button press.
+
+    `group` joins messages the platform sent as one (a Telegram album): the engine waits a
+    moment for the rest of the group and runs them as one turn with all the files.
+    """
 
     update_id: str  # unique per platform: redelivered updates are dropped by this key
     user: User
@@ -59,13 +82,11 @@ class IncomingMessage:
     text: str = ""
     attachments: tuple[Attachment, ...] = ()
     message_id: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)  # adapter detail, logging only
+    group: str | None = None
 
     def to_json(self) -> str:
-        """Serialized for the durable inbox."""
-        data = asdict(self)
-        data.pop("extra")
-        return json.dumps(data)
+        """Serialized for the durable inbox (every field: nothing the answer needs is lost)."""
+        return json.dumps(asdict(self))
 
     @classmethod
     def from_json(cls, raw: str) -> IncomingMessage:
@@ -73,9 +94,18 @@ class IncomingMessage:
         data = json.loads(raw)
         return cls(
             update_id=data["update_id"],
-            user=User(**data["user"]),
-            chat=ChatRef(**data["chat"]),
+            user=User(**_known(User, data["user"])),
+            chat=ChatRef(**_known(ChatRef, data["chat"])),
             text=data.get("text", ""),
-            attachments=tuple(Attachment(**a) for a in data.get("attachments", ())),
+            attachments=tuple(
+                Attachment(**_known(Attachment, a)) for a in data.get("attachments", ())
+            ),
             message_id=data.get("message_id"),
+            group=data.get("group"),
         )
+
+
+def _known(cls: type[Any], data: dict[str, Any]) -> dict[str, Any]:
+    """The entries of `data` that are fields of `cls` (rows written by other versions)."""
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in data.items() if k in names}

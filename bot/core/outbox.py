@@ -1,25 +1,65 @@
-"""What the core may do to a chat. Adapters conform structurally; no base class."""
+"""What the core may do in a chat: the contract every platform adapter fulfils.
+
+Adapters conform structurally (no base class). The core never calls an adapter's Outbox
+directly: every send goes through `bot.core.pacing.Pacer`, which splits text at
+`Limits.max_text`, cuts captions at `Limits.max_caption`, keeps to `Limits.rates`, waits out
+`OutboxRetryLater` and skips identical edits. So an adapter may assume that every text and
+caption it is given fits, and that it is not called faster than its limits say; it must
+still translate its library's refusals into `OutboxError` (or `OutboxRetryLater`).
+
+Message ids are opaque strings chosen by the adapter. Every method may raise `OutboxError`
+when the platform refuses; none may raise anything else for a platform problem.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 from bot.core.messages import Attachment, ChatRef
 
-__all__ = ["Button", "Limits", "Outbox", "OutboxError", "OutboxRetryLater", "VideoFile"]
+__all__ = [
+    "Button",
+    "Keyboard",
+    "Limits",
+    "LiveMode",
+    "Outbox",
+    "OutboxError",
+    "OutboxRetryLater",
+    "OutboxTooLarge",
+    "Rate",
+    "VideoFile",
+]
+
+LiveMode = Literal["edit", "draft", "off"]
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """At most `count` sends in any `per` seconds."""
+
+    count: int
+    per: float
 
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """A platform's constraints the core must respect."""
+    """What one chat allows; adapters answer `Outbox.limits(chat)` with one of these."""
 
-    max_text: int = 4096  # characters per message
-    max_upload: int = 50 * 1024 * 1024  # bytes per file the bot may send
-    edit_interval: float = 1.0  # seconds between edits of one message
+    max_text: int = 4096  # UTF-16 code units per message (the stricter way to count)
+    max_caption: int = 1024  # per image or video caption
+    max_upload: int = 50 * 1024 * 1024  # bytes per file the bot may send here
+    max_download: int | None = None  # bytes per file the bot may fetch from the user
+    rates: tuple[Rate, ...] = (Rate(1, 1.0),)  # sends and edits in this chat
+    live: LiveMode = "edit"  # how a growing answer is shown
+    edit_interval: float = 1.0  # seconds between two updates of a live answer
     typing_refresh: float = 4.5  # the typing indicator lapses after ~5 s
-    live_edits: bool = True  # False: send the finished text once instead of editing
+    notify_after: float = 20.0  # a result later than this comes as a new message
+    max_images: int = 10  # images per album
+    album_buttons: bool = True  # buttons can ride on an album; False: sent below it
+    download_hint: bool = False  # over max_download: mention a self-hosted server
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +68,9 @@ class Button:
 
     label: str
     data: str
+
+
+Keyboard = tuple[tuple[Button, ...], ...]  # rows of buttons
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,38 +85,79 @@ class VideoFile:
 
 
 class Outbox(Protocol):
-    """One platform's way of talking back. Message ids are opaque strings."""
+    """One platform's way of talking back in its chats."""
 
-    limits: Limits
+    platform: str
 
-    async def send_text(
-        self, chat: ChatRef, text: str, buttons: tuple[Button, ...] = ()
-    ) -> str: ...
+    def limits(self, chat: ChatRef) -> Limits:
+        """The limits of this chat (a Discord guild's upload size, Telegram private vs group).
+
+        Called often: answer from memory, never with network I/O.
+        """
+        ...
+
+    async def send_text(self, chat: ChatRef, text: str, buttons: Keyboard = ()) -> str:
+        """Post `text` (already within `max_text`) with `buttons` under it; return its id.
+
+        Honour `chat.reply_to` / `chat.interaction` (see `ChatRef`). The text is shown as is:
+        escape it for the platform's markup and let it ping nobody.
+        """
+        ...
 
     async def edit_text(
-        self, chat: ChatRef, message_id: str, text: str, buttons: tuple[Button, ...] = ()
-    ) -> None: ...
+        self, chat: ChatRef, message_id: str, text: str, buttons: Keyboard = ()
+    ) -> None:
+        """Replace a message's text and its buttons (empty `buttons` removes them).
 
-    async def delete_message(self, chat: ChatRef, message_id: str) -> bool: ...
+        An edit that changes nothing must succeed quietly. A message that can no longer be
+        edited raises `OutboxError`; the core then sends a new message instead.
+        """
+        ...
 
-    async def send_typing(self, chat: ChatRef) -> None: ...
+    async def delete_message(self, chat: ChatRef, message_id: str) -> bool:
+        """Remove one of the bot's messages (or the user's, where the bot may); False if not."""
+        ...
 
-    async def send_image(self, chat: ChatRef, path: Path, caption: str = "") -> str: ...
+    async def send_draft(self, chat: ChatRef, draft_id: int, text: str) -> None:
+        """Show `text` as the chat's animated draft (only used where `live` is "draft").
+
+        The core sends the finished answer with `send_text` afterwards.
+        """
+        ...
+
+    async def send_typing(self, chat: ChatRef, action: str = "typing") -> None:
+        """Show an activity indicator: "typing", "upload_photo" or "upload_video"."""
+        ...
+
+    async def send_images(
+        self, chat: ChatRef, images: Sequence[Path], caption: str = "", buttons: Keyboard = ()
+    ) -> list[str]:
+        """Post up to `max_images` images together (an album), the caption on the first.
+
+        `buttons` are only given where `album_buttons` is True or there is one image.
+        Returns the ids of the posted messages.
+        """
+        ...
 
     async def send_video(
-        self, chat: ChatRef, video: VideoFile, caption: str = "", buttons: tuple[Button, ...] = ()
-    ) -> str: ...
+        self, chat: ChatRef, video: VideoFile, caption: str = "", buttons: Keyboard = ()
+    ) -> str:
+        """Post an MP4 (within `max_upload`) with its size, length and thumbnail."""
+        ...
 
-    async def send_file(self, chat: ChatRef, path: Path, caption: str = "") -> str: ...
+    async def fetch_attachment(self, attachment: Attachment, dest: Path, limit: int) -> Path:
+        """Copy a user's file to `dest`, stopping with `OutboxTooLarge` past `limit` bytes.
 
-    async def fetch_attachment(self, attachment: Attachment, dest: Path) -> Path: ...
+        Never hand the platform's file URL (it may hold the bot token) to anyone else.
+        """
+        ...
 
 
 class OutboxError(Exception):
     """An adapter could not do what was asked (the chat is gone, the platform refused…).
 
     Adapters translate their library's exceptions into this, so the core can carry on
-    without knowing any platform.
+    without knowing any platform. The message must not contain tokens or user content.
     """
 
 
@@ -83,3 +167,7 @@ class OutboxRetryLater(OutboxError):
     def __init__(self, message: str, retry_after: float) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class OutboxTooLarge(OutboxError):
+    """A user's file is over the limit it was fetched with (found while copying it)."""

@@ -1,170 +1,72 @@
-"""Showing work in progress: a throttled live message, the typing indicator, heartbeats."""
+"""A render's progress in one message, edited in place, with an estimate of the time left."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
+import statistics
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Sequence
 
 from bot.core.messages import ChatRef
-from bot.core.outbox import Button, Outbox, OutboxError, OutboxRetryLater
+from bot.core.outbox import OutboxError
+from bot.core.pacing import Pacer
+from bot.core.texts import how_long, t
 
-__all__ = ["Heartbeat", "LiveMessage", "keep_typing", "split_text"]
+__all__ = ["RenderProgress", "time_left"]
 
 log = logging.getLogger(__name__)
 
-
-def split_text(text: str, limit: int) -> list[str]:
-    """Cut `text` into messages of at most `limit` characters, at a line or word if possible."""
-    chunks: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        cut = rest.rfind("\n", limit // 2, limit)
-        if cut <= 0:
-            cut = rest.rfind(" ", limit // 2, limit)
-        if cut <= 0:
-            cut = limit
-        chunk = rest[:cut].rstrip()
-        if chunk:  # leading whitespace alone is not a message
-            chunks.append(chunk)
-        rest = rest[cut:].lstrip()
-    if rest or not chunks:
-        chunks.append(rest)
-    return chunks
+_MIN_PERCENT = 5  # below this the backend's progress says little about the time left
+_MIN_LEFT = 2.0  # seconds: not worth a line
 
 
-class LiveMessage:
-    """An answer that grows while the agent streams, edited no faster than the platform allows."""
+def time_left(percent: int, elapsed: float, typical: float | None) -> float | None:
+    """Seconds a render probably still needs, from its progress and earlier renders' times."""
+    guesses: list[float] = []
+    if _MIN_PERCENT <= percent < 100 and elapsed > 0:
+        guesses.append(elapsed * (100 - percent) / percent)
+    if typical is not None and percent < 100:
+        guesses.append(max(typical * (100 - percent) / 100, typical - elapsed, 0.0))
+    if not guesses:
+        return None
+    return sum(guesses) / len(guesses)
+
+
+class RenderProgress:
+    """The progress message of one render (paced like any other send)."""
 
     def __init__(
         self,
-        outbox: Outbox,
+        pacer: Pacer,
         chat: ChatRef,
-        clock: Callable[[], float] = time.monotonic,
+        lang: str,
+        history: Sequence[float],
+        *,
+        started_at: float | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        self._outbox = outbox
-        self._chat = chat
+        self.pacer = pacer
+        self.chat = chat
+        self._lang = lang
+        self._typical = statistics.median(history) if history else None
         self._clock = clock
-        self._ids: list[str] = []
-        self._shown: list[str] = []
-        self._last_edit = float("-inf")
+        self._started = started_at if started_at is not None else clock()
+        self._message_id: str | None = None
+        self._shown: tuple[int, str] | None = None
 
-    @property
-    def started(self) -> bool:
-        """At least one message was sent."""
-        return bool(self._ids)
-
-    async def show(self, text: str) -> None:
-        """Show `text` now if the edit interval allows; otherwise a later call will."""
-        limits = self._outbox.limits
-        if not limits.live_edits or not text.strip():
+    async def show(self, percent: int) -> None:
+        """Show `percent` (and the time left); refusals are logged, never raised."""
+        left = time_left(percent, self._clock() - self._started, self._typical)
+        eta = "" if left is None or left < _MIN_LEFT else how_long(left, self._lang)
+        if self._shown == (percent, eta):
             return
-        if self._clock() - self._last_edit < limits.edit_interval:
-            return
-        await self._render(text, ())
-
-    async def finish(self, text: str, buttons: tuple[Button, ...] = ()) -> None:
-        """Show the final text (and buttons), whatever the interval."""
-        await self._render(text, buttons)
-
-    async def _render(self, text: str, buttons: tuple[Button, ...]) -> None:
-        chunks = split_text(text, self._outbox.limits.max_text)
-        for index, chunk in enumerate(chunks):
-            chunk_buttons = buttons if index == len(chunks) - 1 else ()
-            try:
-                if index < len(self._ids):
-                    if chunk != self._shown[index] or chunk_buttons:
-                        await self._outbox.edit_text(
-                            self._chat, self._ids[index], chunk, chunk_buttons
-                        )
-                        self._shown[index] = chunk
-                else:
-                    self._ids.append(await self._outbox.send_text(self._chat, chunk, chunk_buttons))
-                    self._shown.append(chunk)
-            except OutboxError as exc:
-                # A refused edit (rate limit, message gone) must not end the turn; stop here so
-                # message ids stay in step with chunks, and retry on the next render.
-                log.warning("could not update a live message: %s", exc)
-                if isinstance(exc, OutboxRetryLater):
-                    self._last_edit = self._clock() + exc.retry_after
-                    return
-                break
-        else:
-            await self._drop_extra(len(chunks))
-        self._last_edit = self._clock()
-
-    async def _drop_extra(self, keep: int) -> None:
-        """The text got shorter (GUI lines removed): remove messages it no longer fills."""
-        while len(self._ids) > keep:
-            message_id = self._ids.pop()
-            self._shown.pop()
-            try:
-                if not await self._outbox.delete_message(self._chat, message_id):
-                    await self._outbox.edit_text(self._chat, message_id, "⋯")
-            except OutboxError as exc:
-                log.debug("could not remove a leftover message: %s", exc)
-
-
-@asynccontextmanager
-async def keep_typing(outbox: Outbox, chat: ChatRef) -> AsyncIterator[None]:
-    """Keep the typing indicator on for the whole block (platforms drop it after ~5 s)."""
-
-    async def refresh() -> None:
-        while True:
-            await asyncio.sleep(outbox.limits.typing_refresh)
-            try:
-                await outbox.send_typing(chat)
-            except OutboxError as exc:
-                log.debug("typing indicator refused: %s", exc)
-
-    try:
-        await outbox.send_typing(chat)  # at once, even if the block never yields
-    except OutboxError as exc:
-        log.debug("typing indicator refused: %s", exc)
-    task = asyncio.create_task(refresh())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
-class Heartbeat:
-    """Calls `on_silence` after every `interval` seconds without a `touch()`."""
-
-    def __init__(self, interval: float, on_silence: Callable[[], Awaitable[None]]) -> None:
-        self._interval = interval
-        self._on_silence = on_silence
-        self._touched = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    def touch(self) -> None:
-        """Something happened: restart the silence clock."""
-        self._touched.set()
-
-    async def __aenter__(self) -> Heartbeat:
-        if self._interval > 0:
-            self._task = asyncio.create_task(self._watch())
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _watch(self) -> None:
-        while True:
-            try:
-                async with asyncio.timeout(self._interval):
-                    await self._touched.wait()
-            except TimeoutError:
-                try:
-                    await self._on_silence()
-                except OutboxError as exc:
-                    log.debug("heartbeat message refused: %s", exc)
-            self._touched.clear()
+        eta_text = t("export_eta", self._lang, time=eta) if eta else ""
+        text = t("export_started", self._lang, progress=percent, eta=eta_text)
+        try:
+            if self._message_id is None:
+                self._message_id = (await self.pacer.send_text(self.chat, text))[-1]
+            else:
+                await self.pacer.edit_text(self.chat, self._message_id, text, live=True)
+            self._shown = (percent, eta)
+        except OutboxError as exc:
+            log.debug("render progress refused: %s", exc)

@@ -1,44 +1,30 @@
-"""Decide what a message is: a command, a quick intent (no agent call), or an agent turn."""
+"""Decide what a message is: a button press, a command, a quick intent, or an agent turn."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
 from bot.core import codec
+from bot.core import commands as _commands  # noqa: F401 - registers every handler
+from bot.core.intents import REGISTRY, Intent
+from bot.core.wording import phrase_intent
 
-__all__ = ["COMMANDS", "Intent", "asks_for_video", "route"]
+__all__ = ["BUTTON_INTENTS", "Intent", "command_names", "route"]
 
-COMMANDS = frozenset(
-    {"start", "help", "export", "credits", "status", "new", "cancel", "lang", "login", "logout"}
-)
-
-# Whole-message intents from the skill's table. A longer message that merely contains
-# "export" ("generate a cat and export it") is an agent turn, then an auto-export.
-_INTENTS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (
-        "export",
-        re.compile(
-            r"^(please )?(export|download|render)( it| the video| my video| video| now| please)*"
-            r"$|^(please )?send me the video( please)?$|^(导出|下载|导出视频|下载视频|发给我视频)$"
-        ),
-    ),
-    ("credits", re.compile(r"^(credits?|balance|my credits|积分|余额|查询积分|查询余额)$")),
-    ("status", re.compile(r"^(status|show tracks|show timeline|状态|查看状态|时间线)$")),
-    ("upload", re.compile(r"^(upload|上传)$")),
-)
-_TRAILING = re.compile(r"[\s.!?。！？~]+$")
-_VIDEO_WORDS = re.compile(
-    r"\b(export|video|slideshow|mp4|movie|clip|download)\b|导出|视频|幻灯片|下载", re.IGNORECASE
-)
+# What a button press does, by codec action.
+BUTTON_INTENTS = {
+    "export": "export",
+    "retry": "export",
+    "status": "status",
+    "credits": "credits",
+    "new": "new",
+    "again": "again",
+    "variation": "variation",
+    "web": "web",
+}
 
 
-@dataclass(frozen=True, slots=True)
-class Intent:
-    """What to do with a message; `arg` is the rest of a command line."""
-
-    kind: str  # a command name, "turn", "unknown_command" or "empty"
-    arg: str = ""
+def command_names() -> frozenset[str]:
+    """Every `/name` the bot answers."""
+    return frozenset(name for name, spec in REGISTRY.items() if spec.command)
 
 
 def route(text: str, *, has_attachments: bool = False) -> Intent:
@@ -46,24 +32,16 @@ def route(text: str, *, has_attachments: bool = False) -> Intent:
     stripped = text.strip()
     button = codec.decode(stripped)
     if button is not None:
-        return Intent("export" if button.action == "retry" else button.action)
+        return Intent(BUTTON_INTENTS[button.action], button=button)
     if stripped.startswith("/"):
         head, _, rest = stripped[1:].partition(" ")
         name = head.split("@", 1)[0].lower()  # Telegram appends @botname in groups
-        if name in COMMANDS:
+        if name in command_names():
             return Intent(name, rest.strip())
         return Intent("unknown_command", "/" + head)
     if has_attachments:
         return Intent("upload", stripped)
     if not stripped:
         return Intent("empty")
-    normalized = _TRAILING.sub("", stripped.lower())
-    for kind, pattern in _INTENTS:
-        if pattern.match(normalized):
-            return Intent(kind)
-    return Intent("turn", stripped)
-
-
-def asks_for_video(text: str) -> bool:
-    """The user wants the MP4 as part of this request ("… and export it as a slideshow")."""
-    return bool(_VIDEO_WORDS.search(text))
+    kind = phrase_intent(stripped)
+    return Intent(kind) if kind else Intent("turn", stripped)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["LANGUAGES", "language_of", "t"]
+__all__ = ["LANGUAGES", "chat_language", "how_long", "language_of", "t"]
 
 LANGUAGES = ("en", "zh")
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -26,6 +26,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "• export — render the 1080p MP4 (also: download, send me the video)\n"
         "• status — your timeline · credits — your balance\n"
         "• /new — start a fresh project · /cancel — stop what I'm doing\n"
+        "• /web — open your project in the NemoVideo web editor\n"
         "• /lang en|zh — reply language · /login <token> (private chat) — use your own "
         "NemoVideo account · /logout",
         "我能理解：\n"
@@ -34,6 +35,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "• 导出 — 渲染 1080p MP4（也可以说：下载）\n"
         "• 状态 — 查看时间线 · 积分 — 查看余额\n"
         "• /new — 新建项目 · /cancel — 停止当前操作\n"
+        "• /web — 在 NemoVideo 网页编辑器中打开项目\n"
         "• /lang en|zh — 回复语言 · /login <token>（私聊）— 使用你自己的 NemoVideo 账号 · "
         "/logout",
     ),
@@ -75,7 +77,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "⚠️ 处理你上一条消息时我重启了，为避免重复扣费不会再次发送。{state}",
     ),
     # -- the turn
-    "still_working": ("⏳ Still working…", "⏳ 仍在处理中……"),
+    "still_working": (
+        "⏳ Still working… ({elapsed} so far)",
+        "⏳ 仍在处理中……（已用时 {elapsed}）",
+    ),
+    "time_seconds": ("{n} s", "{n} 秒"),
+    "time_minutes": ("{n} min", "{n} 分钟"),
     "tool_generate": ("🎨 Generating image…", "🎨 正在生成图片……"),
     "tool_edit": ("✏️ Editing your project…", "✏️ 正在编辑项目……"),
     "tool_other": ("⚙️ Working…", "⚙️ 处理中……"),
@@ -85,10 +92,27 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Try rephrasing your request.",
         "助手没有回复，项目也没有变化。请换个说法再试一次。",
     ),
-    "change_added": ("added {what}", "添加了 {what}"),
-    "change_removed": ("removed {what}", "删除了 {what}"),
+    "change_added": ("added {what}", "添加了{what}"),
+    "change_removed": ("removed {what}", "删除了{what}"),
     "change_images": ("{count} new image(s)", "{count} 张新图片"),
+    "change_label": ('{track} "{name}"', "{track}“{name}”"),
+    "change_sep": ("; ", "；"),
+    "change_end": (".", "。"),
     "image_caption": ("🖼 {prompt}", "🖼 {prompt}"),
+    "image_actions": (
+        "Want another take? 🔁 Again makes the same image anew, ✨ Variation a different one.",
+        "想换个样子？🔁 再来一张会重新生成同样的图片，✨ 变体会生成不同的版本。",
+    ),
+    "image_gone": (
+        "I can't find that image any more. Describe it again and I'll make it.",
+        "找不到那张图片了。请再描述一次，我来生成。",
+    ),
+    # -- what the bot asks the agent on a button press (in the user's language)
+    "agent_again": ("Generate another image of {prompt}", "再生成一张{prompt}的图片"),
+    "agent_variation": (
+        "Generate a new image of {prompt}, as a variation with a different composition",
+        "生成一张{prompt}的图片，作为构图不同的变体",
+    ),
     "offer_export": (
         "Say “export” (or tap Export) when you want the MP4.",
         "需要 MP4 时说“导出”（或点击导出按钮）。",
@@ -108,6 +132,18 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "state_unchanged": ("Your project is unchanged.", "你的项目没有变化。"),
     # -- status, credits, sessions
     "status": ("{summary}", "{summary}"),
+    "timeline": ("Timeline ({count} {tracks}): {items}", "时间线（{count} {tracks}）：{items}"),
+    "timeline_track_one": ("track", "条轨道"),
+    "timeline_track_many": ("tracks", "条轨道"),
+    "timeline_item": ("{index}. {label}: {what} ({span})", "{index}. {label}：{what}（{span}）"),
+    "timeline_span": ("{start}-{end}s", "{start}-{end} 秒"),
+    "timeline_volume": ("{span}, {volume}%", "{span}，{volume}%"),
+    "timeline_quote": ('"{text}"', "“{text}”"),
+    "timeline_list_sep": (", ", "、"),
+    "track_video": ("Video", "视频"),
+    "track_audio": ("BGM", "背景音乐"),
+    "track_text": ("Title", "标题"),
+    "track_other": ("Track", "轨道"),
     "status_empty": (
         "Your timeline is empty. Describe an image to generate, or send a picture.",
         "时间线是空的。描述一张要生成的图片，或发送一张图片。",
@@ -153,7 +189,11 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "还没有可导出的内容——时间线是空的。请先生成一张图片（例如“生成一张日落的图片”）"
         "或发送一张图片。",
     ),
-    "export_started": ("🎬 Rendering your video… {progress}%", "🎬 正在渲染视频……{progress}%"),
+    "export_started": (
+        "🎬 Rendering your video… {progress}%{eta}",
+        "🎬 正在渲染视频……{progress}%{eta}",
+    ),
+    "export_eta": (" · about {time} left", "，预计还需约 {time}"),
     "export_busy": (
         "🎬 Your video is already rendering ({progress}%). I'll send it when it's ready.",
         "🎬 视频正在渲染中（{progress}%），完成后会发给你。",
@@ -171,9 +211,20 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Download it here (the link expires soon): {url}",
         "✅ 视频已完成，但大小为 {size} MB，超过了本聊天的上传限制。请尽快通过链接下载：{url}",
     ),
+    "export_too_big_no_link": (
+        "✅ Your video is ready, but it's {size} MB — over this chat's upload limit, and "
+        "NemoVideo gave no download link. Try /web to open it in the editor.",
+        "✅ 视频已完成，但大小为 {size} MB，超过了本聊天的上传限制，且 NemoVideo 没有提供下载链接。"
+        "可以发送 /web 在编辑器中打开。",
+    ),
     "export_failed": (
-        "❌ The render failed{reason}. Tap Retry to try again (export is free).",
-        "❌ 渲染失败{reason}。点击“重试”再试一次（导出免费）。",
+        "❌ The render failed. Tap Retry to try again (export is free).",
+        "❌ 渲染失败。点击“重试”再试一次（导出免费）。",
+    ),
+    "export_failed_reason": (
+        "❌ The render failed — NemoVideo said: “{reason}”. Tap Retry to try again "
+        "(export is free).",
+        "❌ 渲染失败——NemoVideo 的说明：“{reason}”。点击“重试”再试一次（导出免费）。",
     ),
     "export_lost": (
         "❌ I lost track of that render. Please export again.",
@@ -201,6 +252,16 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
     "that_file": ("that file", "该文件"),
     "that_file_start": ("That file", "该文件"),
+    "download_too_big": (
+        "{name} is {size} MB, but I can only fetch files up to {limit} MB here. Try a smaller "
+        "file.",
+        "{name} 大小为 {size} MB，但这里我只能获取不超过 {limit} MB 的文件。请换一个更小的文件。",
+    ),
+    "download_hint": (
+        " (The bot's operator can lift this limit by running a self-hosted Telegram Bot API "
+        "server.)",
+        "（机器人管理员可以通过自建 Telegram Bot API 服务器解除这个限制。）",
+    ),
     "upload_missing": (
         "I couldn't read {name}. Please send it again.",
         "无法读取 {name}，请重新发送。",
@@ -246,12 +307,40 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Sorry, something went wrong on my side. Please try again.",
         "抱歉，我这边出了点问题，请再试一次。",
     ),
+    # -- buttons that belong to someone
+    "not_yours": (
+        "That button belongs to someone else's project, so I left it alone. Use your own: "
+        "send /export, /status or a message of your own.",
+        "这个按钮属于别人的项目，我没有操作。"
+        "请使用你自己的：发送 /export、/status 或你自己的消息。",
+    ),
+    "session_replaced": (
+        "That button belongs to a project you've since replaced, so I didn't touch your "
+        "current one. Use the buttons under my latest answer.",
+        "这个按钮属于你已经替换掉的旧项目，我没有改动你当前的项目。请使用我最新回复下的按钮。",
+    ),
+    # -- the web editor
+    "web_link": (
+        "🌐 Open your project in the NemoVideo web editor to keep refining it (the link is "
+        "yours alone and expires in 7 days): {link}",
+        "🌐 在 NemoVideo 网页编辑器中打开你的项目继续调整"
+        "（链接仅供你本人使用，7 天内有效）：{link}",
+    ),
+    "web_empty": (
+        "There's no project to open yet. Generate an image first.",
+        "还没有可以打开的项目。请先生成一张图片。",
+    ),
     # -- buttons
     "btn_export": ("Export", "导出"),
     "btn_status": ("Status", "状态"),
     "btn_credits": ("Credits", "积分"),
     "btn_new": ("New session", "新项目"),
     "btn_retry": ("Retry", "重试"),
+    "btn_again": ("🔁 Again", "🔁 再来一张"),
+    "btn_variation": ("✨ Variation", "✨ 变体"),
+    "btn_again_n": ("🔁 Again #{n}", "🔁 再来一张 #{n}"),
+    "btn_variation_n": ("✨ Variation #{n}", "✨ 变体 #{n}"),
+    "btn_web": ("🌐 Open in editor", "🌐 在编辑器中打开"),
 }
 
 
@@ -265,3 +354,15 @@ def t(key: str, lang: str = "en", **values: object) -> str:
 def language_of(text: str, fallback: str = "en") -> str:
     """`zh` when the text contains Chinese characters, else the fallback."""
     return "zh" if _CJK.search(text) else fallback
+
+
+def how_long(seconds: float, lang: str = "en") -> str:
+    """A short duration for people: "45 s", "3 min" (or 秒 / 分钟)."""
+    if seconds < 90:
+        return t("time_seconds", lang, n=max(1, round(seconds)))
+    return t("time_minutes", lang, n=round(seconds / 60))
+
+
+def chat_language(hint: str | None) -> str:
+    """The reply language for a platform's language hint ("zh-hans" → "zh")."""
+    return "zh" if hint and hint.lower().startswith("zh") else "en"

@@ -7,9 +7,9 @@ import re
 import tempfile
 from pathlib import Path, PurePath
 
-from bot.core.conversation import TurnContext
+from bot.core.context import TurnContext
 from bot.core.messages import Attachment
-from bot.core.outbox import OutboxError
+from bot.core.outbox import OutboxError, OutboxTooLarge
 from bot.core.texts import t
 from bot.nemo import NemoClient
 from bot.nemo.errors import FileTooLarge, UnsupportedFile
@@ -47,25 +47,33 @@ class Uploads:
                 else:
                     problems.append(found)
             for problem in problems:
-                await ctx.outbox.send_text(ctx.chat, problem)
+                await ctx.pacer.send_text(ctx.chat, problem)
             if not accepted:
                 return 0
             await self._nemo.upload_files(ctx.account.auth, ctx.session_id, accepted)
-        await ctx.outbox.send_text(ctx.chat, t("upload_done", ctx.lang, count=len(accepted)))
+        await ctx.pacer.send_text(ctx.chat, t("upload_done", ctx.lang, count=len(accepted)))
         return len(accepted)
 
     async def _fetch_checked(
         self, ctx: TurnContext, attachment: Attachment, name: str, folder: Path
     ) -> Path | str:
         """The local copy of an acceptable file, or the line explaining why not."""
-        if attachment.size is not None and attachment.size > self._limit:
+        limits = ctx.pacer.limits(ctx.chat)
+        cap = min(self._limit, limits.max_download or self._limit)
+        if attachment.size is not None and attachment.size > cap:
+            if cap < self._limit:  # the platform's download limit, not NemoVideo's
+                return _download_too_big(ctx.lang, name, attachment.size, cap, limits.download_hint)
             return t("upload_too_big", ctx.lang, name=name)
         if PurePath(name).suffix.lower().lstrip(".") not in ACCEPTED_EXTENSIONS:
             return t("upload_unsupported", ctx.lang, name=name)
         folder.mkdir()
         try:
-            path = await ctx.outbox.fetch_attachment(attachment, folder / name)
+            path = await ctx.pacer.fetch_attachment(attachment, folder / name, cap)
             check_upload(path, name, limit=self._limit)
+        except OutboxTooLarge:
+            if cap < self._limit:
+                return _download_too_big(ctx.lang, name, cap + 1, cap, limits.download_hint)
+            return t("upload_too_big", ctx.lang, name=name)
         except (OutboxError, OSError) as exc:
             log.warning("could not fetch attachment %s: %s", name, exc)
             return t("upload_missing", ctx.lang, name=name)
@@ -74,3 +82,9 @@ class Uploads:
         except UnsupportedFile:
             return t("upload_unsupported", ctx.lang, name=name)
         return path
+
+
+def _download_too_big(lang: str, name: str, size: int, cap: int, hint: bool) -> str:
+    mb = 1024 * 1024
+    line = t("download_too_big", lang, name=name, size=round(size / mb, 1), limit=cap // mb)
+    return line + (t("download_hint", lang) if hint else "")

@@ -1,6 +1,6 @@
 """The NemoVideo agent API client: knows nothing about chats."""
 
-from bot.nemo.client import Auth, ClientConfig, NemoClient, Stream, make_http_client, new_render_id
+from bot.nemo.client import Auth, ClientConfig, NemoClient, RenderIds, Stream, make_http_client
 from bot.nemo.errors import NemoError
 from bot.nemo.events import Event, KeepAlive, StreamError, Text, TextDelta, ToolCall, ToolResult
 from bot.nemo.models import (
@@ -24,6 +24,7 @@ __all__ = [
     "NemoClient",
     "NemoError",
     "NemoSession",
+    "RenderIds",
     "RenderStatus",
     "SessionState",
     "Stream",
@@ -34,5 +35,4 @@ __all__ = [
     "ToolResult",
     "UploadResult",
     "make_http_client",
-    "new_render_id",
 ]

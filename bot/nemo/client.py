@@ -43,7 +43,7 @@ from bot.nemo.models import (
 from bot.nemo.routes import Route
 from bot.nemo.stream import Stream
 
-__all__ = ["Auth", "ClientConfig", "NemoClient", "Stream", "make_http_client", "new_render_id"]
+__all__ = ["Auth", "ClientConfig", "NemoClient", "RenderIds", "Stream", "make_http_client"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -81,15 +81,17 @@ def make_http_client(**kwargs: Any) -> httpx.AsyncClient:
     return httpx.AsyncClient(timeout=timeout, limits=limits, **kwargs)
 
 
-_last_render_ms = 0
+class RenderIds:
+    """Fresh render ids in the vendor's `render_<unix ms>` form, never repeated by one source."""
 
+    def __init__(self, clock_ns: Callable[[], int] = time.time_ns) -> None:
+        self._clock_ns = clock_ns
+        self._last_ms = 0
 
-def new_render_id() -> str:
-    """A fresh render id in the vendor's `render_<unix ms>` form, unique within the process."""
-    global _last_render_ms
-    # Two exports in the same millisecond must not share an id (the second would conflict).
-    _last_render_ms = max(time.time_ns() // 1_000_000, _last_render_ms + 1)
-    return f"render_{_last_render_ms}"
+    def __call__(self) -> str:
+        # Two exports in the same millisecond must not share an id (the second would conflict).
+        self._last_ms = max(self._clock_ns() // 1_000_000, self._last_ms + 1)
+        return f"render_{self._last_ms}"
 
 
 class NemoClient:
@@ -214,8 +216,10 @@ class NemoClient:
     async def claim_token(self, auth: Auth, task_id: str, session_id: str) -> str:
         """A one-time token that lets the user open this project in the web editor."""
         body = {"task_id": task_id, "session_id": session_id}
-        data = await self._json(routes.CLAIM_TOKEN, auth, json=body)
-        token = data.get("claim_token")
+        # Documented bare (`{"claim_token", "expires_in"}`); the usual envelope is accepted too.
+        answer = await self._json(routes.CLAIM_TOKEN, auth, json=body, render=True)
+        data = answer.get("data", answer)
+        token = data.get("claim_token") if isinstance(data, Mapping) else None
         if not isinstance(token, str) or not token:
             raise NemoProtocolError(
                 "response lacks 'claim_token'", endpoint=routes.CLAIM_TOKEN.name

@@ -1,8 +1,9 @@
-"""Read a session draft: a timeline summary in the skill's style, and what changed.
+"""Read a session draft: its tracks and segments, and what changed between two states.
 
 Draft keys are short: `t` tracks, `tt` track type (0 video, 1 audio, 7 text), `sg`
 segments, `st` start and `d` duration in ms, `m` metadata. Media paths may be
-server-local (`/mnt/userdata/…`): only names are ever shown.
+server-local (`/mnt/userdata/…`): only names are ever shown. The wording of a summary
+is the chat's business (`bot.core.timeline`).
 """
 
 from __future__ import annotations
@@ -21,12 +22,11 @@ __all__ = [
     "Track",
     "changes",
     "has_content",
-    "summary",
+    "media_key",
     "tracks",
 ]
 
 VIDEO, AUDIO, TEXT = 0, 1, 7
-_DEFAULT_LABELS = {VIDEO: "Video", AUDIO: "BGM", TEXT: "Title"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +45,7 @@ class Track:
     """One track of the timeline."""
 
     kind: int
-    label: str
+    label: str  # the track's own name, "" when it has none
     segments: tuple[Segment, ...]
 
     @property
@@ -63,8 +63,8 @@ class Track:
 class Changes:
     """What one turn did to the project."""
 
-    new_segments: tuple[tuple[str, Segment], ...] = ()
-    removed_segments: tuple[tuple[str, Segment], ...] = ()
+    new_segments: tuple[tuple[Track, Segment], ...] = ()
+    removed_segments: tuple[tuple[Track, Segment], ...] = ()
     new_media: tuple[GeneratedMedia, ...] = ()
 
     def __bool__(self) -> bool:
@@ -81,8 +81,8 @@ def tracks(draft: Mapping[str, Any]) -> tuple[Track, ...]:
         if not isinstance(raw, Mapping):
             continue
         kind = _int(raw.get("tt"), VIDEO)
-        meta = raw.get("m") if isinstance(raw.get("m"), Mapping) else {}
-        label = str(meta.get("name") or _DEFAULT_LABELS.get(kind, "Track"))
+        meta = _mapping(raw.get("m"))
+        label = str(meta.get("name") or "").strip()
         segments = tuple(_segments(raw.get("sg"), kind))
         found.append(Track(kind, label, segments))
     return tuple(found)
@@ -93,38 +93,21 @@ def has_content(draft: Mapping[str, Any]) -> bool:
     return any(track.segments for track in tracks(draft))
 
 
-def summary(draft: Mapping[str, Any]) -> str | None:
-    """`Timeline (3 tracks): 1. Video: city (0-10s) 2. BGM: Lo-fi (0-10s, 35%) …`, or None."""
-    filled = [t for t in tracks(draft) if t.segments]
-    if not filled:
-        return None
-    word = "track" if len(filled) == 1 else "tracks"
-    parts = [f"{i}. {_describe(track)}" for i, track in enumerate(filled, 1)]
-    return f"Timeline ({len(filled)} {word}): " + " ".join(parts)
-
-
 def changes(before: SessionState | None, after: SessionState) -> Changes:
     """New and removed segments, and newly generated media, between two states."""
     old = _keyed(tracks(before.draft)) if before else {}
     new = _keyed(tracks(after.draft))
-    known_media = {m.id for m in before.generated_media} if before else set()
+    known_media = {media_key(m.url) for m in before.generated_media} if before else set()
     return Changes(
         new_segments=tuple(new[k] for k in new if k not in old),
         removed_segments=tuple(old[k] for k in old if k not in new),
-        new_media=tuple(m for m in after.generated_media if m.id not in known_media),
+        new_media=tuple(m for m in after.generated_media if media_key(m.url) not in known_media),
     )
 
 
-def _describe(track: Track) -> str:
-    if track.kind == TEXT:
-        what = ", ".join(f'"{s.name}"' for s in track.segments)
-    else:
-        what = ", ".join(s.name for s in track.segments)
-    span = f"{_seconds(track.start_ms)}-{_seconds(track.end_ms)}s"
-    volumes = [s.volume for s in track.segments if s.volume is not None]
-    if track.kind == AUDIO and volumes:
-        span += f", {round(volumes[0] * 100)}%"
-    return f"{track.label}: {what} ({span})"
+def media_key(url: str) -> str:
+    """What identifies a generated file: its URL without the query (signatures change)."""
+    return url.split("?", 1)[0].split("#", 1)[0]
 
 
 def _segments(raw: Any, kind: int) -> Iterable[Segment]:
@@ -133,7 +116,7 @@ def _segments(raw: Any, kind: int) -> Iterable[Segment]:
     for index, seg in enumerate(raw):
         if not isinstance(seg, Mapping):
             continue
-        meta = seg.get("m") if isinstance(seg.get("m"), Mapping) else {}
+        meta = _mapping(seg.get("m"))
         name = _name(meta) or _name(seg) or f"clip {index + 1}"
         volume = meta.get("volume", seg.get("volume"))
         start, duration = _int(seg.get("st")), _int(seg.get("d"))
@@ -153,13 +136,12 @@ def _name(meta: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _keyed(all_tracks: Iterable[Track]) -> dict[str, tuple[str, Segment]]:
-    return {s.key: (t.label, s) for t in all_tracks for s in t.segments}
+def _keyed(all_tracks: Iterable[Track]) -> dict[str, tuple[Track, Segment]]:
+    return {s.key: (t, s) for t in all_tracks for s in t.segments}
 
 
-def _seconds(ms: int) -> str:
-    value = round(ms / 1000, 1)
-    return str(int(value)) if value == int(value) else str(value)
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def _int(value: Any, default: int = 0) -> int:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.nemo.errors import NemoProtocolError
+from bot.nemo.errors import NemoProtocolError, message_of
 
 __all__ = [
     "AnonymousToken",
@@ -220,13 +220,28 @@ class RenderStatus:
         status = data.get("status") or body.get("status")
         if not isinstance(status, str):
             raise NemoProtocolError("render response lacks 'status'", endpoint=endpoint)
+        status = status.lower()
+        error = None
+        if status in ("failed", "cancelled"):
+            error = _failure_text(data) or _failure_text(body)
         return cls(
             id=str(data.get("id") or render_id),
-            status=status.lower(),
+            status=status,
             progress=max(0, min(100, _as_int(data.get("progress")))),
             output_url=_output_url(data) or _output_url(body),
-            error=data.get("error") or body.get("error"),
+            error=error,
         )
+
+
+def _failure_text(data: Mapping[str, Any]) -> str | None:
+    """Why a render failed: `error` (a string, or an object with a message) or `message`."""
+    error = data.get("error")
+    if isinstance(error, Mapping):
+        error = message_of(error)
+    if isinstance(error, str) and error.strip():
+        return error.strip()
+    text = message_of(data)
+    return text.strip() if text and text.strip() and text.lower() != "success" else None
 
 
 def _output_url(data: Mapping[str, Any]) -> str | None:

@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 from client_support import Env, EnvFactory, options, run_turn, write_image
 
-from bot.nemo import Auth, new_render_id
-from bot.nemo.draft import summary
+from bot.core.timeline import summary
+from bot.nemo import Auth, RenderIds
 from bot.nemo.errors import NotFound, TokenRefused
 
 FILE_PATHS = ("/media/", "/renders/")
+
+_render_ids = RenderIds()
 
 
 async def test_anonymous_token_is_stable_per_client_id(env: Env) -> None:
@@ -94,7 +96,7 @@ async def test_every_request_carries_attribution_and_bearer(
         )
         assert uploaded.files[0].cdn_url
         await env.client.upload_urls(auth, sid, [uploaded.files[0].cdn_url])
-        render_id = new_render_id()
+        render_id = _render_ids()
         await env.client.submit_render(auth, sid, state.draft, render_id)
         await env.client.render_status(auth, render_id)
         await env.client.cancel_render(auth, render_id)
@@ -128,7 +130,7 @@ async def test_default_attribution_values(env: Env, login: tuple[Auth, str]) -> 
 
 def test_new_render_ids_are_unique_and_vendor_shaped() -> None:
     """`render_<unix ms>`, never repeated even when asked for many in the same millisecond."""
-    ids = [new_render_id() for _ in range(2000)]
+    ids = [_render_ids() for _ in range(2000)]
     assert all(re.fullmatch(r"render_\d{13}", i) for i in ids)
     assert len(set(ids)) == len(ids)
     now_ms = int(datetime.now(UTC).timestamp() * 1000)

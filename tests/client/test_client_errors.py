@@ -17,7 +17,7 @@ from client_support import (
     write_image,
 )
 
-from bot.nemo import Auth, new_render_id
+from bot.nemo import Auth, RenderIds
 from bot.nemo.errors import (
     ExportBlocked,
     NemoAuthError,
@@ -33,6 +33,8 @@ from bot.nemo.errors import (
 )
 
 CREDITS = "/api/credits/balance/simple"
+
+_render_ids = RenderIds()
 
 
 class Refresher:
@@ -155,7 +157,7 @@ async def test_export_without_attribution_headers_is_blocked(
     auth, sid = login
     await run_turn(env, auth, sid, "generate an image of a boat")
     draft = (await env.client.state(auth, sid)).draft
-    body = {"id": new_render_id(), "sessionId": sid, "draft": draft}
+    body = {"id": _render_ids(), "sessionId": sid, "draft": draft}
     response = await env.http.post(
         f"{env.running.url}/api/render/proxy/lambda",
         json=body,

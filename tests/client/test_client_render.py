@@ -8,11 +8,13 @@ import pytest
 from client_support import Env, EnvFactory, run_turn, wait_render
 
 from bot.core.media import probe_video
-from bot.nemo import Auth, new_render_id
-from bot.nemo.draft import summary
+from bot.core.timeline import summary
+from bot.nemo import Auth, RenderIds
 from bot.nemo.errors import NemoAuthError, NemoUnavailable, NotFound, RenderConflict
 
 PROMPTS = ("a red fox in snow", "a lighthouse at dawn", "a bowl of ramen")
+
+_render_ids = RenderIds()
 
 
 async def generated_draft(env: Env, auth: Auth, sid: str, count: int = 1) -> dict[str, object]:
@@ -39,7 +41,7 @@ async def test_generate_render_download_cycle(
     assert text.endswith("(0-3s)")
     assert (await env.client.credits(auth)).available == 85
 
-    render_id = new_render_id()
+    render_id = _render_ids()
     submitted = await env.client.submit_render(auth, sid, state.draft, render_id)
     assert (submitted.id, submitted.status, submitted.finished) == (render_id, "pending", False)
     done = await wait_render(env, auth, render_id)
@@ -63,7 +65,7 @@ async def test_transient_poll_errors_never_resubmit(
     """Two 503s while polling are retried on the same id; the render is submitted once."""
     auth, sid = login
     draft = await generated_draft(env, auth, sid)
-    render_id = new_render_id()
+    render_id = _render_ids()
     await env.client.submit_render(auth, sid, draft, render_id)
     env.faults.poll_error_count = 2
 
@@ -84,7 +86,7 @@ async def test_poll_errors_past_the_retries_raise_unavailable(make_env: EnvFacto
     async with make_env(poll_retries=1) as env:
         auth, sid = await env.login()
         draft = await generated_draft(env, auth, sid)
-        render_id = new_render_id()
+        render_id = _render_ids()
         await env.client.submit_render(auth, sid, draft, render_id)
         env.faults.poll_error_count = 3
         with pytest.raises(NemoUnavailable) as caught:
@@ -100,7 +102,7 @@ async def test_same_render_id_twice_conflicts(env: Env, login: tuple[Auth, str])
     """Reusing a render id is a 409 → RenderConflict; the first job is unaffected."""
     auth, sid = login
     draft = await generated_draft(env, auth, sid)
-    render_id = new_render_id()
+    render_id = _render_ids()
     await env.client.submit_render(auth, sid, draft, render_id)
     with pytest.raises(RenderConflict) as caught:
         await env.client.submit_render(auth, sid, draft, render_id)
@@ -116,7 +118,7 @@ async def test_authenticated_download_fallback(
     """`download_render` fetches the finished MP4 with the Bearer token."""
     auth, sid = login
     draft = await generated_draft(env, auth, sid, count=2)
-    render_id = new_render_id()
+    render_id = _render_ids()
     with pytest.raises(NotFound):  # not finished (or not even started) yet
         await env.client.download_render(auth, render_id, tmp_path / "early.mp4")
     await env.client.submit_render(auth, sid, draft, render_id)
@@ -143,14 +145,14 @@ async def test_failed_render_reports_its_error(env: Env, login: tuple[Auth, str]
     auth, sid = login
     draft = await generated_draft(env, auth, sid)
     env.faults.render_fail_once = True
-    render_id = new_render_id()
+    render_id = _render_ids()
     await env.client.submit_render(auth, sid, draft, render_id)
     done = await wait_render(env, auth, render_id)
     assert done.status == "failed" and done.finished
     assert done.error and "failed" in done.error
     assert done.output_url is None
     # Export is free: one retry under a new id is allowed and works.
-    retry_id = new_render_id()
+    retry_id = _render_ids()
     assert retry_id != render_id
     await env.client.submit_render(auth, sid, draft, retry_id)
     assert (await wait_render(env, auth, retry_id)).status == "completed"

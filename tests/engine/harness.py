@@ -6,17 +6,27 @@ import asyncio
 import itertools
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.app import client_config
 from bot.config import Settings
-from bot.core.conversation import Timing
+from bot.core.context import Timing
 from bot.core.engine import Engine
 from bot.core.messages import Attachment, ChatRef, IncomingMessage, User
-from bot.core.outbox import Button, Limits, OutboxError, VideoFile
+from bot.core.outbox import (
+    Button,
+    Keyboard,
+    Limits,
+    OutboxError,
+    OutboxRetryLater,
+    OutboxTooLarge,
+    Rate,
+    VideoFile,
+)
+from bot.core.pacing import utf16_len
 from bot.nemo import NemoClient, make_http_client
 from sandbox import RunningSandbox, SandboxOptions, run_sandbox
 from storage import SqliteStore
@@ -26,8 +36,10 @@ FAST = Timing(
     render_poll_seconds=0.2,
     recheck_first_seconds=0.1,
     recheck_every_seconds=0.1,
-    recheck_reads=3,
+    recheck_reads=2,
+    watch_after_drop=(),
     lease_seconds=30,
+    album_seconds=0.3,
 )
 
 
@@ -68,65 +80,137 @@ async def eventually(
 class Sent:
     """One thing the bot did in a chat."""
 
-    kind: str  # text | edit | image | video | file | typing | delete
+    kind: str  # text | edit | image | video | typing | delete | draft
     chat: str
     text: str = ""
     message_id: str = ""
-    buttons: tuple[Button, ...] = ()
+    buttons: tuple[Button, ...] = ()  # every button, row after row
     path: Path | None = None
     video: VideoFile | None = None
+    keyboard: Keyboard = ()
+    at: float = 0.0  # loop time
+    reply_to: str | None = None
+    album: int = 0  # images sent together share a number
+
+
+def _flat(keyboard: Keyboard) -> tuple[Button, ...]:
+    return tuple(button for row in keyboard for button in row)
 
 
 @dataclass
 class RecordingOutbox:
-    """An Outbox that keeps everything it is asked to do, and lets tests wait for it."""
+    """An Outbox that keeps everything it is asked to do, and lets tests wait for it.
+
+    It answers like a strict platform: text over `max_text` or a caption over
+    `max_caption` is refused, and with `throttle` set, a send or edit faster than that rate
+    in one chat gets `OutboxRetryLater` (Telegram's RetryAfter, Discord's 429).
+    """
 
     keep_dir: Path
-    limits: Limits = field(default_factory=lambda: Limits(edit_interval=0.0))
+    limits_value: Limits = field(default_factory=lambda: Limits(edit_interval=0.0, rates=()))
     log: list[Sent] = field(default_factory=list)
     files: dict[str, Path] = field(default_factory=dict)  # attachment ref -> local file
+    platform: str = "console"
+    throttle: Rate | None = None
+    retry_after: float = 0.2
+    refused: list[str] = field(default_factory=list)  # why the "platform" said no
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _albums: itertools.count = field(default_factory=lambda: itertools.count(1))
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    _recent: dict[str, list[float]] = field(default_factory=dict)
+    _shown: dict[str, str] = field(default_factory=dict)
+
+    def limits(self, chat: ChatRef) -> Limits:
+        return self.limits_value
 
     async def _record(self, sent: Sent) -> str:
         sent.message_id = sent.message_id or str(next(self._ids))
+        sent.at = asyncio.get_running_loop().time()
         self.log.append(sent)
         async with self._changed:
             self._changed.notify_all()
         return sent.message_id
 
-    async def send_text(self, chat: ChatRef, text: str, buttons: tuple[Button, ...] = ()) -> str:
-        return await self._record(Sent("text", chat.chat_id, text, buttons=buttons))
+    def _check(self, chat: ChatRef, text: str, limit: int, what: str) -> None:
+        if utf16_len(text) > limit:
+            self.refused.append(f"{what} too long")
+            raise OutboxError(f"{what} is too long")
+        if self.throttle is None:
+            return
+        now = asyncio.get_running_loop().time()
+        times = [t for t in self._recent.get(chat.chat_id, []) if t > now - self.throttle.per]
+        if len(times) >= self.throttle.count:
+            self.refused.append("rate")
+            raise OutboxRetryLater("too many requests", self.retry_after)
+        times.append(now)
+        self._recent[chat.chat_id] = times
+
+    async def send_text(self, chat: ChatRef, text: str, buttons: Keyboard = ()) -> str:
+        self._check(chat, text, self.limits_value.max_text, "text")
+        if not text.strip():
+            raise OutboxError("empty message")
+        sent = Sent("text", chat.chat_id, text, buttons=_flat(buttons), keyboard=buttons)
+        sent.reply_to = chat.reply_to
+        message_id = await self._record(sent)
+        self._shown[message_id] = text
+        return message_id
 
     async def edit_text(
-        self, chat: ChatRef, message_id: str, text: str, buttons: tuple[Button, ...] = ()
+        self, chat: ChatRef, message_id: str, text: str, buttons: Keyboard = ()
     ) -> None:
-        await self._record(Sent("edit", chat.chat_id, text, message_id, buttons))
+        self._check(chat, text, self.limits_value.max_text, "text")
+        if self._shown.get(message_id) == text and not buttons:
+            self.refused.append("not modified")
+        self._shown[message_id] = text
+        await self._record(
+            Sent("edit", chat.chat_id, text, message_id, _flat(buttons), keyboard=buttons)
+        )
 
     async def delete_message(self, chat: ChatRef, message_id: str) -> bool:
         await self._record(Sent("delete", chat.chat_id, message_id=message_id))
         return True
 
-    async def send_typing(self, chat: ChatRef) -> None:
-        self.log.append(Sent("typing", chat.chat_id))
+    async def send_draft(self, chat: ChatRef, draft_id: int, text: str) -> None:
+        self.log.append(Sent("draft", chat.chat_id, text))
 
-    async def send_image(self, chat: ChatRef, path: Path, caption: str = "") -> str:
-        kept = self._keep(path)
-        return await self._record(Sent("image", chat.chat_id, caption, path=kept))
+    async def send_typing(self, chat: ChatRef, action: str = "typing") -> None:
+        self.log.append(Sent("typing", chat.chat_id, action))
+
+    async def send_images(
+        self, chat: ChatRef, images: Sequence[Path], caption: str = "", buttons: Keyboard = ()
+    ) -> list[str]:
+        self._check(chat, caption, self.limits_value.max_caption, "caption")
+        album = next(self._albums)
+        ids = []
+        for index, path in enumerate(images):
+            first = index == 0
+            sent = Sent(
+                "image",
+                chat.chat_id,
+                caption if first else "",
+                path=self._keep(path),
+                buttons=_flat(buttons) if first else (),
+                keyboard=buttons if first else (),
+                album=album,
+            )
+            ids.append(await self._record(sent))
+        return ids
 
     async def send_video(
-        self, chat: ChatRef, video: VideoFile, caption: str = "", buttons: tuple[Button, ...] = ()
+        self, chat: ChatRef, video: VideoFile, caption: str = "", buttons: Keyboard = ()
     ) -> str:
+        self._check(chat, caption, self.limits_value.max_caption, "caption")
         kept = replace(video, path=self._keep(video.path), thumbnail=None)
-        return await self._record(Sent("video", chat.chat_id, caption, path=kept.path, video=kept))
+        sent = Sent("video", chat.chat_id, caption, path=kept.path, video=kept)
+        sent.buttons, sent.keyboard = _flat(buttons), buttons
+        return await self._record(sent)
 
-    async def send_file(self, chat: ChatRef, path: Path, caption: str = "") -> str:
-        return await self._record(Sent("file", chat.chat_id, caption, path=self._keep(path)))
-
-    async def fetch_attachment(self, attachment: Attachment, dest: Path) -> Path:
+    async def fetch_attachment(self, attachment: Attachment, dest: Path, limit: int) -> Path:
         source = self.files.get(attachment.ref)
         if source is None or not source.exists():
             raise OutboxError(f"attachment {attachment.ref} is gone")
+        if source.stat().st_size > limit:
+            raise OutboxTooLarge("over the limit")
         shutil.copyfile(source, dest)
         return dest
 
@@ -148,7 +232,7 @@ class RecordingOutbox:
 
     def everything(self) -> list[str]:
         """Every text, edit and caption the bot produced (for "never says X" checks)."""
-        return [s.text for s in self.log if s.text]
+        return [s.text for s in self.log if s.text and s.kind != "typing"]
 
     def final_texts(self) -> list[str]:
         """Each message as it last looked (sends updated by their edits)."""
@@ -189,16 +273,26 @@ class Bot:
         attachments: tuple[Attachment, ...] = (),
         private: bool = True,
         update_id: str | None = None,
+        group: str | None = None,
+        platform: str = "console",
+        language: str | None = None,
     ) -> IncomingMessage:
-        """A console-platform message from `user`."""
+        """A message from `user`; in a group (`private=False`) answers reply to it."""
         number = next(self.counter)
+        message_id = f"m{number}"
         return IncomingMessage(
             update_id=update_id or f"upd-{self.run}-{number}",
-            user=User("console", user),
-            chat=ChatRef("console", chat or f"chat-{user}", private=private),
+            user=User(platform, user, language=language),
+            chat=ChatRef(
+                platform,
+                chat or f"chat-{user}",
+                private=private,
+                reply_to=None if private else message_id,
+            ),
             text=text,
             attachments=attachments,
-            message_id=f"m{number}",
+            message_id=message_id,
+            group=group,
         )
 
     async def user_id(self, user: str = "u1") -> int:
@@ -209,6 +303,10 @@ class Bot:
         """Submit a message and wait until the user's line is empty (renders not included)."""
         await self.engine.submit(self.message(text, **kwargs))  # type: ignore[arg-type]
         await self.engine.wait_idle(renders=False)
+
+    async def press(self, button: Button, **kwargs: object) -> None:
+        """Press a button the bot sent (adapters hand its payload over as the text)."""
+        await self.say(button.data, **kwargs)
 
 
 def sandbox_settings(url: str, **env: str) -> Settings:
@@ -230,13 +328,15 @@ async def running_bot(
     sse_timeout_seconds: float = 900.0,
     store_class: type[SqliteStore] = SqliteStore,
     render_ids: Callable[[], str] | None = None,
+    outbox: RecordingOutbox | None = None,
+    start: bool = True,
     **env: str,
 ) -> AsyncIterator[Bot]:
     """Store, HTTP client, NemoClient and Engine, closed in reverse order."""
     settings = sandbox_settings(url, **env)
-    outbox = RecordingOutbox(tmp_path / "received")
+    outbox = outbox or RecordingOutbox(tmp_path / "received")
     if limits is not None:
-        outbox.limits = limits
+        outbox.limits_value = limits
     store = await store_class.open(tmp_path / db_name)
     async with make_http_client() as http:
         config = replace(
@@ -248,8 +348,9 @@ async def running_bot(
         nemo = NemoClient(http, config)
         extra = {"render_ids": render_ids} if render_ids else {}
         engine = Engine(store, nemo, settings, timing=timing, worker_id=worker_id, **extra)
-        engine.connect("console", outbox)
-        await engine.start()
+        engine.connect(outbox)
+        if start:
+            await engine.start()
         try:
             yield Bot(engine, outbox, store, nemo)
         finally:

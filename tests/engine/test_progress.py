@@ -16,9 +16,13 @@ async def test_a_silent_turn_says_still_working(sandbox: RunningSandbox, tmp_pat
     async with running_bot(tmp_path, sandbox.url, timing=timing) as bot:
         await bot.say("generate an image of a quiet forest")
         texts = bot.outbox.texts()
-        assert "⏳ Still working…" in texts
+        note = next(s for s in bot.outbox.of("text") if s.text.startswith("⏳ Still working… ("))
+        assert "so far)" in note.text
         assert bot.outbox.of("image"), "the turn still finished and posted its image"
-        assert texts.index("⏳ Still working…") < len(texts) - 1
+        # The note lives in the answer's own message, which the answer then replaces.
+        answer = [s for s in bot.outbox.of("edit") if s.message_id == note.message_id][-1]
+        assert "quiet forest" in answer.text and "Still working" not in answer.text
+        assert sum("Still working" in text for text in texts) == 1
 
 
 async def test_a_turn_past_the_overall_limit_is_given_up_and_explained(

@@ -13,6 +13,8 @@ from storage import Enqueued, InboxItem, SqliteStore, UserRecord
 
 LEASE = 60.0
 
+PLATFORMS = ("telegram", "console", "discord")
+
 
 async def _put(store: SqliteStore, user: UserRecord, update_id: str, text: str = "hi") -> int:
     chat = json.dumps({"chat_id": 5})
@@ -153,7 +155,7 @@ async def test_lease_renewal_and_expiry(
     first = await _put(store, user, "1")
     await _put(store, user, "2")
     assert await store.claim_next(user.id, "w1", 10) is not None
-    assert await store.users_with_work() == [user.id]  # "2" is queued
+    assert await store.users_with_work(PLATFORMS) == [user.id]  # "2" is queued
 
     clock.advance(8)
     assert await store.renew_lease(first, "w1", 10)
@@ -163,7 +165,7 @@ async def test_lease_renewal_and_expiry(
 
     clock.advance(3)  # 19 s after the claim, 11 s after the renewal: expired
     assert await store.cancel_queued(user.id) == 1
-    assert await store.users_with_work() == [user.id]  # the expired running item
+    assert await store.users_with_work(PLATFORMS) == [user.id]  # the expired running item
     running = await store.running_item(user.id)
     assert running is not None and running.id == first
     # Never sent to the agent, so the next claim takes the same item again.
@@ -171,7 +173,7 @@ async def test_lease_renewal_and_expiry(
     assert again is not None and (again.id, again.owner) == (first, "w2")
     assert not await store.renew_lease(first, "w1", 10)
     assert not await store.mark_reached_agent(first, owner="w1")
-    assert await store.users_with_work() == []
+    assert await store.users_with_work(PLATFORMS) == []
 
 
 async def test_expired_item_that_reached_the_agent_is_not_claimed_again(
@@ -192,14 +194,14 @@ async def test_expired_item_that_reached_the_agent_is_not_claimed_again(
 async def test_users_with_work(
     store: SqliteStore, user: UserRecord, other_user: UserRecord, clock: FakeClock
 ) -> None:
-    assert await store.users_with_work() == []
+    assert await store.users_with_work(PLATFORMS) == []
     await _put(store, other_user, "o1")
     await _put(store, user, "u1")
-    assert await store.users_with_work() == [other_user.id, user.id]
+    assert await store.users_with_work(PLATFORMS) == [other_user.id, user.id]
     await store.claim_next(other_user.id, "w1", 10)
-    assert await store.users_with_work() == [user.id]
+    assert await store.users_with_work(PLATFORMS) == [user.id]
     clock.advance(10)
-    assert await store.users_with_work() == [other_user.id, user.id]
+    assert await store.users_with_work(PLATFORMS) == [other_user.id, user.id]
 
 
 async def test_recover_after_a_crash(db_path: Path, clock: FakeClock) -> None:
@@ -214,7 +216,7 @@ async def test_recover_after_a_crash(db_path: Path, clock: FakeClock) -> None:
     await store.close()  # the process dies with both items running, leases still "valid"
 
     async with await SqliteStore.open(db_path, clock=clock) as store:
-        assert sorted(await store.users_with_work()) == sorted([alice.id, bob.id])
+        assert sorted(await store.users_with_work(PLATFORMS)) == sorted([alice.id, bob.id])
         interrupted = await store.recover("new-process", 60)
         assert [(i.id, i.status, i.reached_agent) for i in interrupted] == [
             (b[0], "interrupted", True)
@@ -309,14 +311,58 @@ async def test_cancelled_writers_leave_no_transaction_open(
         assert probe.position == await store.queued_count(user.id)
 
 
-async def test_record_handled_dedupes_and_never_queues(store) -> None:
-    user = await store.upsert_user("console", "u-handled")
-    assert await store.record_handled("console", "h1", user.id, "{}", "command", "{}")
-    assert not await store.record_handled("console", "h1", user.id, "{}", "command", "{}")
+async def test_side_lane_items_are_deduped_but_never_in_line(store) -> None:
+    user = await store.upsert_user("console", "u-side")
+    side = await store.enqueue("console", "h1", user.id, "{}", "status", "{}", lane="side")
+    assert (side.position, side.duplicate) == (0, False)
+    again = await store.enqueue("console", "h1", user.id, "{}", "status", "{}", lane="side")
+    assert again.duplicate and again.item_id == side.item_id
     assert await store.queued_count(user.id) == 0
-    assert await store.claim_next(user.id, "w", 30) is None
-    again = await store.enqueue("console", "h1", user.id, "{}", "turn", "{}")
-    assert again.duplicate
+    assert await store.claim_next(user.id, "w", 30) is None  # not the line's business
+    assert await store.side_items(["console"]) == [side.item_id]
+    assert await store.side_items(["telegram"]) == []
+    claimed = await store.claim_item(side.item_id, "w", 30)
+    assert claimed is not None and claimed.lane == "side" and claimed.status == "running"
+    assert await store.claim_item(side.item_id, "w2", 30) is None  # only once
+    line = await store.enqueue("console", "l1", user.id, "{}", "turn", "{}")
+    assert line.position == 1  # a running side item does not hold up the line
+    assert await store.claim_next(user.id, "w", 30) is not None
+
+
+async def test_a_full_line_refuses_without_storing(store) -> None:
+    user = await store.upsert_user("console", "u-full")
+    for n in range(2):
+        placed = await store.enqueue("console", f"f{n}", user.id, "{}", "turn", "{}", limit=2)
+        assert not placed.refused
+    refused = await store.enqueue("console", "f2", user.id, "{}", "turn", "{}", limit=2)
+    assert refused.refused and not refused.duplicate
+    assert await store.queued_count(user.id) == 2
+    # A redelivery of a stored message is still a duplicate, full or not.
+    assert (await store.enqueue("console", "f0", user.id, "{}", "turn", "{}", limit=2)).duplicate
+
+
+async def test_an_album_is_absorbed_into_its_first_message(store) -> None:
+    user = await store.upsert_user("telegram", "u-album")
+    first = await store.enqueue("telegram", "a1", user.id, "{}", "upload", "1", group="g")
+    await store.enqueue("telegram", "a2", user.id, "{}", "upload", "2", group="g")
+    await store.enqueue("telegram", "x", user.id, "{}", "turn", "other")
+    await store.enqueue("telegram", "a3", user.id, "{}", "upload", "3", group="g")
+    item = await store.claim_next(user.id, "w", 30)
+    assert item is not None and item.id == first.item_id and item.group_key == "g"
+    absorbed = await store.absorb_group(item.id, user.id, "g")
+    assert [a.payload for a in absorbed] == ["2", "3"]
+    assert await store.queued_count(user.id) == 1  # only "x" is left
+    assert await store.absorb_group(item.id, user.id, "g") == []
+
+
+async def test_users_with_work_only_for_connected_platforms(store) -> None:
+    tg = await store.upsert_user("telegram", "u-tg")
+    dc = await store.upsert_user("discord", "u-dc")
+    await store.enqueue("telegram", "t1", tg.id, "{}", "turn", "{}")
+    await store.enqueue("discord", "d1", dc.id, "{}", "turn", "{}")
+    assert await store.users_with_work(["discord"]) == [dc.id]
+    assert await store.users_with_work([]) == []
+    assert sorted(await store.users_with_work(["telegram", "discord"])) == sorted([tg.id, dc.id])
 
 
 async def test_release_item_lets_recover_take_it_up_at_once(store) -> None:

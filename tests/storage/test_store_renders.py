@@ -151,3 +151,19 @@ async def test_leases_expire_on_reopen(db_path: Path, clock: FakeClock) -> None:
         assert [(j.render_id, j.status, j.progress, j.owner) for j in claimed] == [
             ("r1", "processing", 10, "new-process")
         ]
+
+
+async def test_render_seconds_of_delivered_jobs(
+    store: SqliteStore, user: UserRecord, clock: FakeClock
+) -> None:
+    assert await store.render_seconds() == []
+    for n, took in enumerate((40.0, 20.0)):
+        render_id = f"render_{n}"
+        await store.create_render(render_id, user.id, "{}", "s", "w", 60)
+        await store.update_render(render_id, status="completed", submitted_at=clock.now)
+        await store.update_render(render_id, finished_at=clock.now + took)
+        assert await store.begin_delivery(render_id)
+        assert await store.mark_delivered(render_id)
+        clock.advance(100)
+    await store.create_render("render_open", user.id, "{}", "s", "w", 60)  # not delivered
+    assert await store.render_seconds() == [20.0, 40.0]  # newest first

@@ -124,3 +124,26 @@ async def test_reads_see_every_commit_even_among_concurrent_reads(store) -> None
     for n in range(30):
         results = await asyncio.gather(write_then_read(n), *(reader() for _ in range(5)))
         assert results[0] == f"tok-{n}"
+
+
+async def test_a_new_user_starts_in_the_platform_language(store: SqliteStore) -> None:
+    created = await store.upsert_user("telegram", "zh-user", "zh")
+    assert created.language == "zh"
+    again = await store.upsert_user("telegram", "zh-user", "en")  # only the first time counts
+    assert again.language == "zh"
+
+
+async def test_images_are_remembered_once_per_session(store: SqliteStore, user: UserRecord) -> None:
+    first = await store.remember_image(user.id, "s1", "http://x/1.png", "http://x/1.png?a", "a fox")
+    assert first is not None
+    assert (
+        await store.remember_image(user.id, "s1", "http://x/1.png", "http://x/1.png?b", "") is None
+    )
+    other = await store.remember_image(user.id, "s2", "http://x/1.png", "http://x/1.png", "a fox")
+    assert other is not None and other != first  # another session may post the same file
+    image = await store.get_image(first)
+    assert image is not None and (image.prompt, image.posted) == ("a fox", False)
+    assert await store.mark_image_posted(first)
+    marked = await store.get_image(first)
+    assert marked is not None and marked.posted
+    assert await store.get_image(10_000) is None

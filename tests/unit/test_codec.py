@@ -1,62 +1,69 @@
-"""Button payloads: round trips, the Telegram size limit, foreign and malformed input."""
+"""Button payloads: round trips, owners and sessions, the 64-byte limit, foreign input."""
 
 from __future__ import annotations
 
 import pytest
 
 from bot.core import codec
-from bot.core.codec import ButtonAction
+from bot.core.codec import ButtonAction, session_tag
 
-TELEGRAM_SNOWFLAKE = "1234567890123456789"  # 19 digits, like a Discord/Telegram id
+SNOWFLAKE = "1234567890123456789"  # 19 digits, like a NemoVideo session id
 
 
 @pytest.mark.parametrize("action", sorted(codec.ACTIONS))
-@pytest.mark.parametrize("session", ["", "s", TELEGRAM_SNOWFLAKE, "abc_DEF-123", "x" * 40])
-def test_round_trip(action: str, session: str) -> None:
-    """decode(encode(a, s)) gives back a and s."""
-    payload = codec.encode(action, session)
-    assert codec.decode(payload) == ButtonAction(action, session)
+@pytest.mark.parametrize("session", ["", "s", SNOWFLAKE, "abc_DEF-123"])
+@pytest.mark.parametrize("ref", [None, 0, 123456])
+def test_round_trip(action: str, session: str, ref: int | None) -> None:
+    """decode(encode(...)) gives back the action, the owner, the session and the ref."""
+    payload = codec.encode(action, 42, session, ref)
+    assert codec.decode(payload) == ButtonAction(action, 42, session, ref)
 
 
 def test_actions_are_the_documented_ones() -> None:
-    """The buttons the bot shows."""
-    assert {"export", "status", "credits", "new", "retry"} == codec.ACTIONS
+    assert {
+        "export",
+        "status",
+        "credits",
+        "new",
+        "retry",
+        "again",
+        "variation",
+        "web",
+    } == codec.ACTIONS
 
 
 @pytest.mark.parametrize("action", sorted(codec.ACTIONS))
-def test_payload_fits_telegram_callback_data(action: str) -> None:
+def test_the_largest_payload_fits_telegram_callback_data(action: str) -> None:
     """Telegram allows 64 bytes of callback_data; Discord 100 characters of custom_id."""
-    for session in (TELEGRAM_SNOWFLAKE, "x" * 40):
-        payload = codec.encode(action, session)
+    for session in (SNOWFLAKE, "x" * 20, "a session id that is long and odd: ✓" * 3):
+        payload = codec.encode(action, 999_999_999_999, session, 999_999_999_999)
         assert len(payload.encode()) <= 64
         assert len(payload) <= 100
 
 
-def test_default_session_is_empty() -> None:
-    """A button not tied to a session still round-trips."""
-    assert codec.decode(codec.encode("credits")) == ButtonAction("credits", "")
+def test_long_or_odd_session_ids_become_a_short_stable_tag() -> None:
+    odd = "a/b:c d" * 10
+    assert session_tag(odd) == session_tag(odd)
+    assert session_tag(odd) != session_tag(odd + "x")
+    assert codec.decode(codec.encode("export", 1, odd)) == ButtonAction(
+        "export", 1, session_tag(odd)
+    )
+    assert session_tag(SNOWFLAKE) == SNOWFLAKE
 
 
-def test_unknown_action_is_refused() -> None:
-    """Only known actions can be encoded."""
+def test_unknown_action_or_bad_numbers_are_refused() -> None:
     with pytest.raises(ValueError):
-        codec.encode("delete", "1")
-
-
-@pytest.mark.parametrize(
-    "session", ["a:b", "a b", "é", "会话", "x" * 41, "abc\n", "abc\r", "a/b", "a.b"]
-)
-def test_bad_session_characters_are_refused(session: str) -> None:
-    """Ids that would not round-trip, or would break the payload, raise ValueError."""
-    assert not codec.encodable(session)
+        codec.encode("delete", 1)
     with pytest.raises(ValueError):
-        codec.encode("export", session)
+        codec.encode("export", -1)
+    with pytest.raises(ValueError):
+        codec.encode("again", 1, SNOWFLAKE, -5)
 
 
-@pytest.mark.parametrize("session", ["", "0", TELEGRAM_SNOWFLAKE, "a_b-C", "x" * 40])
-def test_encodable(session: str) -> None:
-    """Ordinary ids fit."""
-    assert codec.encodable(session)
+def test_legacy_payloads_name_no_owner() -> None:
+    """Buttons from before owners were encoded still decode, owner unknown."""
+    assert codec.decode(f"nemo:export:{SNOWFLAKE}") == ButtonAction("export", None, SNOWFLAKE)
+    assert codec.decode("nemo:credits:") == ButtonAction("credits", None, "")
 
 
 @pytest.mark.parametrize(
@@ -65,14 +72,18 @@ def test_encodable(session: str) -> None:
         "",
         "nemo",
         "nemo:export",
-        "nemo:export:1:2",
-        "other:export:1",
-        "NEMO:export:1",
-        "nemo:EXPORT:1",
-        "nemo:delete:1",
+        "other:export:1:2",
+        "NEMO:export:1:2",
+        "nemo:EXPORT:1:2",
+        "nemo:delete:1:2",
+        "nemo:export:x:2",
+        "nemo:export:1:a b",
+        "nemo:export:1:abc\n",
+        "nemo:export:1:" + "x" * 21,
+        "nemo:export:01:abc",
+        "nemo:again:1:abc:x",
+        "nemo:again:1:abc:1:2",
         "nemo:export:a b",
-        "nemo:export:abc\n",
-        "nemo:export:" + "x" * 41,
         "export",
         "hello world",
     ],

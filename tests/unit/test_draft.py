@@ -1,8 +1,9 @@
-"""Timeline summaries and state diffs."""
+"""Timeline summaries (in both languages) and state diffs."""
 
 from __future__ import annotations
 
-from bot.nemo.draft import changes, has_content, summary, tracks
+from bot.core.timeline import describe_changes, summary
+from bot.nemo.draft import changes, has_content, media_key, tracks
 from bot.nemo.models import GeneratedMedia, SessionState
 
 DRAFT = {
@@ -45,6 +46,18 @@ def test_summary_matches_the_skill_example() -> None:
     )
 
 
+def test_summary_in_chinese_names_every_generic_track_in_chinese() -> None:
+    assert summary(DRAFT, "zh") == (
+        "时间线（3 条轨道）：1. 视频：city timelapse（0-10 秒） "
+        "2. 背景音乐：Lo-fi（0-10 秒，35%） 3. 标题：“Urban Dreams”（0-3 秒）"
+    )
+
+
+def test_a_track_with_its_own_name_keeps_it() -> None:
+    draft = {"t": [{"tt": 1, "m": {"name": "Rain sounds"}, "sg": [{"st": 0, "d": 1000}]}]}
+    assert summary(draft, "zh") == "时间线（1 条轨道）：1. Rain sounds：clip 1（0-1 秒）"
+
+
 def test_empty_and_malformed_drafts() -> None:
     assert summary({}) is None
     assert summary({"t": "nonsense"}) is None
@@ -71,10 +84,24 @@ def test_changes_lists_new_segments_and_media() -> None:
         ),
     )
     diff = changes(before, after)
-    assert [(label, seg.name) for label, seg in diff.new_segments] == [
+    assert [(track.label, seg.name) for track, seg in diff.new_segments] == [
         ("BGM", "Lo-fi"),
         ("Title", "Urban Dreams"),
     ]
     assert [m.id for m in diff.new_media] == ["m2"]
     assert not diff.removed_segments
     assert not changes(after, after)
+    assert describe_changes(diff, "en") == (
+        'Done. added BGM "Lo-fi"; added Title "Urban Dreams"; 1 new image(s).'
+    )
+    assert describe_changes(diff, "zh") == (
+        "完成。添加了背景音乐“Lo-fi”；添加了标题“Urban Dreams”；1 张新图片。"
+    )
+
+
+def test_media_are_the_same_whatever_their_signature() -> None:
+    """A re-signed URL is the same image: never posted twice."""
+    before = SessionState(generated_media=(GeneratedMedia("a", "image", "http://x/1.png?sig=1"),))
+    after = SessionState(generated_media=(GeneratedMedia("b", "image", "http://x/1.png?sig=2"),))
+    assert not changes(before, after).new_media
+    assert media_key("http://x/1.png?sig=2#f") == "http://x/1.png"

@@ -47,12 +47,37 @@ def test_attachments_come_back_as_a_tuple_of_attachments() -> None:
     assert isinstance(restored.chat, ChatRef)
 
 
-def test_extra_is_not_serialized() -> None:
-    """Adapter detail is for logging only and is dropped."""
-    message = _message(extra={"raw": object()})
-    data = json.loads(message.to_json())
-    assert "extra" not in data
-    assert IncomingMessage.from_json(message.to_json()) == _message()
+def test_the_answer_context_survives_the_inbox() -> None:
+    """What the answer needs (reply-to, interaction handle, expiry, album) is kept."""
+    chat = ChatRef(
+        "discord",
+        "123",
+        private=False,
+        reply_to="555",
+        interaction="app:tok",
+        interaction_expires=1_700_000_900.5,
+        mention="77",
+    )
+    message = _message(chat=chat, group="album-9")
+    restored = IncomingMessage.from_json(message.to_json())
+    assert restored == message
+    assert restored.chat.reply_to == "555" and restored.chat.interaction_expires == 1_700_000_900.5
+    assert restored.group == "album-9"
+
+
+def test_rows_of_other_versions_still_load() -> None:
+    """Unknown fields (a newer writer) are ignored; missing ones get their defaults."""
+    data = json.loads(_message().to_json())
+    data["chat"]["future_field"] = 1
+    data.pop("group")
+    assert IncomingMessage.from_json(json.dumps(data)) == _message()
+
+
+def test_the_chat_key_ignores_what_the_answer_hangs_on() -> None:
+    """Pacing is per chat: two replies in one chat share a key."""
+    a = ChatRef("telegram", "-1", "5", private=False, reply_to="1")
+    b = ChatRef("telegram", "-1", "5", private=False, reply_to="2")
+    assert a.key == b.key
 
 
 def test_chat_ref_round_trip() -> None:

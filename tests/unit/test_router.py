@@ -5,9 +5,13 @@ from __future__ import annotations
 import pytest
 
 from bot.core import codec
-from bot.core.router import COMMANDS, Intent, asks_for_video, route
+from bot.core.codec import ButtonAction
+from bot.core.intents import REGISTRY
+from bot.core.router import BUTTON_INTENTS, Intent, command_names, route
+from bot.core.wording import asks_for_video
 
 SESSION = "1234567890123456789"
+COMMANDS = command_names()
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
@@ -17,7 +21,7 @@ def test_every_command_routes_to_itself(name: str) -> None:
 
 
 def test_command_list_is_the_documented_one() -> None:
-    """The ten commands the help text promises."""
+    """The commands the help text promises."""
     assert {
         "start",
         "help",
@@ -29,7 +33,21 @@ def test_command_list_is_the_documented_one() -> None:
         "lang",
         "login",
         "logout",
+        "web",
     } == COMMANDS
+
+
+def test_every_intent_has_one_registered_handler() -> None:
+    """What the router can produce, the registry can run."""
+    produced = {"turn", "upload", "empty", "unknown_command", *COMMANDS, *BUTTON_INTENTS.values()}
+    assert produced <= set(REGISTRY)
+    assert {spec.name for spec in REGISTRY.values() if spec.lane == "side"} >= {
+        "cancel",
+        "status",
+        "credits",
+        "help",
+    }
+    assert not REGISTRY["login"].keep_text
 
 
 @pytest.mark.parametrize(
@@ -149,21 +167,34 @@ def test_turn_argument_is_stripped() -> None:
         ("credits", "credits"),
         ("new", "new"),
         ("retry", "export"),
+        ("again", "again"),
+        ("variation", "variation"),
+        ("web", "web"),
     ],
 )
 @pytest.mark.parametrize("session", ["", SESSION])
 def test_button_payloads_route_to_their_action(action: str, kind: str, session: str) -> None:
-    """A button press is its action; Retry exports again."""
-    assert route(codec.encode(action, session)) == Intent(kind)
+    """A button press is its action, carrying who and which project it belongs to."""
+    intent = route(codec.encode(action, 7, session, 3))
+    assert intent.kind == kind
+    assert intent.button == ButtonAction(action, 7, session, 3)
 
 
 def test_every_codec_action_is_routable() -> None:
     """No button action is left without a route."""
+    assert set(BUTTON_INTENTS) == codec.ACTIONS
     for action in codec.ACTIONS:
-        assert route(codec.encode(action, SESSION)).kind in COMMANDS
+        assert route(codec.encode(action, 1, SESSION)).kind in REGISTRY
 
 
-@pytest.mark.parametrize("text", ["nemo:delete:1", "other:export:1", "nemo:export:1:2"])
+def test_buttons_of_earlier_versions_still_route() -> None:
+    """`nemo:<action>:<session>` under old messages: owner unknown, project known."""
+    intent = route(f"nemo:export:{SESSION}")
+    assert intent.kind == "export"
+    assert intent.button == ButtonAction("export", None, SESSION)
+
+
+@pytest.mark.parametrize("text", ["nemo:delete:1", "other:export:1", "nemo:export:x:2:3:4"])
 def test_foreign_payload_looking_text_is_a_turn(text: str) -> None:
     """Text that merely looks like a payload is sent to the agent."""
     assert route(text) == Intent("turn", text)

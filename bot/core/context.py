@@ -1,0 +1,40 @@
+"""Who a piece of work runs for, and how long the engine waits for things."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.core.accounts import Account
+from bot.core.messages import ChatRef
+from bot.core.pacing import Pacer
+
+__all__ = ["Timing", "TurnContext"]
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """How long the engine waits for things (from settings; tests shorten them)."""
+
+    still_working_seconds: float = 120.0
+    render_poll_seconds: float = 30.0
+    recheck_first_seconds: float = 2.0  # after a dropped stream, the first state read
+    recheck_every_seconds: float = 3.0
+    recheck_reads: int = 2  # reads before the user is told and their line moves on
+    watch_after_drop: tuple[float, ...] = (30.0, 60.0, 120.0, 240.0)  # then, in the background
+    lease_seconds: float = 60.0
+    album_seconds: float = 1.5  # how long the rest of an album may take to arrive
+
+
+@dataclass(slots=True)
+class TurnContext:
+    """Everything a handler needs to know about who it runs for and where to answer."""
+
+    user_id: int
+    chat: ChatRef
+    pacer: Pacer
+    account: Account
+    session_id: str
+    lang: str
+    before_agent: Callable[[], Awaitable[object]] | None = None  # runs just before /run_sse
+    reached_agent: bool = False  # the agent accepted the message (never resend it)

@@ -1,0 +1,99 @@
+"""A finished render: downloaded at once (URLs expire), posted once, recorded."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import tempfile
+import time
+from pathlib import Path
+
+from bot.core.accounts import Account
+from bot.core.failures import describe
+from bot.core.keyboards import delivered_buttons
+from bot.core.live import keep_typing
+from bot.core.media import probe_video, thumbnail
+from bot.core.outbox import OutboxError, VideoFile
+from bot.core.progress import RenderProgress
+from bot.core.texts import t
+from bot.core.uploads import safe_name
+from bot.nemo import NemoClient, RenderStatus
+from bot.nemo.errors import NemoError
+from storage import RenderJob, Store
+
+__all__ = ["Delivery"]
+
+log = logging.getLogger(__name__)
+_MB = 1024 * 1024
+
+
+class Delivery:
+    """Gets a completed render into the chat, exactly once."""
+
+    def __init__(self, store: Store, nemo: NemoClient, web_base: str) -> None:
+        self._store = store
+        self._nemo = nemo
+        self._web_base = web_base
+
+    async def deliver(
+        self,
+        job: RenderJob,
+        status: RenderStatus,
+        account: Account,
+        progress: RenderProgress,
+        lang: str,
+    ) -> None:
+        """Download and post the video; a failure is told to the user and the job kept."""
+        url = status.output_url or job.output_url
+        await self._store.update_render(
+            job.render_id, status="completed", progress=100, output_url=url, finished_at=time.time()
+        )
+        if not await self._store.begin_delivery(job.render_id):
+            return  # another worker (or an earlier run) is delivering it
+        await progress.show(100)
+        pacer, chat = progress.pacer, progress.chat
+        with tempfile.TemporaryDirectory(prefix="nemobot-render-") as folder:
+            path = Path(folder) / f"{safe_name(job.render_id, 'video')}.mp4"
+            try:
+                await self._download(account, job.render_id, url, path)
+                async with keep_typing(pacer, chat, "upload_video"):
+                    await self._send(job, progress, lang, path, url)
+            except (NemoError, OutboxError) as exc:
+                log.warning("render %s delivery failed: %s", job.render_id, exc)
+                await self._store.update_render(job.render_id, status="completed")
+                with contextlib.suppress(OutboxError):
+                    text = describe(exc, lang, account, self._web_base)
+                    await pacer.send_text(chat, text)
+                return
+        await self._store.mark_delivered(job.render_id)
+        await self._store.bump_usage(job.user_id, exports=1)
+
+    async def _download(
+        self, account: Account, render_id: str, url: str | None, path: Path
+    ) -> None:
+        if url:
+            try:
+                await self._nemo.download(url, path)
+                return
+            except NemoError as exc:
+                log.info("render URL failed (%s); using the authenticated download", exc)
+        await self._nemo.download_render(account.auth, render_id, path)
+
+    async def _send(
+        self, job: RenderJob, progress: RenderProgress, lang: str, path: Path, url: str | None
+    ) -> None:
+        pacer, chat = progress.pacer, progress.chat
+        buttons = delivered_buttons(job.user_id, job.session_id, lang)
+        size = path.stat().st_size
+        if size > pacer.limits(chat).max_upload:
+            megabytes = round(size / _MB, 1)
+            key = "export_too_big" if url else "export_too_big_no_link"
+            await pacer.send_text(chat, t(key, lang, size=megabytes, url=url), buttons)
+            return
+        info = await probe_video(path)
+        width, height = (info.width, info.height) if info else (1920, 1080)
+        duration = info.duration if info else 0.0
+        thumb = await thumbnail(path, path.with_suffix(".jpg"))
+        video = VideoFile(path, width, height, duration, thumb)
+        caption = t("export_done", lang, width=width, height=height, duration=round(duration))
+        await pacer.send_video(chat, video, caption, buttons)

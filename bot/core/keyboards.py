@@ -1,0 +1,38 @@
+"""The buttons the bot puts under its messages, encoded with `bot.core.codec`."""
+
+from __future__ import annotations
+
+from bot.core import codec
+from bot.core.outbox import Button, Keyboard
+from bot.core.texts import t
+
+__all__ = ["answer_buttons", "button", "delivered_buttons", "retry_buttons"]
+
+
+def button(action: str, label_key: str, user_id: int, session_id: str, lang: str) -> Button:
+    """One button for `action` on this user's session."""
+    return Button(t(label_key, lang), codec.encode(action, user_id, session_id))
+
+
+def answer_buttons(user_id: int, session_id: str, lang: str) -> Keyboard:
+    """Under an answer: Export · Status / Credits · New session."""
+    return (
+        (
+            button("export", "btn_export", user_id, session_id, lang),
+            button("status", "btn_status", user_id, session_id, lang),
+        ),
+        (
+            button("credits", "btn_credits", user_id, session_id, lang),
+            button("new", "btn_new", user_id, session_id, lang),
+        ),
+    )
+
+
+def retry_buttons(user_id: int, session_id: str, lang: str) -> Keyboard:
+    """Under a failed render."""
+    return ((button("retry", "btn_retry", user_id, session_id, lang),),)
+
+
+def delivered_buttons(user_id: int, session_id: str, lang: str) -> Keyboard:
+    """Under a delivered video: keep refining it in the web editor."""
+    return ((button("web", "btn_web", user_id, session_id, lang),),)

@@ -1,0 +1,300 @@
+"""Per-chat pacing: the one layer every send of the core goes through.
+
+`Pacer` wraps one platform's `Outbox`. Per chat it runs one call at a time, in priority
+order (final answers before live previews), within the chat's `Limits.rates` and the
+platform-wide rate. It splits text at `max_text` on line boundaries, cuts captions at
+`max_caption`, waits out `OutboxRetryLater` (a final answer is retried until it lands, a
+live preview is dropped: a newer one follows) and skips edits that would change nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import logging
+from collections import OrderedDict, deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from functools import partial
+from pathlib import Path
+from typing import TypeVar
+
+from bot.core.messages import Attachment, ChatRef
+from bot.core.outbox import Keyboard, Limits, Outbox, OutboxRetryLater, Rate, VideoFile
+
+__all__ = ["FINAL", "LIVE", "Pacer", "cut_text", "split_text", "utf16_len"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+FINAL, LIVE = 0, 1  # priorities: lower goes first
+_MAX_RETRIES = 8  # 429s in a row before a final answer is given up
+_SHOWN_CACHE = 4096  # edits remembered for skipping identical ones
+_ELLIPSIS = "…"
+
+
+def utf16_len(text: str) -> int:
+    """Length in UTF-16 code units, the strictest way platforms count characters."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def _fit(text: str, limit: int) -> int:
+    """The longest prefix length (in characters) of `text` within `limit` UTF-16 units."""
+    end = min(len(text), limit)
+    while end > 0 and utf16_len(text[:end]) > limit:
+        end -= max(1, (utf16_len(text[:end]) - limit) // 2)
+    return end
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Cut `text` into messages within `limit`, at a line break, else a space, if possible."""
+    chunks: list[str] = []
+    rest = text
+    while utf16_len(rest) > limit:
+        end = _fit(rest, limit)
+        cut = rest.rfind("\n", end // 2, end)
+        if cut <= 0:
+            cut = rest.rfind(" ", end // 2, end)
+        if cut <= 0:
+            cut = end
+        chunk = rest[:cut].rstrip()
+        if chunk:  # leading whitespace alone is not a message
+            chunks.append(chunk)
+        rest = rest[cut:].lstrip()
+    if rest or not chunks:
+        chunks.append(rest)
+    return chunks
+
+
+def cut_text(text: str, limit: int) -> str:
+    """`text` within `limit`, cut at a line or word and marked with an ellipsis."""
+    if utf16_len(text) <= limit:
+        return text
+    head = split_text(text, max(1, limit - 1))[0]
+    return head.rstrip() + _ELLIPSIS
+
+
+class _Window:
+    """Times of recent sends, to keep within one `Rate`."""
+
+    def __init__(self, rate: Rate) -> None:
+        self.rate = rate
+        self._times: deque[float] = deque(maxlen=max(1, rate.count))
+
+    def free_at(self, now: float) -> float:
+        """When the next send is allowed."""
+        if len(self._times) < self.rate.count:
+            return now
+        return self._times[0] + self.rate.per
+
+    def record(self, now: float, cost: int) -> None:
+        for _ in range(cost):
+            self._times.append(now)
+
+    def idle_since(self, now: float) -> bool:
+        return not self._times or self._times[-1] + self.rate.per < now
+
+
+class _Gate:
+    """One chat's queue: one call at a time, best priority first, within every window."""
+
+    def __init__(self, windows: list[_Window], shared: _Window | None) -> None:
+        self.windows = windows
+        self.shared = shared
+        self.blocked_until = 0.0
+        self._waiting: list[tuple[int, int, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+        self._runner: asyncio.Task[None] | None = None
+        self._done = asyncio.Event()
+
+    @property
+    def idle(self) -> bool:
+        """Nobody waits and nothing runs."""
+        return not self._waiting and (self._runner is None or self._runner.done())
+
+    @asynccontextmanager
+    async def turn(self, priority: int, cost: int) -> AsyncIterator[None]:
+        """Wait for this chat's next slot, then hold it for the body."""
+        granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiting, (priority, next(self._order), cost, granted))
+        if self._runner is None or self._runner.done():
+            self._runner = asyncio.create_task(self._dispatch())
+        try:
+            await granted
+        except asyncio.CancelledError:
+            if granted.done() and not granted.cancelled():
+                self._done.set()  # the slot was ours: hand it on
+            raise
+        try:
+            yield
+        finally:
+            self._done.set()
+
+    def _counted(self) -> tuple[_Window, ...]:
+        return (*self.windows, *((self.shared,) if self.shared else ()))
+
+    async def _dispatch(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._waiting:
+            if self._waiting[0][3].done():
+                heapq.heappop(self._waiting)  # its caller gave up
+                continue
+            now = loop.time()
+            cost = self._waiting[0][2]
+            ready = max([self.blocked_until, *(w.free_at(now) for w in self._counted() if cost)])
+            if ready > now:
+                await asyncio.sleep(ready - now)
+                continue  # a better waiter or a new block may have come meanwhile
+            _, _, cost, granted = heapq.heappop(self._waiting)
+            for window in self._counted():
+                window.record(now, cost)
+            self._done.clear()
+            granted.set_result(None)
+            await self._done.wait()
+
+
+class Pacer:
+    """One platform's Outbox, paced and shaped per chat (see the module docstring)."""
+
+    def __init__(self, outbox: Outbox, *, platform_rate: Rate | None = None) -> None:
+        self.outbox = outbox
+        self.platform = outbox.platform
+        self._shared = _Window(platform_rate) if platform_rate else None
+        self._gates: dict[tuple[str, str, str | None], _Gate] = {}
+        self._shown: OrderedDict[tuple[object, ...], tuple[str, Keyboard]] = OrderedDict()
+        self.waits = 0  # how often the platform told us to slow down
+        self.waited_seconds = 0.0
+
+    def limits(self, chat: ChatRef) -> Limits:
+        """The chat's limits, as the adapter states them."""
+        return self.outbox.limits(chat)
+
+    # -- sending ------------------------------------------------------------------------
+
+    async def send_text(
+        self, chat: ChatRef, text: str, buttons: Keyboard = (), *, live: bool = False
+    ) -> list[str]:
+        """Send `text` split at the chat's limit, buttons under the last part; the ids."""
+        chunks = split_text(text, self.limits(chat).max_text)
+        ids: list[str] = []
+        for index, chunk in enumerate(chunks):
+            keyboard = buttons if index == len(chunks) - 1 else ()
+            send = partial(self.outbox.send_text, chat, chunk, keyboard)
+            message_id = await self._call(chat, send, live=live)
+            self._remember(chat, message_id, chunk, keyboard)
+            ids.append(message_id)
+        return ids
+
+    async def edit_text(
+        self,
+        chat: ChatRef,
+        message_id: str,
+        text: str,
+        buttons: Keyboard = (),
+        *,
+        live: bool = False,
+    ) -> None:
+        """Replace one message's text (cut to the limit); an identical edit is skipped."""
+        text = cut_text(text, self.limits(chat).max_text)
+        if self._shown.get((chat.key, message_id)) == (text, buttons):
+            return
+        await self._call(
+            chat, partial(self.outbox.edit_text, chat, message_id, text, buttons), live=live
+        )
+        self._remember(chat, message_id, text, buttons)
+
+    async def delete_message(self, chat: ChatRef, message_id: str) -> bool:
+        """Remove a message; deletions are not counted against the chat's rate."""
+        self._shown.pop((chat.key, message_id), None)
+        remove = partial(self.outbox.delete_message, chat, message_id)
+        return await self._call(chat, remove, live=False, cost=0)
+
+    async def send_draft(self, chat: ChatRef, draft_id: int, text: str) -> None:
+        """Update the chat's animated draft (live only; not counted as a message)."""
+        text = cut_text(text, self.limits(chat).max_text)
+        draft = partial(self.outbox.send_draft, chat, draft_id, text)
+        await self._call(chat, draft, live=True, cost=0)
+
+    async def send_typing(self, chat: ChatRef, action: str = "typing") -> None:
+        """Show an activity indicator (not paced: platforms do not count these)."""
+        await self.outbox.send_typing(chat, action)
+
+    async def send_images(
+        self, chat: ChatRef, images: Sequence[Path], caption: str = "", buttons: Keyboard = ()
+    ) -> list[str]:
+        """Post images in albums of the chat's size; the caption and buttons on the first."""
+        limits = self.limits(chat)
+        caption = cut_text(caption, limits.max_caption)
+        ids: list[str] = []
+        step = max(1, limits.max_images)
+        for start in range(0, len(images), step):
+            batch = list(images[start : start + step])
+            first = start == 0
+            post = partial(
+                self.outbox.send_images,
+                chat,
+                batch,
+                caption if first else "",
+                buttons if first else (),
+            )
+            ids += await self._call(chat, post, live=False, cost=len(batch))
+        return ids
+
+    async def send_video(
+        self, chat: ChatRef, video: VideoFile, caption: str = "", buttons: Keyboard = ()
+    ) -> str:
+        """Post an MP4 with its caption cut to the chat's limit."""
+        caption = cut_text(caption, self.limits(chat).max_caption)
+        post = partial(self.outbox.send_video, chat, video, caption, buttons)
+        return await self._call(chat, post, live=False)
+
+    async def fetch_attachment(self, attachment: Attachment, dest: Path, limit: int) -> Path:
+        """Fetch a user's file (not paced: it is a download, not a send)."""
+        return await self.outbox.fetch_attachment(attachment, dest, limit)
+
+    # -- the machinery ------------------------------------------------------------------
+
+    async def _call(
+        self, chat: ChatRef, make: Callable[[], Awaitable[T]], *, live: bool, cost: int = 1
+    ) -> T:
+        gate = self._gate(chat)
+        retries = 0
+        while True:
+            async with gate.turn(LIVE if live else FINAL, cost):
+                try:
+                    return await make()
+                except OutboxRetryLater as exc:
+                    loop = asyncio.get_running_loop()
+                    gate.blocked_until = max(gate.blocked_until, loop.time() + exc.retry_after)
+                    self.waits += 1
+                    self.waited_seconds += exc.retry_after
+                    retries += 1
+                    if live or retries > _MAX_RETRIES:
+                        raise
+                    log.info("platform asked to wait %.1f s in a chat; will retry", exc.retry_after)
+
+    def _gate(self, chat: ChatRef) -> _Gate:
+        gate = self._gates.get(chat.key)
+        if gate is None:
+            if len(self._gates) > 1024:
+                self._forget_idle_gates()
+            gate = _Gate([_Window(rate) for rate in self.limits(chat).rates], self._shared)
+            self._gates[chat.key] = gate
+        return gate
+
+    def _forget_idle_gates(self) -> None:
+        now = asyncio.get_running_loop().time()
+        for key, gate in list(self._gates.items()):
+            if (
+                gate.idle
+                and gate.blocked_until < now
+                and all(w.idle_since(now) for w in gate.windows)
+            ):
+                del self._gates[key]
+
+    def _remember(self, chat: ChatRef, message_id: str, text: str, buttons: Keyboard) -> None:
+        self._shown[(chat.key, message_id)] = (text, buttons)
+        self._shown.move_to_end((chat.key, message_id))
+        while len(self._shown) > _SHOWN_CACHE:
+            self._shown.popitem(last=False)

@@ -1,0 +1,146 @@
+"""Serving one accepted message: build the user's context, run the handler, explain failures."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
+from bot.core.accounts import Account, Accounts, TokenUnavailable
+from bot.core.codec import session_tag
+from bot.core.commands import Handlers
+from bot.core.context import TurnContext
+from bot.core.conversation import Conversation
+from bot.core.failures import describe
+from bot.core.intents import REGISTRY, Intent
+from bot.core.messages import IncomingMessage
+from bot.core.outbox import OutboxError
+from bot.core.pacing import Pacer
+from bot.core.texts import language_of, t
+from bot.nemo.errors import NemoError, SessionNotFound
+from storage import Store, UserRecord
+
+__all__ = ["Service"]
+
+log = logging.getLogger(__name__)
+
+BeforeAgent = Callable[[], Awaitable[object]]
+
+
+class Service:
+    """Runs one intent for one user; every failure becomes one friendly line."""
+
+    def __init__(
+        self,
+        store: Store,
+        accounts: Accounts,
+        conversation: Conversation,
+        handlers: Handlers,
+        web_base: str,
+    ) -> None:
+        self._store = store
+        self._accounts = accounts
+        self._conversation = conversation
+        self._handlers = handlers
+        self._web_base = web_base
+
+    async def serve(
+        self,
+        pacer: Pacer,
+        user: UserRecord,
+        msg: IncomingMessage,
+        intent: Intent,
+        before_agent: BeforeAgent | None = None,
+    ) -> None:
+        """Run `intent`; never raises for a backend, platform or programming fault."""
+        user = await self._sticky_language(user, msg)
+        lang = user.language
+        try:
+            await self._run(pacer, user, msg, intent, before_agent)
+        except asyncio.CancelledError:
+            raise
+        except TokenUnavailable as exc:
+            await _say(pacer, msg, describe(exc, lang))
+        except NemoError as exc:
+            log.warning("request of user %s failed: %r", user.id, exc)
+            account = None
+            with contextlib.suppress(NemoError, TokenUnavailable):
+                account = await self._accounts.account(user.id)
+            await _say(pacer, msg, describe(exc, lang, account, self._web_base))
+        except OutboxError as exc:
+            log.warning("could not answer user %s: %s", user.id, exc)
+        except Exception as exc:  # noqa: BLE001 - the one place a bug must not kill the bot
+            log.error("unexpected %s while serving user %s: %s", type(exc).__name__, user.id, exc)
+            await _say(pacer, msg, t("err_internal", lang))
+
+    async def _sticky_language(self, user: UserRecord, msg: IncomingMessage) -> UserRecord:
+        """Once a user writes Chinese, every answer to them is Chinese."""
+        if user.language != "zh" and language_of(msg.text) == "zh":
+            await self._store.set_language(user.id, "zh")
+            return replace(user, language="zh")
+        return user
+
+    async def _run(
+        self,
+        pacer: Pacer,
+        user: UserRecord,
+        msg: IncomingMessage,
+        intent: Intent,
+        before_agent: BeforeAgent | None,
+    ) -> None:
+        spec = REGISTRY[intent.kind]
+        lang = user.language
+        needs_account = spec.account or _names_session(intent)
+        account = await self._accounts.account(user.id) if needs_account else Account.none()
+        refusal = await self._refuse_button(user, intent, account)
+        if refusal is not None:
+            await pacer.send_text(msg.chat, t(refusal, lang))
+            return
+        ctx = TurnContext(user.id, msg.chat, pacer, account, "", lang, before_agent)
+        if spec.session:
+            await self._open(ctx, lang)
+        try:
+            await spec.handler(self._handlers, ctx, msg, intent)
+        except SessionNotFound:
+            if not spec.session or ctx.reached_agent:
+                raise
+            log.info("session of user %s was lost; creating a new one", user.id)
+            await self._accounts.new_session(user.id)
+            await self._open(ctx, lang)
+            await spec.handler(self._handlers, ctx, msg, intent)
+
+    async def _open(self, ctx: TurnContext, lang: str) -> None:
+        project = await self._accounts.project(ctx.user_id, ctx.account, lang)
+        if project.created:
+            self._conversation.assume_empty(project.session_id)
+        ctx.session_id = project.session_id
+
+    async def _refuse_button(
+        self, user: UserRecord, intent: Intent, account: Account
+    ) -> str | None:
+        """Why a button press must not act (someone else's, or a replaced project), or None."""
+        button = intent.button
+        if button is None:
+            return None
+        if button.user_id is not None and button.user_id != user.id:
+            return "not_yours"
+        if _names_session(intent):
+            current = await self._accounts.current(user.id, account)
+            if current is None or session_tag(current.session_id) != button.session:
+                return "session_replaced"
+        return None
+
+
+def _names_session(intent: Intent) -> bool:
+    """A press that acts on the project it was made for (Credits is about the account)."""
+    button = intent.button
+    return button is not None and bool(button.session) and intent.kind != "credits"
+
+
+async def _say(pacer: Pacer, msg: IncomingMessage, text: str) -> None:
+    try:
+        await pacer.send_text(msg.chat, text)
+    except OutboxError as exc:
+        log.warning("could not answer in chat %s: %s", msg.chat.chat_id, exc)
