@@ -109,7 +109,7 @@ def _adapters(runtime: Runtime) -> list[Adapter]:
     found: list[Adapter] = []
     settings = runtime.settings
     if settings.telegram_token:
-        from adapters.telegram_adapter import TelegramAdapter  # type: ignore[import-not-found]
+        from adapters.telegram_adapter import TelegramAdapter
 
         found.append(TelegramAdapter(settings))
     if settings.discord_token:

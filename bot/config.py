@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,10 @@ class Settings:
     skill_platform: str = "unknown"
     telegram_token: str | None = None
     telegram_api_base_url: str | None = None
+    telegram_local_mode: bool = False
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_webhook_listen: tuple[str, int] = ("0.0.0.0", 8443)
     discord_token: str | None = None
     discord_api_base_url: str | None = None
     db_path: Path = Path("nemobot.db")
@@ -71,7 +76,12 @@ class Settings:
 
     def secrets(self) -> tuple[str, ...]:
         """Values that must never appear in a log line or a chat."""
-        values = (self.nemo_token, self.telegram_token, self.discord_token)
+        values = (
+            self.nemo_token,
+            self.telegram_token,
+            self.discord_token,
+            self.telegram_webhook_secret,
+        )
         return tuple(v for v in values if v)
 
     @classmethod
@@ -86,6 +96,12 @@ class Settings:
             skill_platform=reader.get("NEMO_SKILL_PLATFORM", str, "unknown"),
             telegram_token=reader.get("TELEGRAM_BOT_TOKEN", str, None),
             telegram_api_base_url=reader.get("TELEGRAM_API_BASE_URL", _url, None),
+            telegram_local_mode=reader.get("TELEGRAM_LOCAL_MODE", _bool, False),
+            telegram_webhook_url=reader.get("TELEGRAM_WEBHOOK_URL", _url, None),
+            telegram_webhook_secret=reader.get("TELEGRAM_WEBHOOK_SECRET", _secret_token, None),
+            telegram_webhook_listen=reader.get(
+                "TELEGRAM_WEBHOOK_LISTEN", _host_port, ("0.0.0.0", 8443)
+            ),
             discord_token=reader.get("DISCORD_BOT_TOKEN", str, None),
             discord_api_base_url=reader.get("DISCORD_API_BASE_URL", _url, None),
             db_path=reader.get("NEMOBOT_DB", Path, Path("nemobot.db")),
@@ -156,6 +172,29 @@ def _positive_int(raw: str) -> int:
     if value < 1:
         raise ValueError(f"must be at least 1, got {raw!r}")
     return value
+
+
+def _bool(raw: str) -> bool:
+    value = raw.lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"expected 1/0, true/false, yes/no or on/off, got {raw!r}")
+
+
+def _secret_token(raw: str) -> str:
+    # Telegram allows 1-256 characters of A-Z, a-z, 0-9, _ and - in a webhook secret.
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", raw):
+        raise ValueError("use 1-256 letters, digits, '_' or '-'")
+    return raw
+
+
+def _host_port(raw: str) -> tuple[str, int]:
+    host, sep, port = raw.rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"expected HOST:PORT, got {raw!r}")
+    return host.strip("[]") or "0.0.0.0", int(port)
 
 
 def _id_set(raw: str) -> frozenset[str]:

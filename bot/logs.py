@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from urllib.parse import quote
 
 __all__ = ["RedactingFilter", "redact", "setup_logging"]
 
@@ -12,7 +13,8 @@ MASK = "[redacted]"
 _PATTERNS = (
     re.compile(r"nmv_[A-Za-z]+_[A-Za-z0-9_\-]+"),  # NemoVideo tokens
     re.compile(r"(?i)(bearer\s+)[^\s\"',]+"),
-    re.compile(r"(?<!\d)\d{6,12}:[A-Za-z0-9_\-]{30,}"),  # Telegram bot tokens (also inside URLs)
+    # Telegram bot tokens, also inside URLs, where the colon may be percent-encoded.
+    re.compile(r"(?<!\d)\d{6,12}(?::|%3[Aa])[A-Za-z0-9_\-]{30,}"),
     re.compile(r"[MN][A-Za-z\d_\-]{23,25}\.[A-Za-z\d_\-]{6}\.[A-Za-z\d_\-]{27,}"),  # Discord
 )
 
@@ -21,7 +23,7 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     """`text` with every known secret and anything token-shaped masked."""
     for secret in secrets:
         if secret:
-            text = text.replace(secret, MASK)
+            text = text.replace(secret, MASK).replace(quote(secret, safe=""), MASK)
     for pattern in _PATTERNS:
         text = pattern.sub(
             lambda m: (m.group(1) + MASK) if m.re.groups else MASK,

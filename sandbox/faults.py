@@ -25,6 +25,7 @@ class Faults:
     no_text_once: bool = False
     delay_seconds: float = 0.0  # every API call waits this long first
     render_fail_message: str | None = None  # the next render fails, saying this
+    reply_text_once: str | None = None  # the next turn answers with exactly this text
 
     def merge(self, values: dict[str, Any]) -> None:
         """Set the given fields; unknown names or wrong types raise ValueError."""

@@ -212,7 +212,8 @@ async def _play(
             await stream.adk(False, [{"functionResponse": response}])
     if no_text:
         text = None
-    await _send_text(sandbox, stream, text, cut)
+    reply, faults.reply_text_once = faults.reply_text_once, None
+    await _send_text(sandbox, stream, reply if reply is not None else text, cut)
 
 
 async def _text_chunk(stream: EventStream, piece: str) -> None:

@@ -162,8 +162,8 @@ class Engine:
         """Wait until no user has queued work (and, optionally, no render is pending)."""
         while self._lines.busy or self._tasks:
             await self._lines.wait_idle()
-            if self._tasks:
-                await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            if self._tasks:  # asyncio.wait, unlike gather, never cancels what it waits for
+                await asyncio.wait(list(self._tasks))
         if renders:
             await self.exporter.wait_idle()
 

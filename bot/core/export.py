@@ -178,7 +178,7 @@ class Exporter:
     async def wait_idle(self) -> None:
         """Wait until every render this worker follows is delivered or failed."""
         while self._tasks:
-            await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
+            await asyncio.wait(list(self._tasks.values()))
 
     async def stop(self) -> None:
         """Stop following renders; their rows stay, released, for the next start or worker."""

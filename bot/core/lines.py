@@ -61,9 +61,9 @@ class Lines:
         return dropped, stopped
 
     async def wait_idle(self) -> None:
-        """Wait until no line is being worked through."""
+        """Wait until no line is being worked through (never cancelling one if cancelled)."""
         while self._drainers:
-            await asyncio.gather(*list(self._drainers.values()), return_exceptions=True)
+            await asyncio.wait(list(self._drainers.values()))
 
     async def stop(self) -> None:
         """Stop every line; running items go back to the store for the next start."""
@@ -98,10 +98,12 @@ class Lines:
         try:
             status = await turn
         except asyncio.CancelledError:
-            # Only /cancel cancels the turn alone. Stopping cancels this drainer too, and
-            # that cancellation reaches the awaited turn first: leave the row for the next
+            # Only /cancel cancels the turn alone. A drainer cancelled itself (stopping, or
+            # shutting down) passes that on to the awaited turn: leave the row for the next
             # start (it is reported or rerun there), and claim nothing more.
-            if self._stopping or not turn.cancelled():
+            current = asyncio.current_task()
+            stopping = self._stopping or (current is not None and current.cancelling() > 0)
+            if stopping or not turn.cancelled():
                 await self._store.release_item(item.id, self._worker)
                 raise
             status = "cancelled"

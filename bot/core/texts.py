@@ -307,6 +307,21 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Sorry, something went wrong on my side. Please try again.",
         "抱歉，我这边出了点问题，请再试一次。",
     ),
+    # -- the command menu platforms show
+    "cmd_start": ("Say hello and see what I can do", "打个招呼，看看我能做什么"),
+    "cmd_help": ("Everything I understand", "我能理解的全部内容"),
+    "cmd_export": ("Render your project as a 1080p MP4", "把项目渲染成 1080p MP4"),
+    "cmd_status": ("Show your timeline", "查看时间线"),
+    "cmd_credits": ("Show your NemoVideo credits", "查看 NemoVideo 积分"),
+    "cmd_new": ("Start a fresh project", "新建项目"),
+    "cmd_cancel": ("Stop what I'm doing", "停止当前操作"),
+    "cmd_web": ("Open your project in the web editor", "在网页编辑器中打开项目"),
+    "cmd_lang": ("Reply language: en or zh", "回复语言：en 或 zh"),
+    "cmd_login": (
+        "Use your own NemoVideo token (private chat)",
+        "使用你自己的 NemoVideo 令牌（私聊）",
+    ),
+    "cmd_logout": ("Back to the bot's account", "切换回机器人的账号"),
     # -- buttons that belong to someone
     "not_yours": (
         "That button belongs to someone else's project, so I left it alone. Use your own: "

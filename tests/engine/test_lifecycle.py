@@ -9,7 +9,7 @@ from bot.core.engine import Engine
 from bot.core.messages import ChatRef, IncomingMessage, User
 from bot.lifecycle import AdapterFailed, serve_adapters
 from sandbox import RunningSandbox
-from tests.engine.harness import RecordingOutbox, running_bot
+from tests.engine.harness import RecordingOutbox, eventually, running_bot
 
 
 class FakeAdapter:
@@ -58,3 +58,27 @@ async def test_one_failing_adapter_stops_the_others_with_exit_code_2(
         code = await asyncio.wait_for(serve_adapters(bot.engine, [good, bad], stop), 10)
         assert code == 2
         assert good.stopped and stop.is_set()
+
+
+async def test_a_drain_that_runs_out_leaves_the_running_turn_for_the_next_start(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    """Regression: the drain's timeout was taken for /cancel, and the next message ran."""
+    sandbox.sandbox.faults.silent_stream_seconds = 30.0
+    async with running_bot(tmp_path, sandbox.url) as bot:
+        await bot.engine.submit(bot.message("generate an image of a long night"))
+        await bot.engine.submit(bot.message('add a title "Next"'))
+        await eventually(lambda: sandbox.sandbox.sse_calls == 1)
+        await bot.engine.drain(0.2)
+        user = await bot.user_id()
+        running = await bot.store.running_item(user)
+        assert running is not None and running.reached_agent  # released, not finished
+        assert await bot.store.queued_count(user) == 1
+        assert sandbox.sandbox.sse_calls == 1
+    sandbox.sandbox.faults.silent_stream_seconds = 0.0
+    async with running_bot(tmp_path, sandbox.url) as bot:
+        await bot.engine.wait_idle()
+        texts = bot.outbox.texts()
+        assert any(text.startswith("⚠️ I restarted while working") for text in texts)
+        assert any("Next" in text for text in bot.outbox.final_texts())
+        assert sandbox.sandbox.sse_calls == 2  # the interrupted turn was never resent

@@ -26,6 +26,16 @@ def test_known_and_token_shaped_secrets_are_masked() -> None:
     assert "Bearer [redacted]" in cleaned
 
 
+def test_percent_encoded_tokens_in_file_urls_are_masked() -> None:
+    """PTB's file downloads quote the token's colon: that form is masked too."""
+    token = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+    url = "GET http://api/file/bot123456789%3AAAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/photos/1.jpg"
+    assert "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw" not in redact(url)
+    assert "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw" not in redact(url.replace("%3A", "%3a"), [token])
+    assert redact("a short-secret/x", ["short-secret/x"]) == "a [redacted]"
+    assert redact("a short-secret%2Fx", ["short-secret/x"]) == "a [redacted]"
+
+
 def test_filter_drops_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
     logger = logging.getLogger("test.redaction")
     logger.addFilter(RedactingFilter(["hunter2"]))

@@ -1,0 +1,142 @@
+"""The Telegram adapter: python-telegram-bot's `Application` in front of the engine.
+
+`nemobot run` starts it when `TELEGRAM_BOT_TOKEN` is set. It long-polls by default, or
+receives a webhook when `TELEGRAM_WEBHOOK_URL` is set, and answers through
+`adapters.tg.outbox.TelegramOutbox`. `TELEGRAM_API_BASE_URL` points it at another Bot API
+server (a self-hosted `telegram-bot-api`; with `TELEGRAM_LOCAL_MODE=1`, its `--local` mode).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from telegram import Bot, CallbackQuery, Update
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import Application, ApplicationBuilder
+
+from adapters.tg.commands import publish_commands
+from adapters.tg.intake import BotIdentity, message_of, press_of
+from adapters.tg.limits import PLATFORM_RATE
+from adapters.tg.outbox import PLATFORM, TelegramOutbox
+from adapters.tg.receiving import TOKEN_REFUSED, poll_updates, serve_webhook, webhook_secret
+from bot.config import Settings
+from bot.core.engine import Engine
+from bot.lifecycle import AdapterFailed
+
+__all__ = ["TelegramAdapter"]
+
+log = logging.getLogger(__name__)
+
+_CONNECT_RETRY_SECONDS = 5.0
+_MEDIA_TIMEOUT = 300.0
+
+
+class TelegramAdapter:
+    """One Telegram bot, run until told to stop."""
+
+    platform = PLATFORM
+
+    def __init__(self, settings: Settings) -> None:
+        if not settings.telegram_token:
+            raise ValueError("TelegramAdapter needs TELEGRAM_BOT_TOKEN")
+        self._settings = settings
+        self._token = settings.telegram_token
+
+    def application(self) -> Application:  # type: ignore[type-arg]
+        """The PTB application: its `Bot` and lifecycle (updates are received by us)."""
+        builder = ApplicationBuilder().token(self._token).updater(None)
+        root = self._settings.telegram_api_base_url
+        if root:
+            builder = builder.base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")
+        if self._settings.telegram_local_mode:
+            builder = builder.local_mode(True)
+        return builder.media_write_timeout(_MEDIA_TIMEOUT).build()
+
+    async def run(self, engine: Engine, stop: asyncio.Event) -> None:
+        """Connect, receive updates into `engine` until `stop`, then disconnect."""
+        application = self.application()
+        if not await self._initialize(application, stop):
+            return
+        bot = application.bot
+        try:
+            me = BotIdentity(bot.id, bot.username)
+            outbox = TelegramOutbox(bot, local_mode=self._settings.telegram_local_mode)
+            engine.connect(outbox, platform_rate=PLATFORM_RATE)
+            await self._menu(bot)
+            intake = _Intake(bot, me, engine)
+            await self._receive(bot, intake, stop)
+        finally:
+            engine.disconnect(PLATFORM)
+            await application.shutdown()
+
+    async def _initialize(self, application: Application, stop: asyncio.Event) -> bool:  # type: ignore[type-arg]
+        """getMe until it works; False if stopped first. A refused token is fatal."""
+        warned = False
+        while not stop.is_set():
+            try:
+                await application.initialize()
+            except InvalidToken:
+                raise AdapterFailed(TOKEN_REFUSED) from None
+            except NetworkError as exc:
+                if not warned:
+                    log.warning("cannot reach the Telegram Bot API yet (%s); retrying", exc.message)
+                warned = True
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), _CONNECT_RETRY_SECONDS)
+                continue
+            bot = application.bot
+            mode = "webhook" if self._settings.telegram_webhook_url else "polling"
+            log.info("Telegram: connected as @%s (%s)", bot.username, mode)
+            if not bot.can_read_all_group_messages:
+                log.info(
+                    "Telegram: privacy mode is on; in groups only mentions, replies and "
+                    "commands reach the bot (which is all it answers)"
+                )
+            return True
+        return False
+
+    async def _menu(self, bot: Bot) -> None:
+        try:
+            await publish_commands(bot)
+        except TelegramError as exc:
+            log.warning("could not set the Telegram command menu: %s", exc.message)
+
+    async def _receive(self, bot: Bot, intake: _Intake, stop: asyncio.Event) -> None:
+        url = self._settings.telegram_webhook_url
+        if url:
+            secret = webhook_secret(self._token, self._settings.telegram_webhook_secret)
+            listen = self._settings.telegram_webhook_listen
+            await serve_webhook(bot, intake.accept, stop, url=url, secret=secret, listen=listen)
+            return
+        with contextlib.suppress(TelegramError):
+            await bot.delete_webhook()  # getUpdates is refused while a webhook is set
+        await poll_updates(bot, intake.accept, stop)
+
+
+class _Intake:
+    """Turns each update into a stored message (or nothing), answering button presses."""
+
+    def __init__(self, bot: Bot, me: BotIdentity, engine: Engine) -> None:
+        self._bot = bot
+        self._me = me
+        self._engine = engine
+
+    async def accept(self, update: Update) -> None:
+        """Store the update's message; raises only when it could not be stored."""
+        if update.callback_query is not None:
+            await self._answer(update.callback_query)  # first: Telegram waits at most seconds
+        try:
+            incoming = press_of(update) or message_of(update, self._me)
+        except (ValueError, AttributeError, UnicodeError) as exc:
+            log.warning("skipped an odd Telegram update %d: %s", update.update_id, exc)
+            return
+        if incoming is not None:
+            await self._engine.submit(incoming)
+
+    async def _answer(self, query: CallbackQuery) -> None:
+        try:
+            await query.answer()
+        except TelegramError as exc:
+            log.debug("button press not acknowledged: %s", exc.message)

@@ -1,0 +1,1 @@
+"""The parts of the Telegram adapter (`adapters.telegram_adapter` puts them together)."""

@@ -1,0 +1,134 @@
+"""From a Telegram update to the core's `IncomingMessage`, or None when it is not for us.
+
+Private chats: every message. Groups: only messages that mention the bot, reply to one of
+its messages, or are a command meant for it (`/export` or `/export@thisbot`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from telegram import Message, MessageEntity, Update
+
+from adapters.tg.outbox import PLATFORM
+from bot.core.messages import Attachment, ChatRef, IncomingMessage, User
+
+__all__ = ["BotIdentity", "message_of", "press_of"]
+
+
+@dataclass(frozen=True, slots=True)
+class BotIdentity:
+    """Who the bot is on Telegram."""
+
+    id: int
+    username: str
+
+    @property
+    def mention(self) -> re.Pattern[str]:
+        """An @mention of the bot in text."""
+        return re.compile(rf"@{re.escape(self.username)}\b", re.IGNORECASE)
+
+
+def message_of(update: Update, me: BotIdentity) -> IncomingMessage | None:
+    """A user's message for the core, or None (not addressed to the bot, or not a message)."""
+    message = update.message
+    if message is None or message.from_user is None or message.from_user.is_bot:
+        return None
+    private = message.chat.type == "private"
+    if not private and not _addressed(message, me):
+        return None
+    text = message.text or message.caption or ""
+    if not private:
+        text = me.mention.sub("", text).strip()
+    return IncomingMessage(
+        update_id=str(update.update_id),
+        user=_user(message),
+        chat=_chat(message, reply_to=None if private else message.message_id),
+        text=text,
+        attachments=_attachments(message),
+        message_id=str(message.message_id),
+        group=message.media_group_id,
+    )
+
+
+def press_of(update: Update) -> IncomingMessage | None:
+    """A button press for the core (its callback data is the text), or None."""
+    query = update.callback_query
+    if query is None or not query.data or not isinstance(query.message, Message):
+        return None
+    message = query.message
+    user = query.from_user
+    private = message.chat.type == "private"
+    return IncomingMessage(
+        update_id=str(update.update_id),
+        user=User(PLATFORM, str(user.id), user.first_name, user.language_code),
+        chat=_chat(message, reply_to=None if private else message.message_id),
+        text=query.data,
+    )
+
+
+def _addressed(message: Message, me: BotIdentity) -> bool:
+    reply = message.reply_to_message
+    if reply is not None and reply.from_user is not None and reply.from_user.id == me.id:
+        return True
+    text = message.text or message.caption or ""
+    entities = message.entities or message.caption_entities or ()
+    for entity in entities:
+        value = _entity_text(text, entity)
+        if entity.type == MessageEntity.MENTION and value.lower() == f"@{me.username.lower()}":
+            return True
+        if entity.type == MessageEntity.TEXT_MENTION and entity.user and entity.user.id == me.id:
+            return True
+        if entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0:
+            _, _, target = value.partition("@")
+            return not target or target.lower() == me.username.lower()
+    return bool(me.mention.search(text))
+
+
+def _entity_text(text: str, entity: MessageEntity) -> str:
+    """The entity's text (its offsets count UTF-16 code units)."""
+    encoded = text.encode("utf-16-le")
+    return encoded[entity.offset * 2 : (entity.offset + entity.length) * 2].decode("utf-16-le")
+
+
+def _user(message: Message) -> User:
+    sender = message.from_user
+    assert sender is not None
+    return User(PLATFORM, str(sender.id), sender.first_name, sender.language_code)
+
+
+def _chat(message: Message, *, reply_to: int | None) -> ChatRef:
+    thread = message.message_thread_id if message.is_topic_message else None
+    return ChatRef(
+        PLATFORM,
+        str(message.chat.id),
+        thread_id=str(thread) if thread else None,
+        private=message.chat.type == "private",
+        reply_to=str(reply_to) if reply_to is not None else None,
+    )
+
+
+def _attachments(message: Message) -> tuple[Attachment, ...]:
+    if message.photo:
+        photo = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
+        name = f"photo_{photo.file_unique_id}.jpg"
+        return (Attachment("image", name, photo.file_id, photo.file_size, "image/jpeg"),)
+    for kind, media, default in (
+        ("video", message.video, "mp4"),
+        ("audio", message.audio, "mp3"),
+        ("audio", message.voice, "ogg"),
+        ("video", message.animation, "mp4"),
+        ("video", message.video_note, "mp4"),
+    ):
+        if media is not None:
+            name = getattr(media, "file_name", None) or f"{kind}_{media.file_unique_id}.{default}"
+            mime = getattr(media, "mime_type", None)
+            return (Attachment(kind, name, media.file_id, media.file_size, mime),)
+    document = message.document
+    if document is not None:
+        mime = document.mime_type or ""
+        kind = next((k for k in ("image", "video", "audio") if mime.startswith(k + "/")), "file")
+        name = document.file_name or f"file_{document.file_unique_id}"
+        return (Attachment(kind, name, document.file_id, document.file_size, mime or None),)
+    return ()

@@ -1,0 +1,166 @@
+"""Getting updates into the engine: long polling or a webhook, each update stored once.
+
+Both paths confirm an update to Telegram only after `accept` has stored it: polling moves
+its offset past an update once it is in the inbox, the webhook answers 200 only then. So a
+crash never loses an update, and a redelivered one is dropped by the inbox's dedupe.
+(PTB's own Updater confirms a batch as soon as it has fetched it, which is why it is not
+used.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from telegram import Bot, Update
+from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
+
+from bot.lifecycle import AdapterFailed
+
+__all__ = ["ALLOWED_UPDATES", "SECRET_HEADER", "poll_updates", "serve_webhook", "webhook_secret"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+Accept = Callable[[Update], Awaitable[None]]
+ALLOWED_UPDATES = ["message", "callback_query"]
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+POLL_SECONDS = 30
+_RETRY_SECONDS = 5.0
+CONFLICT = (
+    "another process is polling Telegram with this TELEGRAM_BOT_TOKEN (409 Conflict). Stop it, "
+    "or run every worker in webhook mode (TELEGRAM_WEBHOOK_URL)."
+)
+TOKEN_REFUSED = "Telegram refused TELEGRAM_BOT_TOKEN; check it with @BotFather."
+
+
+def webhook_secret(token: str, configured: str | None) -> str:
+    """The secret Telegram sends with each webhook call: configured, or derived from the token.
+
+    Derived, every worker of one bot computes the same value without sharing a setting.
+    """
+    if configured:
+        return configured
+    return hashlib.sha256(f"nemobot-webhook:{token}".encode()).hexdigest()
+
+
+async def _unless_stopped(work: Coroutine[Any, Any, T], stop: asyncio.Event) -> T | None:
+    """`work`'s result, or None if `stop` is set first (then `work` is cancelled)."""
+    task = asyncio.ensure_future(work)
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+    if not task.done():
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        return None
+    return task.result()
+
+
+async def poll_updates(bot: Bot, accept: Accept, stop: asyncio.Event) -> None:
+    """Long-poll until `stop`; an update's offset is confirmed only after it is stored."""
+    offset: int | None = None
+    outage = False
+    while not stop.is_set():
+        try:
+            fetched = await _unless_stopped(
+                bot.get_updates(
+                    offset=offset, timeout=POLL_SECONDS, allowed_updates=ALLOWED_UPDATES
+                ),
+                stop,
+            )
+        except Conflict:
+            raise AdapterFailed(CONFLICT) from None
+        except InvalidToken:
+            raise AdapterFailed(TOKEN_REFUSED) from None
+        except NetworkError as exc:
+            if not outage:
+                log.warning("cannot reach the Telegram Bot API (%s); retrying", exc.message)
+            outage = True
+            await _unless_stopped(asyncio.sleep(_RETRY_SECONDS), stop)
+            continue
+        if fetched is None:
+            break
+        if outage:
+            log.info("the Telegram Bot API is reachable again")
+        outage = False
+        offset = await _accept_all(fetched, accept, offset, stop)
+    await _confirm(bot, offset)
+
+
+async def _accept_all(
+    updates: tuple[Update, ...], accept: Accept, offset: int | None, stop: asyncio.Event
+) -> int | None:
+    for update in updates:
+        try:
+            await accept(update)
+        except Exception as exc:  # noqa: BLE001 - not stored: keep it unconfirmed, try again later
+            log.error("could not store Telegram update %d (%s); retrying", update.update_id, exc)
+            await _unless_stopped(asyncio.sleep(_RETRY_SECONDS), stop)
+            return offset
+        offset = update.update_id + 1
+    return offset
+
+
+async def _confirm(bot: Bot, offset: int | None) -> None:
+    """Tell Telegram what was stored, so a restart does not fetch it again (best effort)."""
+    if offset is None:
+        return
+    try:
+        await bot.get_updates(offset=offset, timeout=0, allowed_updates=ALLOWED_UPDATES)
+    except TelegramError as exc:
+        log.debug("could not confirm the last updates: %s", exc)
+
+
+async def serve_webhook(
+    bot: Bot,
+    accept: Accept,
+    stop: asyncio.Event,
+    *,
+    url: str,
+    secret: str,
+    listen: tuple[str, int],
+) -> None:
+    """Receive updates on `listen` until `stop`; 200 only after an update is stored."""
+
+    async def receive(request: web.Request) -> web.Response:
+        if not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):
+            return web.Response(status=401)
+        try:
+            update = Update.de_json(await request.json(), bot)
+        except (ValueError, TypeError, KeyError):
+            return web.Response(status=400)
+        try:
+            await accept(update)
+        except Exception as exc:  # noqa: BLE001 - not stored: Telegram will deliver it again
+            log.error("could not store Telegram update %d (%s)", update.update_id, exc)
+            return web.Response(status=500)
+        return web.Response(status=200)
+
+    app = web.Application(client_max_size=2 * 1024 * 1024)
+    app.router.add_post(urlsplit(url).path or "/", receive)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        try:
+            await web.TCPSite(runner, *listen).start()
+        except OSError as exc:
+            raise AdapterFailed(
+                f"cannot listen on {listen[0]}:{listen[1]} ({exc.strerror})"
+            ) from None
+        try:
+            await bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+        except TelegramError as exc:
+            raise AdapterFailed(f"Telegram refused the webhook {url}: {exc.message}") from None
+        log.info("Telegram: receiving updates at %s", url)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
