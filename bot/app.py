@@ -113,7 +113,7 @@ def _adapters(runtime: Runtime) -> list[Adapter]:
 
         found.append(TelegramAdapter(settings))
     if settings.discord_token:
-        from adapters.discord_adapter import DiscordAdapter  # type: ignore[import-not-found]
+        from adapters.discord_adapter import DiscordAdapter
 
         found.append(DiscordAdapter(settings))
     return found

@@ -205,9 +205,14 @@ class SqliteInbox(SqliteCore):
         )
 
     async def release_item(self, item_id: int, owner: str) -> bool:
-        """Give up `owner`'s lease on a running item (shutting down): `recover` takes it up."""
+        """Give up `owner`'s lease on a running item.
+
+        One that never reached the agent is queued again at once; one that did stays running
+        without a lease, for `recover` to report (it is never sent twice).
+        """
         return await self._change_one(
-            "UPDATE inbox SET owner = NULL, lease_expires = NULL "
+            "UPDATE inbox SET owner = NULL, lease_expires = NULL, "
+            "status = CASE WHEN reached_agent = 0 THEN 'queued' ELSE status END "
             "WHERE id = ? AND owner = ? AND status = 'running'",
             (item_id, owner),
         )

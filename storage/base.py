@@ -136,7 +136,7 @@ class Store(Protocol):
         ...
 
     async def release_item(self, item_id: int, owner: str) -> bool:
-        """Give up `owner`'s lease on a running item (shutting down): `recover` takes it up."""
+        """Give up `owner`'s lease on a running item; if it never reached the agent, requeue it."""
         ...
 
     async def mark_reached_agent(self, item_id: int, *, owner: str | None = None) -> bool:

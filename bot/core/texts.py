@@ -107,7 +107,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "I can't find that image any more. Describe it again and I'll make it.",
         "找不到那张图片了。请再描述一次，我来生成。",
     ),
-    # -- what the bot asks the agent on a button press (in the user's language)
+    # -- what the bot asks the agent for a button or a slash command (in the user's language)
+    "agent_imagine": ("Generate an image of {prompt}", "生成一张{prompt}的图片"),
     "agent_again": ("Generate another image of {prompt}", "再生成一张{prompt}的图片"),
     "agent_variation": (
         "Generate a new image of {prompt}, as a variation with a different composition",
@@ -309,6 +310,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
     # -- the command menu platforms show
     "cmd_start": ("Say hello and see what I can do", "打个招呼，看看我能做什么"),
+    "cmd_imagine": ("Generate an image from a description", "根据描述生成一张图片"),
+    "cmd_imagine_prompt": ("What the image should show", "图片要表现的内容"),
+    "cmd_imagine_image": (
+        "A picture of yours to add first (optional)",
+        "先加入一张你自己的图片（可选）",
+    ),
     "cmd_help": ("Everything I understand", "我能理解的全部内容"),
     "cmd_export": ("Render your project as a 1080p MP4", "把项目渲染成 1080p MP4"),
     "cmd_status": ("Show your timeline", "查看时间线"),

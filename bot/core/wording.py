@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["asks_for_video", "phrase_intent"]
+__all__ = ["asks_for_video", "asks_to_generate", "phrase_intent"]
 
 # Whole-message intents from the skill's table. A longer message that merely contains
 # "export" ("generate a cat and export it") is an agent turn, then an auto-export.
@@ -20,6 +20,7 @@ _PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("status", re.compile(r"^(status|show tracks|show timeline|状态|查看状态|时间线)$")),
     ("upload", re.compile(r"^(upload|上传)$")),
 )
+_GENERATE = re.compile(r"\b(generate|draw|make|create|paint|render)\b|生成|画|创作", re.IGNORECASE)
 _TRAILING = re.compile(r"[\s.!?。！？~]+$")
 _VIDEO_WORDS = re.compile(
     r"\b(export|video|slideshow|mp4|movie|clip|download)\b|导出|视频|幻灯片|下载", re.IGNORECASE
@@ -38,3 +39,8 @@ def phrase_intent(text: str) -> str | None:
 def asks_for_video(text: str) -> bool:
     """The user wants the MP4 as part of this request ("… and export it as a slideshow")."""
     return bool(_VIDEO_WORDS.search(text))
+
+
+def asks_to_generate(text: str) -> bool:
+    """The words already ask for a picture ("draw a cat"), rather than only describing one."""
+    return bool(_GENERATE.search(text))

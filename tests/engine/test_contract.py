@@ -131,3 +131,17 @@ async def test_not_allowed_users_get_one_polite_line(
 def test_chat_refs_keep_their_platform() -> None:
     """A chat's key names its platform, so two platforms never share a pace."""
     assert ChatRef("telegram", "1").key != ChatRef("discord", "1").key
+
+
+async def test_a_command_that_came_before_its_platform_was_ready_is_answered_after(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    """Regression: a side-lane message claimed while its platform was away was stranded."""
+    late = RecordingOutbox(tmp_path / "late", platform="discord")
+    async with running_bot(tmp_path, sandbox.url) as bot:
+        await bot.engine.submit(bot.message("credits", user="d-1", platform="discord"))
+        await bot.engine.wait_idle()
+        assert late.log == []
+        bot.engine.connect(late)
+        answer = await late.wait_for(lambda s: s.text.startswith("💳 Credits"))
+        assert answer.chat == "chat-d-1"

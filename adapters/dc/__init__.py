@@ -1,0 +1,1 @@
+"""The parts of the Discord adapter (`adapters.discord_adapter` puts them together)."""

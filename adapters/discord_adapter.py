@@ -1,0 +1,227 @@
+"""The Discord adapter: a discord.py `Client` with slash commands and persistent buttons.
+
+`nemobot run` starts it when `DISCORD_BOT_TOKEN` is set. `DISCORD_API_BASE_URL` points it at
+a Discord-compatible server instead (REST at `<root>/api/v10`; the gateway URL comes from that
+server's `/gateway/bot`, for the first connection and every reconnect).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import discord
+import yarl
+from discord.gateway import DiscordWebSocket
+
+from adapters.dc.buttons import NemoButton
+from adapters.dc.commands import install_commands, tree_for
+from adapters.dc.intake import addressed, message_of, press_of
+from adapters.dc.limits import PLATFORM_RATE
+from adapters.dc.outbox import PLATFORM, DiscordOutbox
+from adapters.dc.spool import Spool
+from bot.config import Settings
+from bot.core.engine import Engine
+from bot.core.messages import Attachment, IncomingMessage
+from bot.lifecycle import AdapterFailed
+
+__all__ = ["DiscordAdapter"]
+
+log = logging.getLogger(__name__)
+
+_ATTACHMENT_CAP = 200 * 1024 * 1024  # NemoVideo's upload limit: nothing larger is fetched
+_RETRY_SECONDS = 5.0
+TOKEN_REFUSED = "Discord refused DISCORD_BOT_TOKEN; copy it again from the developer portal."
+NO_CONTENT_INTENT = (
+    "Discord: the Message Content intent is not enabled for this bot, so it only sees "
+    "mentions, DMs and slash commands. Enable it in the developer portal (Bot → Privileged "
+    "Gateway Intents → Message Content Intent) for replies without a mention."
+)
+
+
+def intents(*, message_content: bool = True) -> discord.Intents:
+    """Guilds, guild messages, DMs and (when allowed) message content."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    wanted.guild_messages = True
+    wanted.dm_messages = True
+    wanted.message_content = message_content
+    return wanted
+
+
+class _Client(discord.Client):
+    """discord.py's client, handing every addressed message and interaction to the engine."""
+
+    def __init__(
+        self, engine: Engine, spool: Spool, wanted: discord.Intents, ready_timeout: float
+    ) -> None:
+        super().__init__(
+            intents=wanted,
+            allowed_mentions=discord.AllowedMentions.none(),
+            guild_ready_timeout=ready_timeout,
+        )
+        self._engine = engine
+        self._spool = spool
+        self.tree = tree_for(self)
+        install_commands(self.tree, self.on_command)
+        self.outbox = DiscordOutbox(self)
+        self._connected = False
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(NemoButton)
+        try:
+            await self.tree.sync()
+        except discord.HTTPException as exc:
+            log.warning("could not sync the Discord slash commands (HTTP %s)", exc.status)
+
+    async def on_ready(self) -> None:
+        if not self._connected:  # on_ready comes again after each reconnect
+            self._engine.connect(self.outbox, platform_rate=PLATFORM_RATE)
+            self._connected = True
+            log.info("Discord: connected as %s", self.user)
+
+    async def on_message(self, message: discord.Message) -> None:
+        if self.user is None or not addressed(message, self.user):
+            return
+        files = await self._keep(f"m{message.id}", message.attachments)
+        await self._submit(message_of(message, self.user, files))
+
+    async def on_command(
+        self,
+        interaction: discord.Interaction[Any],
+        text: str,
+        image: discord.Attachment | None,
+    ) -> None:
+        """A slash command: acknowledged at once (3-second rule), then stored."""
+        await interaction.response.defer(thinking=True)
+        files = await self._keep(f"i{interaction.id}", [image] if image else [])
+        await self._submit(press_of(interaction, text, "s", files))
+
+    async def on_press(self, interaction: discord.Interaction[Any], payload: str) -> None:
+        """A button press (already acknowledged by the button)."""
+        await self._submit(press_of(interaction, payload, "c"))
+
+    async def _keep(self, key: str, attachments: Sequence[discord.Attachment]) -> list[Attachment]:
+        kept = []
+        for index, item in enumerate(attachments):
+            kept.append(
+                await self._spool.keep(
+                    f"{key}-{index}", item.filename, item.url, item.size, item.content_type
+                )
+            )
+        return kept
+
+    async def _submit(self, incoming: IncomingMessage) -> None:
+        try:
+            await self._engine.submit(incoming)
+        except Exception as exc:  # noqa: BLE001 - one line for the operator, never a traceback
+            log.error("could not store a Discord message (%s: %s)", type(exc).__name__, exc)
+
+
+class DiscordAdapter:
+    """One Discord bot, run until told to stop."""
+
+    platform = PLATFORM
+
+    def __init__(self, settings: Settings, *, ready_timeout: float = 2.0) -> None:
+        if not settings.discord_token:
+            raise ValueError("DiscordAdapter needs DISCORD_BOT_TOKEN")
+        self._settings = settings
+        self._token = settings.discord_token
+        self._ready_timeout = ready_timeout
+
+    async def run(self, engine: Engine, stop: asyncio.Event) -> None:
+        """Connect, receive into `engine` until `stop`, then disconnect."""
+        async with self._pointed(), aiohttp.ClientSession() as cdn:
+            spool = Spool(self._spool_folder(), cdn, _ATTACHMENT_CAP)
+            spool.prepare()
+            wanted = intents()
+            while not stop.is_set():
+                client = _Client(engine, spool, wanted, self._ready_timeout)
+                try:
+                    refused = await self._serve(client, stop)
+                finally:
+                    engine.disconnect(PLATFORM)
+                    await client.close()
+                if not refused or not wanted.message_content:
+                    return
+                log.warning("%s", NO_CONTENT_INTENT)
+                wanted = intents(message_content=False)
+
+    async def _serve(self, client: _Client, stop: asyncio.Event) -> bool:
+        """Run one client until `stop`; True if Discord refused the message content intent."""
+        await self._login(client, stop)
+        connection = asyncio.create_task(client.connect(reconnect=True))
+        stopping = asyncio.create_task(stop.wait())
+        try:
+            await asyncio.wait({connection, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+        if not connection.done():
+            await client.close()
+            await asyncio.gather(connection, return_exceptions=True)
+            return False
+        error = connection.exception()
+        if isinstance(error, discord.PrivilegedIntentsRequired):
+            return True
+        if isinstance(error, discord.LoginFailure):
+            raise AdapterFailed(TOKEN_REFUSED)
+        if error is not None:
+            raise AdapterFailed(f"the Discord connection ended ({type(error).__name__})")
+        return False
+
+    async def _login(self, client: _Client, stop: asyncio.Event) -> None:
+        warned = False
+        while not stop.is_set():
+            try:
+                await client.login(self._token)
+                return
+            except discord.LoginFailure:
+                raise AdapterFailed(TOKEN_REFUSED) from None
+            except (aiohttp.ClientError, discord.HTTPException) as exc:
+                if not warned:
+                    log.warning("cannot reach Discord yet (%s); retrying", type(exc).__name__)
+                warned = True
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), _RETRY_SECONDS)
+
+    def _spool_folder(self) -> Path:
+        return Path(self._settings.db_path).resolve().parent / "nemobot-spool" / PLATFORM
+
+    @asynccontextmanager
+    async def _pointed(self) -> AsyncIterator[None]:
+        """Aim discord.py at DISCORD_API_BASE_URL for the adapter's life (then as it was)."""
+        root = self._settings.discord_api_base_url
+        if not root:
+            yield
+            return
+        saved = discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
+        discord.http.Route.BASE = f"{root}/api/v10"
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(await self._gateway(root))
+        try:
+            yield
+        finally:
+            discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = saved
+
+    async def _gateway(self, root: str) -> str:
+        headers = {"Authorization": f"Bot {self._token}"}
+        try:
+            async with (
+                aiohttp.ClientSession() as http,
+                http.get(f"{root}/api/v10/gateway/bot", headers=headers) as response,
+            ):
+                if response.status == 401:
+                    raise AdapterFailed(TOKEN_REFUSED)
+                data = await response.json()
+        except (aiohttp.ClientError, ValueError) as exc:
+            raise AdapterFailed(f"cannot reach the Discord server at {root} ({exc})") from None
+        url = data.get("url") if isinstance(data, dict) else None
+        if not isinstance(url, str):
+            raise AdapterFailed(f"{root} gave no gateway URL")
+        return url
