@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.config import ConfigError, load_settings
 from bot.logs import setup_logging
+from storage import StoreOpenError
 
 __all__ = ["main"]
 
@@ -60,16 +61,19 @@ def main(argv: list[str] | None = None) -> int:
         from bot.doctor import doctor
 
         return asyncio.run(doctor(settings))
-    if command == "run" and settings.platforms:
-        from bot.app import run_platforms
-
-        return asyncio.run(run_platforms(settings))
-    from bot.app import run_console
-
-    user = getattr(args, "user", None) or _os_user()
-    out = getattr(args, "out", None) or Path("nemobot-out")
     try:
+        if command == "run" and settings.platforms:
+            from bot.app import run_platforms
+
+            return asyncio.run(run_platforms(settings))
+        from bot.app import run_console
+
+        user = getattr(args, "user", None) or _os_user()
+        out = getattr(args, "out", None) or Path("nemobot-out")
         return asyncio.run(run_console(settings, user, out))
+    except StoreOpenError as exc:
+        print(f"nemobot: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

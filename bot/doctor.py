@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from bot.app import client_config
 from bot.config import Settings
 from bot.nemo import Auth, NemoClient, make_http_client
 from bot.nemo.errors import NemoError
+from storage.inspect import inspect_database
 
 __all__ = ["doctor"]
 
@@ -26,8 +26,8 @@ async def doctor(settings: Settings) -> int:
         print(("ok    " if ok else "FAIL  ") + what)
 
     report(True, f"platforms: {', '.join(settings.platforms) or 'console only'}")
-    folder = Path(settings.db_path).resolve().parent
-    report(os.access(folder, os.W_OK), f"database folder writable: {folder}")
+    for finding in inspect_database(Path(settings.db_path)):
+        report(finding.ok, finding.text)
     try:
         report(True, f"ffmpeg: {Path(imageio_ffmpeg.get_ffmpeg_exe()).name}")
     except RuntimeError as exc:

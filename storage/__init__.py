@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from .base import Store
-from .errors import RenderExistsError, SchemaVersionError, StoreClosedError, StoreError
+from .errors import (
+    RenderExistsError,
+    SchemaVersionError,
+    StoreClosedError,
+    StoreError,
+    StoreOpenError,
+)
 from .records import (
     FINISHED_INBOX_STATUSES,
     INBOX_STATUSES,
@@ -37,6 +43,7 @@ __all__ = [
     "Store",
     "StoreClosedError",
     "StoreError",
+    "StoreOpenError",
     "Usage",
     "UserRecord",
 ]

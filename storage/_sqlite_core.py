@@ -1,95 +1,114 @@
-"""The SQLite connection, its single writer path and opening a database file."""
+"""The SQLite connections, one trip to the database thread per transaction, and opening a file.
+
+Every write is a plain function run as one `BEGIN IMMEDIATE … COMMIT` on the writer
+connection's own thread, so a write costs one hop between the event loop and that thread,
+however many statements it has, and a cancelled caller can never leave a transaction half
+done. Reads run the same way on a second, query-only connection (WAL lets them run beside
+the writer).
+"""
 
 from __future__ import annotations
 
-import asyncio
-import os
+import logging
+import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self, TypeVar
 
 import aiosqlite
 
-from ._sqlite_util import execute, rollback_quietly
-from .errors import StoreClosedError, StoreError
+from ._sqlite_files import ProcessLock, check_location, create_private_file, tighten
+from .errors import StoreClosedError, StoreError, StoreOpenError
 from .schema import load_migrations, migrate
 
-__all__ = ["BUSY_TIMEOUT_MS", "SqliteCore", "create_private_file"]
+__all__ = ["BUSY_TIMEOUT_MS", "SqliteCore", "in_thread"]
+
+log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
+T = TypeVar("T")
 
 
-def create_private_file(path: Path) -> None:
-    """Create `path` empty with mode 0600 unless it exists (SQLite then uses it as a new DB)."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+async def in_thread(db: aiosqlite.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
+    """Run `work(connection)` on the aiosqlite connection's own thread, in one trip.
+
+    aiosqlite sends each of its calls through `Connection._execute`; going through it once
+    with the whole transaction is what makes a write one hop instead of one per statement.
+    """
+    raw: sqlite3.Connection = db._conn
+    execute: Callable[..., Awaitable[T]] = db._execute
+    return await execute(work, raw)
+
+
+def _transaction(work: Callable[[sqlite3.Connection], T], conn: sqlite3.Connection) -> T:
+    conn.execute("BEGIN IMMEDIATE")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return
-    try:
-        # The umask can only remove bits, but an odd umask could leave the owner unable to write.
-        os.fchmod(fd, 0o600)
-    finally:
-        os.close(fd)
+        result = work(conn)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return result
 
 
 class SqliteCore:
-    """One aiosqlite connection; every transaction runs under one lock with BEGIN IMMEDIATE."""
+    """A writer and a reader connection on one database file, held by one process."""
 
     def __init__(
-        self, db: aiosqlite.Connection, reader: aiosqlite.Connection, clock: Callable[[], float]
+        self,
+        db: aiosqlite.Connection,
+        reader: aiosqlite.Connection,
+        clock: Callable[[], float],
+        lock: ProcessLock | None,
     ) -> None:
         """Wrap open, migrated connections; use `open()` instead of calling this."""
         self._db: aiosqlite.Connection | None = db
-        # WAL lets readers run beside the writer: reads never wait for the write lock.
         self._reader: aiosqlite.Connection | None = reader
         self._clock = clock
-        self._lock = asyncio.Lock()
-        self._read_lock = asyncio.Lock()
+        self._lock = lock
 
     @classmethod
     async def open(cls, path: str | Path, *, clock: Callable[[], float] = time.time) -> Self:
         """Open (creating with mode 0600, migrating) the database file at `path`.
 
-        A SQLite file belongs to one process, so every lease found on open is treated as
-        expired: whoever held it is gone. (The PostgreSQL store relies on lease expiry.)
+        The file belongs to one process: a second one is refused (`StoreOpenError`), and
+        every lease found on open is expired, since whoever held it is gone. Every way the
+        file can be unusable is one `StoreOpenError` naming the path and what to do.
         """
         path = Path(path)
         if str(path) == ":memory:":
             raise StoreError("SqliteStore needs a database file, not :memory:")
-        create_private_file(path)
-        db = await aiosqlite.connect(path, isolation_level=None)
-        reader: aiosqlite.Connection | None = None
+        check_location(path)
+        lock = ProcessLock.take(path)
         try:
-            db.row_factory = aiosqlite.Row
-            await _configure(db)
-            await migrate(db, load_migrations())
-            reader = await aiosqlite.connect(path, isolation_level=None)
-            reader.row_factory = aiosqlite.Row
-            await reader.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
-            await reader.execute("PRAGMA query_only = ON")
-            store = cls(db, reader, clock)
-            await store._expire_all_leases()
+            create_private_file(path)
+            tighten(path)
+            db, reader = await _connect_both(path)
         except BaseException:
-            await db.close()
-            if reader is not None:
-                await reader.close()
+            lock.release()
+            raise
+        store = cls(db, reader, clock, lock)
+        try:
+            await store._write(_expire_all_leases)
+        except BaseException as exc:
+            await store.close()  # aiosqlite's threads would keep the process alive
+            if isinstance(exc, sqlite3.Error):
+                raise StoreOpenError.explain(path, exc) from None
             raise
         return store
 
     async def close(self) -> None:
-        """Close the connection; safe to call twice."""
+        """Close the connections and give up the file; safe to call twice."""
         db, self._db = self._db, None
         reader, self._reader = self._reader, None
-        if reader is not None:
-            async with self._read_lock:
-                await reader.close()
-        if db is not None:
-            async with self._lock:
-                await db.close()
+        for connection in (reader, db):
+            if connection is not None:
+                await connection.close()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     async def __aenter__(self) -> Self:
         """Return the already open store (`async with await SqliteStore.open(p) as store`)."""
@@ -107,57 +126,63 @@ class SqliteCore:
     def _now(self) -> float:
         return float(self._clock())
 
-    def _conn(self) -> aiosqlite.Connection:
+    async def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `work` as one write transaction, in one trip to the writer's thread."""
         if self._db is None:
             raise StoreClosedError("the store is closed")
-        return self._db
+        return await in_thread(self._db, lambda conn: _transaction(work, conn))
 
-    @asynccontextmanager
-    async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Run the body as one write transaction, alone on the connection."""
-        async with self._lock:
-            db = self._conn()
-            try:
-                await db.execute("BEGIN IMMEDIATE")
-                yield db
-            except BaseException:
-                # Also on cancellation: the lock must never be released with a transaction
-                # open (or still queued to open) on the shared connection.
-                await rollback_quietly(db)
-                raise
-            await db.execute("COMMIT")
+    async def _read(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `work` on the read connection (committed data only), in one trip."""
+        if self._reader is None:
+            raise StoreClosedError("the store is closed")
+        return await in_thread(self._reader, work)
 
     async def _change_one(self, sql: str, params: tuple[object, ...]) -> bool:
-        """Run one statement as its own write transaction; True if it changed exactly one row."""
-        async with self._tx() as db:
-            return await execute(db, sql, params) == 1
+        """One statement as its own write transaction; True if it changed exactly one row."""
+        return await self._write(lambda conn: conn.execute(sql, params).rowcount == 1)
 
-    @asynccontextmanager
-    async def _read(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The read connection: committed data only, never waiting for the writer.
+    async def _fetch(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+        """All rows of one read query."""
+        return await self._read(lambda conn: conn.execute(sql, params).fetchall())
 
-        Reads take turns on it: a statement left open by one coroutine would hold the
-        connection's snapshot, and another's read could then miss a fresh commit.
-        """
-        async with self._read_lock:
-            if self._reader is None:
-                raise StoreClosedError("the store is closed")
-            yield self._reader
 
-    async def _expire_all_leases(self) -> None:
-        async with self._tx() as db:
-            await db.execute(
-                "UPDATE inbox SET owner = NULL, lease_expires = NULL WHERE status = 'running'"
-            )
-            await db.execute(
-                "UPDATE renders SET owner = NULL, lease_expires = NULL "
-                "WHERE owner IS NOT NULL OR lease_expires IS NOT NULL"
-            )
+def _expire_all_leases(conn: sqlite3.Connection) -> None:
+    conn.execute("UPDATE inbox SET owner = NULL, lease_expires = NULL WHERE status = 'running'")
+    conn.execute(
+        "UPDATE renders SET owner = NULL, lease_expires = NULL "
+        "WHERE owner IS NOT NULL OR lease_expires IS NOT NULL"
+    )
+
+
+async def _connect_both(path: Path) -> tuple[aiosqlite.Connection, aiosqlite.Connection]:
+    """The writer (WAL, migrated) and the query-only reader; errors as StoreOpenError."""
+    opened: list[aiosqlite.Connection] = []
+    try:
+        db = await aiosqlite.connect(path, isolation_level=None)
+        opened.append(db)
+        db.row_factory = aiosqlite.Row
+        await _configure(db)
+        await migrate(db, load_migrations())
+        reader = await aiosqlite.connect(path, isolation_level=None)
+        opened.append(reader)
+        reader.row_factory = aiosqlite.Row
+        await reader.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
+        await reader.execute("PRAGMA query_only = ON")
+        return db, reader
+    except sqlite3.Error as exc:
+        for connection in opened:
+            await connection.close()
+        raise StoreOpenError.explain(path, exc) from None
+    except BaseException:
+        for connection in opened:
+            await connection.close()
+        raise
 
 
 async def _configure(db: aiosqlite.Connection) -> None:
     async with db.execute("PRAGMA journal_mode = WAL") as cursor:
-        row = await cursor.fetchone()
+        row: Any = await cursor.fetchone()
     if row is None or str(row[0]).lower() != "wal":
         raise StoreError(f"could not switch the database to WAL mode (got {row!r})")
     await db.execute("PRAGMA foreign_keys = ON")

@@ -1,14 +1,13 @@
-"""The durable inbox of accepted chat messages, on SQLite."""
+"""The durable inbox of accepted chat messages, on SQLite (each operation one transaction)."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Collection
 from dataclasses import replace
 
-import aiosqlite
-
 from ._sqlite_core import SqliteCore
-from ._sqlite_util import execute, fetch_all, fetch_one, lease_until
+from ._sqlite_util import lease_until, marks, one
 from .records import Enqueued, InboxItem
 
 __all__ = ["SqliteInbox"]
@@ -17,12 +16,12 @@ _COLUMNS = (
     "id, platform, update_id, user_id, chat, kind, payload, status, reached_agent, "
     "created_at, owner, lease_expires, lane, group_key"
 )
-_LANES = frozenset({"line", "side"})
 _EXPIRED = "(lease_expires IS NULL OR lease_expires <= ?)"
 _FINISH_STATUSES = frozenset({"done", "failed", "interrupted", "cancelled"})
+_LANES = frozenset({"line", "side"})
 
 
-def _item(row: aiosqlite.Row) -> InboxItem:
+def _item(row: sqlite3.Row) -> InboxItem:
     return InboxItem(
         id=row["id"],
         platform=row["platform"],
@@ -41,13 +40,12 @@ def _item(row: aiosqlite.Row) -> InboxItem:
     )
 
 
-async def _place(
-    db: aiosqlite.Connection, item_id: int, user_id: int, status: str, lane: str
-) -> int:
+def _place(conn: sqlite3.Connection, item_id: int, user_id: int, status: str, lane: str) -> int:
+    """Place in the user's line: 1 runs next, 0 when not waiting in the line."""
     if status != "queued" or lane != "line":
         return 0
-    row = await fetch_one(
-        db,
+    row = one(
+        conn,
         "SELECT COUNT(*) FROM inbox WHERE user_id = ? AND status IN ('queued', 'running') "
         "AND lane = 'line' AND id < ?",
         (user_id, item_id),
@@ -55,13 +53,19 @@ async def _place(
     return (row[0] if row is not None else 0) + 1
 
 
-async def _waiting(db: aiosqlite.Connection, user_id: int) -> int:
-    row = await fetch_one(
-        db,
+def _waiting(conn: sqlite3.Connection, user_id: int) -> int:
+    row = one(
+        conn,
         "SELECT COUNT(*) FROM inbox WHERE user_id = ? AND status = 'queued' AND lane = 'line'",
         (user_id,),
     )
     return int(row[0]) if row is not None else 0
+
+
+def _by_id(conn: sqlite3.Connection, item_id: int) -> InboxItem:
+    row = one(conn, f"SELECT {_COLUMNS} FROM inbox WHERE id = ?", (item_id,))
+    assert row is not None
+    return _item(row)
 
 
 class SqliteInbox(SqliteCore):
@@ -87,92 +91,88 @@ class SqliteInbox(SqliteCore):
         """
         if lane not in _LANES:
             raise ValueError(f"unknown lane {lane!r}")
-        async with self._tx() as db:
-            seen = await fetch_one(
-                db,
+        now = self._now()
+
+        def work(conn: sqlite3.Connection) -> Enqueued:
+            seen = one(
+                conn,
                 "SELECT id, user_id, status, lane FROM inbox WHERE platform = ? AND update_id = ?",
                 (platform, update_id),
             )
             if seen is not None:
-                position = await _place(
-                    db, seen["id"], seen["user_id"], seen["status"], seen["lane"]
-                )
-                return Enqueued(item_id=seen["id"], position=position, duplicate=True)
-            if limit is not None and lane == "line" and await _waiting(db, user_id) >= limit:
+                place = _place(conn, seen["id"], seen["user_id"], seen["status"], seen["lane"])
+                return Enqueued(item_id=seen["id"], position=place, duplicate=True)
+            if limit is not None and lane == "line" and _waiting(conn, user_id) >= limit:
                 return Enqueued(item_id=0, position=0, duplicate=False, refused=True)
-            async with db.execute(
+            cursor = conn.execute(
                 "INSERT INTO inbox (platform, update_id, user_id, chat, kind, payload, created_at,"
                 " lane, group_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (platform, update_id, user_id, chat, kind, payload, self._now(), lane, group),
-            ) as cursor:
-                new_id = cursor.lastrowid
+                (platform, update_id, user_id, chat, kind, payload, now, lane, group),
+            )
+            new_id = cursor.lastrowid
             assert new_id is not None
-            position = await _place(db, new_id, user_id, "queued", lane)
-            return Enqueued(item_id=new_id, position=position, duplicate=False)
+            place = _place(conn, new_id, user_id, "queued", lane)
+            return Enqueued(item_id=new_id, position=place, duplicate=False)
+
+        return await self._write(work)
 
     async def get_item(self, item_id: int) -> InboxItem | None:
         """One inbox item by id."""
-        async with self._read() as db:
-            row = await fetch_one(db, f"SELECT {_COLUMNS} FROM inbox WHERE id = ?", (item_id,))
-        return _item(row) if row is not None else None
+        rows = await self._fetch(f"SELECT {_COLUMNS} FROM inbox WHERE id = ?", (item_id,))
+        return _item(rows[0]) if rows else None
 
     async def claim_next(self, user_id: int, owner: str, lease_seconds: float) -> InboxItem | None:
-        """Lease the user's oldest queued item to `owner`, unless one of theirs is running.
+        """Lease the user's oldest queued line item to `owner`, unless one of theirs is running.
 
         An expired running item that never reached the agent is put back first, so it keeps its
         place; an expired one that did reach the agent is left for `recover` to report.
         """
         now = self._now()
         expires = lease_until(now, lease_seconds)
-        async with self._tx() as db:
-            live = await fetch_one(
-                db,
+
+        def work(conn: sqlite3.Connection) -> InboxItem | None:
+            live = one(
+                conn,
                 "SELECT 1 FROM inbox WHERE user_id = ? AND status = 'running' AND lane = 'line' "
                 "AND lease_expires > ? LIMIT 1",
                 (user_id, now),
             )
             if live is not None:
                 return None
-            await execute(
-                db,
+            conn.execute(
                 "UPDATE inbox SET status = 'queued', owner = NULL, lease_expires = NULL "
                 f"WHERE user_id = ? AND status = 'running' AND reached_agent = 0 AND {_EXPIRED}",
                 (user_id, now),
             )
-            row = await fetch_one(
-                db,
+            row = one(
+                conn,
                 "SELECT id FROM inbox WHERE user_id = ? AND status = 'queued' AND lane = 'line' "
                 "ORDER BY id LIMIT 1",
                 (user_id,),
             )
             if row is None:
                 return None
-            await execute(
-                db,
+            conn.execute(
                 "UPDATE inbox SET status = 'running', owner = ?, lease_expires = ? WHERE id = ?",
                 (owner, expires, row["id"]),
             )
-            claimed = await fetch_one(
-                db, f"SELECT {_COLUMNS} FROM inbox WHERE id = ?", (row["id"],)
-            )
-        assert claimed is not None
-        return _item(claimed)
+            return _by_id(conn, row["id"])
+
+        return await self._write(work)
 
     async def claim_item(self, item_id: int, owner: str, lease_seconds: float) -> InboxItem | None:
         """Lease one queued side-lane item to `owner`; None if it is not (or no longer) queued."""
         expires = lease_until(self._now(), lease_seconds)
-        async with self._tx() as db:
-            changed = await execute(
-                db,
+
+        def work(conn: sqlite3.Connection) -> InboxItem | None:
+            changed = conn.execute(
                 "UPDATE inbox SET status = 'running', owner = ?, lease_expires = ? "
                 "WHERE id = ? AND status = 'queued' AND lane = 'side'",
                 (owner, expires, item_id),
-            )
-            if changed != 1:
-                return None
-            row = await fetch_one(db, f"SELECT {_COLUMNS} FROM inbox WHERE id = ?", (item_id,))
-        assert row is not None
-        return _item(row)
+            ).rowcount
+            return _by_id(conn, item_id) if changed == 1 else None
+
+        return await self._write(work)
 
     async def absorb_group(self, item_id: int, user_id: int, group: str) -> list[InboxItem]:
         """Fold the user's other queued messages of `group` into running item `item_id`.
@@ -180,21 +180,23 @@ class SqliteInbox(SqliteCore):
         They are marked done (their content now belongs to `item_id`'s turn) and returned
         oldest first.
         """
-        async with self._tx() as db:
-            rows = await fetch_all(
-                db,
+        now = self._now()
+
+        def work(conn: sqlite3.Connection) -> list[InboxItem]:
+            rows = conn.execute(
                 f"SELECT {_COLUMNS} FROM inbox WHERE user_id = ? AND group_key = ? "
                 "AND status = 'queued' AND lane = 'line' AND id != ? ORDER BY id",
                 (user_id, group, item_id),
-            )
+            ).fetchall()
             if rows:
-                marks = ", ".join("?" for _ in rows)
-                await execute(
-                    db,
-                    f"UPDATE inbox SET status = 'done', finished_at = ? WHERE id IN ({marks})",
-                    (self._now(), *(row["id"] for row in rows)),
+                conn.execute(
+                    f"UPDATE inbox SET status = 'done', finished_at = ? "
+                    f"WHERE id IN ({marks(len(rows))})",
+                    (now, *(row["id"] for row in rows)),
                 )
-        return [_item(row) for row in rows]
+            return [_item(row) for row in rows]
+
+        return await self._write(work)
 
     async def renew_lease(self, item_id: int, owner: str, lease_seconds: float) -> bool:
         """Extend `owner`'s lease on a running item; False if it is no longer theirs."""
@@ -240,58 +242,52 @@ class SqliteInbox(SqliteCore):
 
     async def cancel_queued(self, user_id: int) -> int:
         """Mark all the user's queued line items cancelled; return how many."""
-        async with self._tx() as db:
-            return await execute(
-                db,
-                "UPDATE inbox SET status = 'cancelled', finished_at = ? "
-                "WHERE user_id = ? AND status = 'queued' AND lane = 'line'",
-                (self._now(), user_id),
+        now = self._now()
+        return await self._write(
+            lambda conn: (
+                conn.execute(
+                    "UPDATE inbox SET status = 'cancelled', finished_at = ? "
+                    "WHERE user_id = ? AND status = 'queued' AND lane = 'line'",
+                    (now, user_id),
+                ).rowcount
             )
+        )
 
     async def running_item(self, user_id: int) -> InboxItem | None:
-        """The user's running item (one with a live lease first), or None."""
-        async with self._read() as db:
-            row = await fetch_one(
-                db,
-                f"SELECT {_COLUMNS} FROM inbox WHERE user_id = ? AND status = 'running' "
-                "AND lane = 'line' ORDER BY coalesce(lease_expires > ?, 0) DESC, id DESC LIMIT 1",
-                (user_id, self._now()),
-            )
-        return _item(row) if row is not None else None
+        """The user's running line item (one with a live lease first), or None."""
+        rows = await self._fetch(
+            f"SELECT {_COLUMNS} FROM inbox WHERE user_id = ? AND status = 'running' "
+            "AND lane = 'line' ORDER BY coalesce(lease_expires > ?, 0) DESC, id DESC LIMIT 1",
+            (user_id, self._now()),
+        )
+        return _item(rows[0]) if rows else None
 
     async def queued_count(self, user_id: int) -> int:
         """How many of the user's items wait in line."""
-        async with self._read() as db:
-            return await _waiting(db, user_id)
+        return await self._read(lambda conn: _waiting(conn, user_id))
 
     async def users_with_work(self, platforms: Collection[str]) -> list[int]:
         """Users of `platforms` with queued or expired running line items, longest waiting first."""
         if not platforms:
             return []
-        marks = ", ".join("?" for _ in platforms)
-        async with self._read() as db:
-            rows = await fetch_all(
-                db,
-                "SELECT inbox.user_id FROM inbox JOIN users ON users.id = inbox.user_id "
-                f"WHERE inbox.lane = 'line' AND users.platform IN ({marks}) AND "
-                f"(inbox.status = 'queued' OR (inbox.status = 'running' AND {_EXPIRED})) "
-                "GROUP BY inbox.user_id ORDER BY MIN(inbox.id)",
-                (*platforms, self._now()),
-            )
+        rows = await self._fetch(
+            "SELECT inbox.user_id FROM inbox JOIN users ON users.id = inbox.user_id "
+            f"WHERE inbox.lane = 'line' AND users.platform IN ({marks(len(platforms))}) AND "
+            f"(inbox.status = 'queued' OR (inbox.status = 'running' AND {_EXPIRED})) "
+            "GROUP BY inbox.user_id ORDER BY MIN(inbox.id)",
+            (*platforms, self._now()),
+        )
         return [row["user_id"] for row in rows]
 
     async def side_items(self, platforms: Collection[str]) -> list[int]:
         """Queued side-lane items of `platforms` (left by a stop), oldest first."""
         if not platforms:
             return []
-        marks = ", ".join("?" for _ in platforms)
-        async with self._read() as db:
-            rows = await fetch_all(
-                db,
-                f"SELECT id FROM inbox WHERE lane = 'side' AND status = 'queued' "
-                f"AND platform IN ({marks}) ORDER BY id",
-                tuple(platforms),
-            )
+        rows = await self._fetch(
+            f"SELECT id FROM inbox WHERE lane = 'side' AND status = 'queued' "
+            f"AND platform IN ({marks(len(platforms))}) ORDER BY id",
+            tuple(platforms),
+        )
         return [row["id"] for row in rows]
 
     async def recover(self, owner: str, lease_seconds: float) -> list[InboxItem]:
@@ -302,36 +298,38 @@ class SqliteInbox(SqliteCore):
         """
         now = self._now()
         expires = lease_until(now, lease_seconds)
-        async with self._tx() as db:
-            await execute(
-                db,
+
+        def work(conn: sqlite3.Connection) -> list[InboxItem]:
+            conn.execute(
                 "UPDATE inbox SET status = 'queued', owner = NULL, lease_expires = NULL "
                 f"WHERE status = 'running' AND reached_agent = 0 AND {_EXPIRED}",
                 (now,),
             )
-            rows = await fetch_all(
-                db,
+            rows = conn.execute(
                 f"SELECT {_COLUMNS} FROM inbox WHERE status = 'running' AND reached_agent = 1 "
                 f"AND {_EXPIRED} ORDER BY id",
                 (now,),
-            )
-            await execute(
-                db,
+            ).fetchall()
+            conn.execute(
                 "UPDATE inbox SET status = 'interrupted', finished_at = ?, owner = ?, "
                 f"lease_expires = ? WHERE status = 'running' AND reached_agent = 1 AND {_EXPIRED}",
                 (now, owner, expires, now),
             )
-        return [
-            replace(_item(row), status="interrupted", owner=owner, lease_expires=expires)
-            for row in rows
-        ]
+            return [
+                replace(_item(row), status="interrupted", owner=owner, lease_expires=expires)
+                for row in rows
+            ]
+
+        return await self._write(work)
 
     async def prune_inbox(self, older_than: float) -> int:
         """Delete items finished before `older_than`; newer ones keep their dedupe key."""
-        async with self._tx() as db:
-            return await execute(
-                db,
-                "DELETE FROM inbox WHERE status IN ('done', 'failed', 'cancelled', 'interrupted') "
-                "AND finished_at < ?",
-                (older_than,),
+        return await self._write(
+            lambda conn: (
+                conn.execute(
+                    "DELETE FROM inbox WHERE status IN "
+                    "('done', 'failed', 'cancelled', 'interrupted') AND finished_at < ?",
+                    (older_than,),
+                ).rowcount
             )
+        )

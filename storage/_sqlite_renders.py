@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
-import aiosqlite
-
 from ._sqlite_core import SqliteCore
-from ._sqlite_util import execute, fetch_all, fetch_one, lease_until
+from ._sqlite_util import lease_until, one
 from .errors import RenderExistsError
 from .records import RENDER_STATUSES, RenderJob
 
@@ -20,7 +18,7 @@ _COLUMNS = (
 _ACTIVE = "status NOT IN ('failed', 'cancelled', 'delivered')"
 
 
-def _job(row: aiosqlite.Row) -> RenderJob:
+def _job(row: sqlite3.Row) -> RenderJob:
     return RenderJob(
         render_id=row["render_id"],
         user_id=row["user_id"],
@@ -56,10 +54,10 @@ class SqliteRenders(SqliteCore):
         """Persist a job as `created` (before submitting it), leased to `owner`."""
         now = self._now()
         expires = lease_until(now, lease_seconds)
-        async with self._tx() as db:
+
+        def work(conn: sqlite3.Connection) -> RenderJob:
             try:
-                await execute(
-                    db,
+                conn.execute(
                     "INSERT INTO renders (render_id, user_id, chat, session_id, attempt, "
                     "created_at, owner, lease_expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (render_id, user_id, chat, session_id, attempt, now, owner, expires),
@@ -68,11 +66,11 @@ class SqliteRenders(SqliteCore):
                 if "renders.render_id" not in str(exc):
                     raise
                 raise RenderExistsError(f"render {render_id!r} already exists") from exc
-            row = await fetch_one(
-                db, f"SELECT {_COLUMNS} FROM renders WHERE render_id = ?", (render_id,)
-            )
-        assert row is not None
-        return _job(row)
+            row = one(conn, f"SELECT {_COLUMNS} FROM renders WHERE render_id = ?", (render_id,))
+            assert row is not None
+            return _job(row)
+
+        return await self._write(work)
 
     async def update_render(
         self,
@@ -105,47 +103,45 @@ class SqliteRenders(SqliteCore):
 
     async def get_render(self, render_id: str) -> RenderJob | None:
         """One job by id."""
-        async with self._read() as db:
-            row = await fetch_one(
-                db, f"SELECT {_COLUMNS} FROM renders WHERE render_id = ?", (render_id,)
-            )
-        return _job(row) if row is not None else None
+        rows = await self._fetch(
+            f"SELECT {_COLUMNS} FROM renders WHERE render_id = ?", (render_id,)
+        )
+        return _job(rows[0]) if rows else None
 
     async def active_render(self, user_id: int) -> RenderJob | None:
         """The user's latest job that is not failed, cancelled or delivered."""
-        async with self._read() as db:
-            row = await fetch_one(
-                db,
-                f"SELECT {_COLUMNS} FROM renders WHERE user_id = ? AND {_ACTIVE} "
-                "ORDER BY created_at DESC, rowid DESC LIMIT 1",
-                (user_id,),
-            )
-        return _job(row) if row is not None else None
+        rows = await self._fetch(
+            f"SELECT {_COLUMNS} FROM renders WHERE user_id = ? AND {_ACTIVE} "
+            "ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            (user_id,),
+        )
+        return _job(rows[0]) if rows else None
 
     async def claim_renders(self, owner: str, lease_seconds: float) -> list[RenderJob]:
         """Lease to `owner` every unfinished job whose lease is missing or expired."""
         now = self._now()
         expires = lease_until(now, lease_seconds)
         claimable = f"{_ACTIVE} AND (lease_expires IS NULL OR lease_expires <= ?)"
-        async with self._tx() as db:
-            rows = await fetch_all(
-                db,
-                f"SELECT rowid FROM renders WHERE {claimable} ORDER BY created_at, rowid",
-                (now,),
-            )
-            await execute(
-                db,
+
+        def work(conn: sqlite3.Connection) -> list[RenderJob]:
+            ids = [
+                row["rowid"]
+                for row in conn.execute(
+                    f"SELECT rowid FROM renders WHERE {claimable} ORDER BY created_at, rowid",
+                    (now,),
+                )
+            ]
+            conn.execute(
                 f"UPDATE renders SET owner = ?, lease_expires = ? WHERE {claimable}",
                 (owner, expires, now),
             )
-            jobs: list[RenderJob] = []
-            for row in rows:
-                job = await fetch_one(
-                    db, f"SELECT {_COLUMNS} FROM renders WHERE rowid = ?", (row["rowid"],)
-                )
-                assert job is not None
-                jobs.append(_job(job))
-        return jobs
+            return [
+                _job(row)
+                for rowid in ids
+                if (row := one(conn, f"SELECT {_COLUMNS} FROM renders WHERE rowid = ?", (rowid,)))
+            ]
+
+        return await self._write(work)
 
     async def renew_render_lease(self, render_id: str, owner: str, lease_seconds: float) -> bool:
         """Extend `owner`'s lease on an unfinished job; False if it is no longer theirs."""
@@ -181,12 +177,10 @@ class SqliteRenders(SqliteCore):
 
     async def render_seconds(self, limit: int = 10) -> list[float]:
         """How long the latest delivered renders took, submit to finish, newest first."""
-        async with self._read() as db:
-            rows = await fetch_all(
-                db,
-                "SELECT finished_at - submitted_at AS took FROM renders WHERE status = 'delivered' "
-                "AND submitted_at IS NOT NULL AND finished_at >= submitted_at "
-                "ORDER BY finished_at DESC LIMIT ?",
-                (limit,),
-            )
+        rows = await self._fetch(
+            "SELECT finished_at - submitted_at AS took FROM renders WHERE status = 'delivered' "
+            "AND submitted_at IS NOT NULL AND finished_at >= submitted_at "
+            "ORDER BY finished_at DESC LIMIT ?",
+            (limit,),
+        )
         return [float(row["took"]) for row in rows]

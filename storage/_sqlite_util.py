@@ -1,4 +1,4 @@
-"""Small helpers shared by the SQLite store modules."""
+"""Small helpers shared by the SQLite store modules (they run on the database thread)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import sqlite3
 
 import aiosqlite
 
-__all__ = ["execute", "fetch_all", "fetch_one", "lease_until", "rollback_quietly"]
+__all__ = ["lease_until", "marks", "one", "rollback_quietly"]
 
 
 def lease_until(now: float, lease_seconds: float) -> float:
@@ -16,33 +16,19 @@ def lease_until(now: float, lease_seconds: float) -> float:
     return now + lease_seconds
 
 
-async def execute(db: aiosqlite.Connection, sql: str, params: tuple[object, ...] = ()) -> int:
-    """Run one statement and return how many rows it changed."""
-    async with db.execute(sql, params) as cursor:
-        return cursor.rowcount
-
-
-async def fetch_one(
-    db: aiosqlite.Connection, sql: str, params: tuple[object, ...] = ()
-) -> aiosqlite.Row | None:
+def one(conn: sqlite3.Connection, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Row | None:
     """The first row of a query, or None."""
-    rows = await fetch_all(db, sql, params)
-    return rows[0] if rows else None
+    row: sqlite3.Row | None = conn.execute(sql, params).fetchone()
+    return row
 
 
-async def fetch_all(
-    db: aiosqlite.Connection, sql: str, params: tuple[object, ...] = ()
-) -> list[aiosqlite.Row]:
-    """All rows of a query, read in one trip to the database thread."""
-    return list(await db.execute_fetchall(sql, params))
+def marks(count: int) -> str:
+    """`?, ?, ?` for an IN list of `count` values."""
+    return ", ".join("?" for _ in range(count))
 
 
 async def rollback_quietly(db: aiosqlite.Connection) -> None:
-    """Queue a ROLLBACK behind everything already sent; fine if no transaction is open.
-
-    `db.in_transaction` cannot be trusted here: after a cancellation the BEGIN may still be
-    waiting in aiosqlite's queue. The queue is FIFO, so this ROLLBACK runs after it.
-    """
+    """Queue a ROLLBACK behind everything already sent; fine if no transaction is open."""
     try:
         await db.execute("ROLLBACK")
     except sqlite3.OperationalError as exc:

@@ -6,26 +6,25 @@ Usage::
         user = await store.upsert_user("telegram", "42")
 
 `open` creates the file with mode 0600 if missing, switches it to WAL and applies pending
-migrations. Every write is one `BEGIN IMMEDIATE` transaction behind one `asyncio.Lock` on the
-single connection, so concurrent coroutines never interleave transactions. The file belongs to
-one process: leases found on open are treated as expired.
+migrations. Every write is one `BEGIN IMMEDIATE` transaction run whole on the writer
+connection's thread (one trip per write). The file belongs to one process: a second one is
+refused, and leases found on open are treated as expired.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
-
-import aiosqlite
 
 from ._sqlite_inbox import SqliteInbox
 from ._sqlite_renders import SqliteRenders
-from ._sqlite_util import execute, fetch_one
+from ._sqlite_util import one
 from .records import Credentials, ImageRecord, SessionRecord, Usage, UserRecord
 
 __all__ = ["SqliteStore"]
 
 
-def _user(row: aiosqlite.Row) -> UserRecord:
+def _user(row: sqlite3.Row) -> UserRecord:
     return UserRecord(
         id=row["id"],
         platform=row["platform"],
@@ -44,55 +43,57 @@ class SqliteStore(SqliteInbox, SqliteRenders):
         self, platform: str, platform_user_id: str, language: str = "en"
     ) -> UserRecord:
         """Return the user, creating it (in `language`) the first time."""
-        async with self._tx() as db:
-            await execute(
-                db,
+        now = self._now()
+
+        def work(conn: sqlite3.Connection) -> UserRecord:
+            conn.execute(
                 "INSERT INTO users (platform, platform_user_id, language, created_at) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT (platform, platform_user_id) DO NOTHING",
-                (platform, platform_user_id, language, self._now()),
+                (platform, platform_user_id, language, now),
             )
-            row = await fetch_one(
-                db,
+            row = one(
+                conn,
                 "SELECT * FROM users WHERE platform = ? AND platform_user_id = ?",
                 (platform, platform_user_id),
             )
-        assert row is not None
-        return _user(row)
+            assert row is not None
+            return _user(row)
+
+        return await self._write(work)
 
     async def get_user(self, user_id: int) -> UserRecord | None:
         """One user by id."""
-        async with self._read() as db:
-            row = await fetch_one(db, "SELECT * FROM users WHERE id = ?", (user_id,))
-        return _user(row) if row is not None else None
+        rows = await self._fetch("SELECT * FROM users WHERE id = ?", (user_id,))
+        return _user(rows[0]) if rows else None
 
     async def set_language(self, user_id: int, language: str) -> None:
         """Set the user's reply language."""
-        async with self._tx() as db:
-            await execute(db, "UPDATE users SET language = ? WHERE id = ?", (language, user_id))
+        await self._change_one("UPDATE users SET language = ? WHERE id = ?", (language, user_id))
 
     # --- credentials ---------------------------------------------------------------------
 
     async def client_id_for(self, user_id: int) -> str:
         """The user's stable NemoVideo client id, created (uuid4) the first time."""
-        async with self._tx() as db:
-            await execute(
-                db,
+        fresh = str(uuid.uuid4())
+
+        def work(conn: sqlite3.Connection) -> str:
+            conn.execute(
                 "INSERT INTO credentials (user_id, client_id) VALUES (?, ?) "
                 "ON CONFLICT (user_id) DO NOTHING",
-                (user_id, str(uuid.uuid4())),
+                (user_id, fresh),
             )
-            row = await fetch_one(
-                db, "SELECT client_id FROM credentials WHERE user_id = ?", (user_id,)
-            )
-        assert row is not None
-        return str(row["client_id"])
+            row = one(conn, "SELECT client_id FROM credentials WHERE user_id = ?", (user_id,))
+            assert row is not None
+            return str(row["client_id"])
+
+        return await self._write(work)
 
     async def credentials(self, user_id: int) -> Credentials | None:
         """The user's client id and tokens, or None if none were ever stored."""
-        async with self._read() as db:
-            row = await fetch_one(db, "SELECT * FROM credentials WHERE user_id = ?", (user_id,))
-        if row is None:
+        rows = await self._fetch("SELECT * FROM credentials WHERE user_id = ?", (user_id,))
+        if not rows:
             return None
+        row = rows[0]
         return Credentials(
             user_id=row["user_id"],
             client_id=row["client_id"],
@@ -110,36 +111,36 @@ class SqliteStore(SqliteInbox, SqliteRenders):
         expires_at: float | None,
     ) -> None:
         """Store (or with None, clear) the user's anonymous token; keeps the client id."""
-        async with self._tx() as db:
-            await execute(
-                db,
+        await self._write(
+            lambda conn: conn.execute(
                 "INSERT INTO credentials (user_id, client_id, anon_token, anon_user_id, "
                 "anon_expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET "
                 "anon_token = excluded.anon_token, anon_user_id = excluded.anon_user_id, "
                 "anon_expires_at = excluded.anon_expires_at",
                 (user_id, str(uuid.uuid4()), token, anon_user_id, expires_at),
             )
+        )
 
     async def set_login_token(self, user_id: int, token: str | None) -> None:
         """Store (or with None, clear) the user's login token; keeps the client id."""
-        async with self._tx() as db:
-            await execute(
-                db,
+        await self._write(
+            lambda conn: conn.execute(
                 "INSERT INTO credentials (user_id, client_id, login_token) VALUES (?, ?, ?) "
                 "ON CONFLICT (user_id) DO UPDATE SET login_token = excluded.login_token",
                 (user_id, str(uuid.uuid4()), token),
             )
+        )
 
     # --- sessions ------------------------------------------------------------------------
 
     async def get_session(self, user_id: int, account: str) -> SessionRecord | None:
         """The user's session if it was made for `account`, else None."""
-        async with self._read() as db:
-            row = await fetch_one(
-                db, "SELECT * FROM sessions WHERE user_id = ? AND account = ?", (user_id, account)
-            )
-        if row is None:
+        rows = await self._fetch(
+            "SELECT * FROM sessions WHERE user_id = ? AND account = ?", (user_id, account)
+        )
+        if not rows:
             return None
+        row = rows[0]
         return SessionRecord(
             user_id=row["user_id"],
             account=row["account"],
@@ -152,9 +153,9 @@ class SqliteStore(SqliteInbox, SqliteRenders):
         self, user_id: int, account: str, session_id: str, task_id: str | None
     ) -> None:
         """Make this the user's session; created_at is kept when only task_id changes."""
-        async with self._tx() as db:
-            await execute(
-                db,
+        now = self._now()
+        await self._write(
+            lambda conn: conn.execute(
                 "INSERT INTO sessions (user_id, account, session_id, task_id, created_at) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET "
                 "created_at = CASE WHEN sessions.account = excluded.account "
@@ -162,13 +163,15 @@ class SqliteStore(SqliteInbox, SqliteRenders):
                 "THEN sessions.created_at ELSE excluded.created_at END, "
                 "account = excluded.account, session_id = excluded.session_id, "
                 "task_id = excluded.task_id",
-                (user_id, account, str(session_id), task_id, self._now()),
+                (user_id, account, str(session_id), task_id, now),
             )
+        )
 
     async def drop_session(self, user_id: int) -> None:
         """Forget the user's session (the next turn starts a new one)."""
-        async with self._tx() as db:
-            await execute(db, "DELETE FROM sessions WHERE user_id = ?", (user_id,))
+        await self._write(
+            lambda conn: conn.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
+        )
 
     # --- images --------------------------------------------------------------------------
 
@@ -176,22 +179,24 @@ class SqliteStore(SqliteInbox, SqliteRenders):
         self, user_id: int, session_id: str, media_key: str, url: str, prompt: str
     ) -> int | None:
         """Record an image about to be posted; None if this session's image is known already."""
-        async with (
-            self._tx() as db,
-            db.execute(
+        now = self._now()
+
+        def work(conn: sqlite3.Connection) -> int | None:
+            cursor = conn.execute(
                 "INSERT INTO images (user_id, session_id, media_key, url, prompt, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (session_id, media_key) DO NOTHING",
-                (user_id, session_id, media_key, url, prompt, self._now()),
-            ) as cursor,
-        ):
+                (user_id, session_id, media_key, url, prompt, now),
+            )
             return cursor.lastrowid if cursor.rowcount == 1 else None
+
+        return await self._write(work)
 
     async def get_image(self, image_id: int) -> ImageRecord | None:
         """One posted image by id."""
-        async with self._read() as db:
-            row = await fetch_one(db, "SELECT * FROM images WHERE id = ?", (image_id,))
-        if row is None:
+        rows = await self._fetch("SELECT * FROM images WHERE id = ?", (image_id,))
+        if not rows:
             return None
+        row = rows[0]
         return ImageRecord(
             id=row["id"],
             user_id=row["user_id"],
@@ -212,9 +217,8 @@ class SqliteStore(SqliteInbox, SqliteRenders):
         self, user_id: int, *, turns: int = 0, images: int = 0, exports: int = 0, uploads: int = 0
     ) -> None:
         """Add to the user's usage counters."""
-        async with self._tx() as db:
-            await execute(
-                db,
+        await self._write(
+            lambda conn: conn.execute(
                 "INSERT INTO usage (user_id, turns, images, exports, uploads) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET "
                 "turns = usage.turns + excluded.turns, images = usage.images + excluded.images, "
@@ -222,13 +226,14 @@ class SqliteStore(SqliteInbox, SqliteRenders):
                 "uploads = usage.uploads + excluded.uploads",
                 (user_id, turns, images, exports, uploads),
             )
+        )
 
     async def usage(self, user_id: int) -> Usage:
         """The user's usage counters (zeros if nothing was counted yet)."""
-        async with self._read() as db:
-            row = await fetch_one(db, "SELECT * FROM usage WHERE user_id = ?", (user_id,))
-        if row is None:
+        rows = await self._fetch("SELECT * FROM usage WHERE user_id = ?", (user_id,))
+        if not rows:
             return Usage(user_id=user_id, turns=0, images=0, exports=0, uploads=0)
+        row = rows[0]
         return Usage(
             user_id=user_id,
             turns=row["turns"],

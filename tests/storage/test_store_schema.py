@@ -50,13 +50,16 @@ async def test_new_file_is_private_including_wal_and_shm(db_path: Path, clock: F
     assert _mode(db_path) == 0o600
 
 
-async def test_existing_file_mode_is_left_alone(db_path: Path, clock: FakeClock) -> None:
+async def test_an_existing_file_open_to_others_is_tightened(
+    db_path: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
     async with await SqliteStore.open(db_path, clock=clock):
         pass
-    _chmod(db_path, 0o640)
+    _chmod(db_path, 0o644)
     async with await SqliteStore.open(db_path, clock=clock):
         pass
-    assert _mode(db_path) == 0o640
+    assert _mode(db_path) == 0o600
+    assert "readable by others" in caplog.text
 
 
 async def test_is_a_store_and_applies_the_schema(store: SqliteStore, db_path: Path) -> None:
@@ -71,7 +74,8 @@ async def test_wal_and_connection_pragmas(store: SqliteStore, db_path: Path) -> 
     with _raw(db_path) as conn:
         (journal,) = conn.execute("PRAGMA journal_mode").fetchone()
     assert journal == "wal"
-    db = store._conn()
+    db = store._db
+    assert db is not None
     for pragma, expected in (("foreign_keys", 1), ("synchronous", 1), ("busy_timeout", 5000)):
         async with db.execute(f"PRAGMA {pragma}") as cursor:
             row = await cursor.fetchone()
