@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
+import os
+import re
 import shlex
 import shutil
 import sys
+import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from bot.core.engine import Engine
+from bot.core.files import copy_capped
 from bot.core.messages import Attachment, ChatRef, IncomingMessage, User
-from bot.core.outbox import Keyboard, Limits, OutboxError, OutboxTooLarge, VideoFile
+from bot.core.outbox import Keyboard, Limits, OutboxError, VideoFile
 
-__all__ = ["PLATFORM", "ConsoleChat", "ConsoleOutbox"]
+__all__ = ["PLATFORM", "ConsoleChat", "ConsoleOutbox", "printable"]
 
 PLATFORM = "console"
 _KINDS = {
@@ -51,7 +56,7 @@ class ConsoleOutbox:
         self._ids = itertools.count(1)
 
     def _print(self, line: str) -> None:
-        print(line, file=self._stream, flush=True)
+        print(printable(line), file=self._stream, flush=True)
 
     def limits(self, chat: ChatRef) -> Limits:
         return _LIMITS
@@ -93,14 +98,7 @@ class ConsoleOutbox:
         return message_id
 
     async def fetch_attachment(self, attachment: Attachment, dest: Path, limit: int) -> Path:
-        source = Path(attachment.ref)
-        try:
-            if source.stat().st_size > limit:
-                raise OutboxTooLarge(f"{attachment.name} is over {limit} bytes")
-            shutil.copyfile(source, dest)
-        except OSError as exc:
-            raise OutboxError(f"cannot read {attachment.name}: {exc.strerror}") from exc
-        return dest
+        return await asyncio.to_thread(copy_capped, Path(attachment.ref), dest, limit)
 
     def _print_buttons(self, buttons: Keyboard) -> None:
         labels = [button.label for row in buttons for button in row]
@@ -133,11 +131,11 @@ class ConsoleChat:
 
     async def run(self, *, interactive: bool) -> int:
         """Read until EOF; in batch mode each line is answered before the next is read."""
-        loop = asyncio.get_running_loop()
+        lines = _lines_of(self._stdin)
         while True:
             if interactive:
                 print("you> ", end="", flush=True)
-            raw = await loop.run_in_executor(None, self._stdin.readline)
+            raw = await lines.get()
             if not raw:
                 break
             message = self.to_message(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
@@ -162,6 +160,52 @@ class ConsoleChat:
             attachments=attachments,
             message_id=str(number),
         )
+
+
+_READ_SIZE = 65536
+# C0 and C1 control characters (ESC, BEL, CSI…) but newline and tab: a terminal would obey them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """`text` without the control characters a terminal would act on."""
+    return _CONTROL.sub("", text)
+
+
+def _lines_of(stream: BinaryIO) -> asyncio.Queue[bytes]:
+    """Lines of `stream`, read by a daemon thread (b"" at the end).
+
+    A daemon thread, not the loop's executor: Ctrl-C must end the program at once, not after
+    the next Enter. It reads the raw descriptor (`os.read`): a daemon blocked inside a
+    buffered stream's readline holds its lock, and the interpreter aborts at exit.
+    """
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):
+        fd = None  # not a real file (tests hand in BytesIO)
+
+    def chunks() -> Iterator[bytes]:
+        if fd is None:
+            yield from iter(lambda: stream.read(_READ_SIZE), b"")
+            return
+        yield from iter(lambda: os.read(fd, _READ_SIZE), b"")
+
+    def read() -> None:
+        with contextlib.suppress(RuntimeError, ValueError, OSError):  # the loop or stream closed
+            pending = b""
+            for chunk in chunks():
+                pending += chunk
+                *complete, pending = pending.split(b"\n")
+                for line in complete:
+                    loop.call_soon_threadsafe(queue.put_nowait, line + b"\n")
+            if pending:
+                loop.call_soon_threadsafe(queue.put_nowait, pending)
+            loop.call_soon_threadsafe(queue.put_nowait, b"")
+
+    threading.Thread(target=read, name="console-stdin", daemon=True).start()
+    return queue
 
 
 def _parse_attach(rest: str) -> tuple[str, tuple[Attachment, ...]]:

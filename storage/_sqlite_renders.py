@@ -15,7 +15,7 @@ _COLUMNS = (
     "render_id, user_id, chat, session_id, status, progress, output_url, error, attempt, "
     "submitted_at, finished_at, delivered, created_at, owner, lease_expires"
 )
-_ACTIVE = "status NOT IN ('failed', 'cancelled', 'delivered')"
+_ACTIVE = "status NOT IN ('failed', 'cancelled', 'delivered', 'unconfirmed')"
 
 
 def _job(row: sqlite3.Row) -> RenderJob:
@@ -184,3 +184,12 @@ class SqliteRenders(SqliteCore):
             (limit,),
         )
         return [float(row["took"]) for row in rows]
+
+    async def unconfirmed_render(self, user_id: int) -> RenderJob | None:
+        """The user's latest render that may or may not have reached their chat."""
+        rows = await self._fetch(
+            f"SELECT {_COLUMNS} FROM renders WHERE user_id = ? AND status = 'unconfirmed' "
+            "ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            (user_id,),
+        )
+        return _job(rows[0]) if rows else None

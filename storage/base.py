@@ -231,6 +231,10 @@ class Store(Protocol):
         """Give up `owner`'s lease on a job."""
         ...
 
+    async def unconfirmed_render(self, user_id: int) -> RenderJob | None:
+        """The user's latest render that may or may not have reached their chat."""
+        ...
+
     async def render_seconds(self, limit: int = 10) -> list[float]:
         """Submit-to-finish seconds of the latest delivered renders, newest first."""
         ...

@@ -33,9 +33,10 @@ RENDER_STATUSES = frozenset(
         "cancelled",
         "delivering",
         "delivered",
+        "unconfirmed",  # was being sent when the bot stopped: resent only on request
     }
 )
-TERMINAL_RENDER_STATUSES = frozenset({"failed", "cancelled", "delivered"})
+TERMINAL_RENDER_STATUSES = frozenset({"failed", "cancelled", "delivered", "unconfirmed"})
 
 
 @dataclass(frozen=True, slots=True)

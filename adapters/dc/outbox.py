@@ -9,8 +9,8 @@ Message ids carry how they were sent: `w:<id>` through an interaction, `c:<id>` 
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import shutil
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -22,13 +22,13 @@ import discord
 from adapters.dc.buttons import view_of
 from adapters.dc.handles import Handle
 from adapters.dc.limits import DEFAULT_UPLOAD, limits_for
+from bot.core.files import copy_capped
 from bot.core.messages import Attachment, ChatRef
 from bot.core.outbox import (
     Keyboard,
     Limits,
     OutboxError,
     OutboxRetryLater,
-    OutboxTooLarge,
     VideoFile,
 )
 
@@ -208,13 +208,9 @@ class DiscordOutbox:
         await _translate("typing", lambda: self._client.http.send_typing(int(chat.chat_id)))
 
     async def fetch_attachment(self, attachment: Attachment, dest: Path, limit: int) -> Path:
-        source = Path(attachment.ref) if attachment.ref else None
-        if source is None or not source.is_file():
+        if not attachment.ref:
             raise OutboxError(f"{attachment.name} was not downloaded")
-        if source.stat().st_size > limit:
-            raise OutboxTooLarge(f"{attachment.name} is over {limit} bytes")
-        shutil.copyfile(source, dest)
-        return dest
+        return await asyncio.to_thread(copy_capped, Path(attachment.ref), dest, limit)
 
     # -- where to --------------------------------------------------------------------------
 

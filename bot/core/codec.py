@@ -16,7 +16,9 @@ from dataclasses import dataclass
 __all__ = ["ACTIONS", "MAX_BYTES", "ButtonAction", "decode", "encode", "session_tag"]
 
 PREFIX = "nemo"
-ACTIONS = frozenset({"export", "status", "credits", "new", "retry", "again", "variation", "web"})
+ACTIONS = frozenset(
+    {"export", "status", "credits", "new", "retry", "again", "variation", "web", "resend"}
+)
 MAX_BYTES = 64
 _TAG = re.compile(r"^[A-Za-z0-9_-]{0,20}\Z")
 _NUMBER = re.compile(r"^(0|[1-9][0-9]{0,11})\Z")

@@ -11,6 +11,7 @@ from bot.core.accounts import Accounts
 from bot.core.context import TurnContext
 from bot.core.conversation import Conversation
 from bot.core.export import Exporter, ExportRequest
+from bot.core.gallery import images_in_state
 from bot.core.intents import Intent, handles
 from bot.core.keyboards import answer_buttons
 from bot.core.messages import IncomingMessage
@@ -71,6 +72,12 @@ class Handlers:
         request = ExportRequest(ctx.user_id, ctx.chat, ctx.lang, ctx.account, ctx.session_id)
         await self.exporter.start(request, ctx.pacer)
 
+    @handles("resend", lane="line", account=True)
+    async def resend(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
+        """Send again a video the bot may not have finished sending."""
+        request = ExportRequest(ctx.user_id, ctx.chat, ctx.lang, ctx.account, ctx.session_id)
+        await self.exporter.resend(request, ctx.pacer)
+
     @handles("upload", lane="line", session=True)
     async def upload(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """Attachments go up together; the caption then runs as a turn."""
@@ -113,10 +120,15 @@ class Handlers:
 
     @handles("interrupted", lane="line", session=True)
     async def interrupted(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
-        """A turn was running when the bot stopped: say what the project looks like now."""
+        """A turn was running when the bot stopped: say what the project looks like now.
+
+        Images the turn made and that were never posted come too (ones that may have been
+        posted are not sent again).
+        """
         state = await self.conversation.state(ctx)
         found = summary(state.draft, ctx.lang) or t("status_empty", ctx.lang)
         await self.reply(ctx, "interrupted", state=found)
+        await self.conversation.gallery.post(ctx, images_in_state(state.generated_media))
 
     # -- beside the line: they only read, or are about the bot itself -------------------
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import tempfile
 import time
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from bot.core.live import keep_typing
 from bot.core.media import probe_video, thumbnail
 from bot.core.outbox import OutboxError, VideoFile
 from bot.core.progress import RenderProgress
+from bot.core.scratch import Scratch
 from bot.core.texts import t
 from bot.core.uploads import safe_name
 from bot.nemo import NemoClient, RenderStatus
@@ -30,10 +30,11 @@ _MB = 1024 * 1024
 class Delivery:
     """Gets a completed render into the chat, exactly once."""
 
-    def __init__(self, store: Store, nemo: NemoClient, web_base: str) -> None:
+    def __init__(self, store: Store, nemo: NemoClient, web_base: str, scratch: Scratch) -> None:
         self._store = store
         self._nemo = nemo
         self._web_base = web_base
+        self._scratch = scratch
 
     async def deliver(
         self,
@@ -52,7 +53,7 @@ class Delivery:
             return  # another worker (or an earlier run) is delivering it
         await progress.show(100)
         pacer, chat = progress.pacer, progress.chat
-        with tempfile.TemporaryDirectory(prefix="nemobot-render-") as folder:
+        with self._scratch.folder("render-") as folder:
             path = Path(folder) / f"{safe_name(job.render_id, 'video')}.mp4"
             try:
                 await self._download(account, job.render_id, url, path)

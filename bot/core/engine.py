@@ -32,6 +32,7 @@ from bot.core.outbox import Outbox, OutboxError, Rate
 from bot.core.pacing import Pacer
 from bot.core.platforms import Platforms
 from bot.core.router import route
+from bot.core.scratch import Scratch
 from bot.core.serving import Service
 from bot.core.texts import chat_language, t
 from bot.core.uploads import Uploads
@@ -81,8 +82,9 @@ class Engine:
         self._admins = settings.admins
         self._queue_limit = settings.queue_limit
         self.platforms = Platforms()
+        self.scratch = Scratch()
         self.accounts = Accounts(store, nemo, settings.nemo_token)
-        self.conversation = Conversation(nemo, self.timing, Gallery(nemo, store))
+        self.conversation = Conversation(nemo, self.timing, Gallery(nemo, store, self.scratch))
         self.exporter = Exporter(
             store,
             nemo,
@@ -91,6 +93,7 @@ class Engine:
             self.timing,
             self.worker_id,
             settings.nemo_web_base,
+            self.scratch,
             render_ids,
         )
         self._lines = Lines(store, self.worker_id, self.timing, self._run_line_item)
@@ -108,7 +111,7 @@ class Engine:
             self.accounts,
             self.conversation,
             self.exporter,
-            Uploads(nemo),
+            Uploads(nemo, self.scratch),
             self._lines.cancel,
             web_base,
         )
@@ -131,6 +134,7 @@ class Engine:
         """Take up what a previous run left: interrupted turns, queued messages, renders."""
         self._accepting = True
         self._lines.open()
+        self.scratch.sweep()
         for item in await self.store.recover(self.worker_id, self.timing.lease_seconds):
             self._spawn(self._report_interrupted(item))
         self._started = True

@@ -13,12 +13,13 @@ from bot.core.accounts import Account, Accounts, TokenUnavailable
 from bot.core.context import Timing
 from bot.core.delivery import Delivery
 from bot.core.failures import describe
-from bot.core.keyboards import retry_buttons
+from bot.core.keyboards import resend_buttons, retry_buttons
 from bot.core.messages import ChatRef
 from bot.core.outbox import OutboxError
 from bot.core.pacing import Pacer
 from bot.core.platforms import Platforms
 from bot.core.progress import RenderProgress
+from bot.core.scratch import Scratch
 from bot.core.texts import t
 from bot.nemo import NemoClient, RenderIds, RenderStatus
 from bot.nemo.draft import has_content
@@ -60,6 +61,7 @@ class Exporter:
         timing: Timing,
         worker_id: str,
         web_base: str,
+        scratch: Scratch,
         render_ids: Callable[[], str] | None = None,
     ) -> None:
         self._store = store
@@ -70,7 +72,7 @@ class Exporter:
         self._worker = worker_id
         self._web_base = web_base
         self._render_ids = render_ids or RenderIds()
-        self._delivery = Delivery(store, nemo, web_base)
+        self._delivery = Delivery(store, nemo, web_base, scratch)
         self._tasks: dict[str, asyncio.Task[None]] = {}
 
     async def start(self, request: ExportRequest, pacer: Pacer) -> None:
@@ -163,12 +165,34 @@ class Exporter:
                 continue  # taken up when its platform connects
             user = await self._store.get_user(job.user_id)
             lang = user.language if user else "en"
-            if job.status not in ("completed", "delivering"):
+            if job.status == "delivering":
+                await self._unconfirmed(job, pacer, chat, lang)
+                continue
+            if job.status in ("pending", "processing"):  # submitted and not finished
                 with contextlib.suppress(OutboxError):
                     await pacer.send_text(chat, t("export_resumed", lang))
             self._follow(job.render_id, lang, RenderProgress(pacer, chat, lang, history))
             followed += 1
         return followed
+
+    async def _unconfirmed(self, job: RenderJob, pacer: Pacer, chat: ChatRef, lang: str) -> None:
+        """The bot stopped while sending this video: never send it again unasked."""
+        await self._store.update_render(job.render_id, status="unconfirmed")
+        await self._store.release_render(job.render_id, self._worker)
+        buttons = resend_buttons(job.user_id, job.session_id, lang)
+        with contextlib.suppress(OutboxError):
+            await pacer.send_text(chat, t("export_unconfirmed", lang), buttons)
+
+    async def resend(self, request: ExportRequest, pacer: Pacer) -> None:
+        """Send again, on the user's request, a video that may not have arrived."""
+        job = await self._store.unconfirmed_render(request.user_id)
+        if job is None:
+            await pacer.send_text(request.chat, t("nothing_to_resend", request.lang))
+            return
+        await self._store.update_render(job.render_id, status="completed")
+        status = RenderStatus(job.render_id, "completed", 100, job.output_url)
+        progress = RenderProgress(pacer, request.chat, request.lang, [])
+        await self._delivery.deliver(job, status, request.account, progress, request.lang)
 
     def _follow(self, render_id: str, lang: str, progress: RenderProgress) -> None:
         task = asyncio.create_task(self._guarded_poll(render_id, lang, progress))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -14,6 +13,7 @@ from bot.core import codec
 from bot.core.context import TurnContext
 from bot.core.live import keep_typing
 from bot.core.outbox import Button, Keyboard, OutboxError
+from bot.core.scratch import Scratch
 from bot.core.texts import t
 from bot.nemo import GeneratedMedia, NemoClient
 from bot.nemo.draft import media_key
@@ -84,9 +84,10 @@ def _looks_like_image(url: str, key: str) -> bool:
 class Gallery:
     """Posts a turn's new images, each once per session, with 🔁 Again and ✨ Variation."""
 
-    def __init__(self, nemo: NemoClient, store: Store) -> None:
+    def __init__(self, nemo: NemoClient, store: Store, scratch: Scratch) -> None:
         self._nemo = nemo
         self._store = store
+        self._scratch = scratch
 
     async def post(self, ctx: TurnContext, found: Sequence[FoundImage], prompt: str = "") -> int:
         """Download and post the images not posted yet; returns how many reached the chat."""
@@ -99,7 +100,7 @@ class Gallery:
                 fresh.append((image_id, image))
         if not fresh:
             return 0
-        with tempfile.TemporaryDirectory(prefix="nemobot-img-") as folder:
+        with self._scratch.folder("img-") as folder:
             ready: list[tuple[int, FoundImage, Path]] = []
             for image_id, image in fresh:
                 path = Path(folder) / f"image_{image_id}{_suffix(image.url)}"

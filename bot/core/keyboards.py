@@ -6,7 +6,7 @@ from bot.core import codec
 from bot.core.outbox import Button, Keyboard
 from bot.core.texts import t
 
-__all__ = ["answer_buttons", "button", "delivered_buttons", "retry_buttons"]
+__all__ = ["answer_buttons", "button", "delivered_buttons", "resend_buttons", "retry_buttons"]
 
 
 def button(action: str, label_key: str, user_id: int, session_id: str, lang: str) -> Button:
@@ -31,6 +31,11 @@ def answer_buttons(user_id: int, session_id: str, lang: str) -> Keyboard:
 def retry_buttons(user_id: int, session_id: str, lang: str) -> Keyboard:
     """Under a failed render."""
     return ((button("retry", "btn_retry", user_id, session_id, lang),),)
+
+
+def resend_buttons(user_id: int, session_id: str, lang: str) -> Keyboard:
+    """Under a video that may not have arrived."""
+    return ((button("resend", "btn_resend", user_id, session_id, lang),),)
 
 
 def delivered_buttons(user_id: int, session_id: str, lang: str) -> Keyboard:

@@ -19,6 +19,7 @@ BUTTON_INTENTS = {
     "again": "again",
     "variation": "variation",
     "web": "web",
+    "resend": "resend",
 }
 
 

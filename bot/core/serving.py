@@ -133,10 +133,14 @@ class Service:
         return None
 
 
+# Presses about the account, or about a video already made, whatever project is current.
+_ANY_PROJECT = frozenset({"credits", "resend"})
+
+
 def _names_session(intent: Intent) -> bool:
-    """A press that acts on the project it was made for (Credits is about the account)."""
+    """A press that acts on the project it was made for."""
     button = intent.button
-    return button is not None and bool(button.session) and intent.kind != "credits"
+    return button is not None and bool(button.session) and intent.kind not in _ANY_PROJECT
 
 
 async def _say(pacer: Pacer, msg: IncomingMessage, text: str) -> None:

@@ -218,6 +218,15 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "✅ 视频已完成，但大小为 {size} MB，超过了本聊天的上传限制，且 NemoVideo 没有提供下载链接。"
         "可以发送 /web 在编辑器中打开。",
     ),
+    "export_unconfirmed": (
+        "⚠️ I restarted while sending your video, so it may already be above. If it isn't, "
+        "tap Resend.",
+        "⚠️ 发送视频时我重启了，视频可能已经在上面了。如果没有，请点击“重新发送”。",
+    ),
+    "nothing_to_resend": (
+        "There's no video waiting to be sent again. Say “export” for a new one.",
+        "没有需要重新发送的视频。说“导出”可以生成新的视频。",
+    ),
     "export_failed": (
         "❌ The render failed. Tap Retry to try again (export is free).",
         "❌ 渲染失败。点击“重试”再试一次（导出免费）。",
@@ -358,6 +367,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "btn_credits": ("Credits", "积分"),
     "btn_new": ("New session", "新项目"),
     "btn_retry": ("Retry", "重试"),
+    "btn_resend": ("Resend", "重新发送"),
     "btn_again": ("🔁 Again", "🔁 再来一张"),
     "btn_variation": ("✨ Variation", "✨ 变体"),
     "btn_again_n": ("🔁 Again #{n}", "🔁 再来一张 #{n}"),

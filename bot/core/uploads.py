@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
-import tempfile
 from pathlib import Path, PurePath
 
 from bot.core.context import TurnContext
 from bot.core.messages import Attachment
 from bot.core.outbox import OutboxError, OutboxTooLarge
+from bot.core.scratch import Scratch
 from bot.core.texts import t
 from bot.nemo import NemoClient
 from bot.nemo.errors import FileTooLarge, UnsupportedFile
@@ -30,14 +31,15 @@ def safe_name(name: str, fallback: str = "file") -> str:
 class Uploads:
     """Sends the user's files to their NemoVideo session."""
 
-    def __init__(self, nemo: NemoClient, limit: int = MAX_UPLOAD_BYTES) -> None:
+    def __init__(self, nemo: NemoClient, scratch: Scratch, limit: int = MAX_UPLOAD_BYTES) -> None:
         self._nemo = nemo
+        self._scratch = scratch
         self._limit = limit
 
     async def handle(self, ctx: TurnContext, attachments: tuple[Attachment, ...]) -> int:
         """Check, fetch and upload; every rejected file gets one line. Returns files uploaded."""
         problems: list[str] = []
-        with tempfile.TemporaryDirectory(prefix="nemobot-up-") as folder:
+        with self._scratch.folder("up-") as folder:
             accepted: list[tuple[Path, str]] = []
             for index, attachment in enumerate(attachments):
                 name = safe_name(attachment.name, f"file{index + 1}")
@@ -69,7 +71,7 @@ class Uploads:
         folder.mkdir()
         try:
             path = await ctx.pacer.fetch_attachment(attachment, folder / name, cap)
-            check_upload(path, name, limit=self._limit)
+            await asyncio.to_thread(check_upload, path, name, limit=self._limit)
         except OutboxTooLarge:
             if cap < self._limit:
                 return _download_too_big(ctx.lang, name, cap + 1, cap, limits.download_hint)

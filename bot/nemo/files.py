@@ -25,14 +25,27 @@ _SAME_FAMILY = {
     "mov": "mp4",
     "3gp": "mp4",
 }
-# Raw audio streams that often carry no magic bytes the sniffer knows.
-_HEADERLESS = frozenset({"mp3", "aac", "m4a"})
+_SNIFF_BYTES = 262
 
 
 def detected_extension(path: Path) -> str | None:
     """The file type found in the file's first bytes (not its name), if recognised."""
-    kind = filetype.guess(str(path))
-    return kind.extension if kind else None
+    with path.open("rb") as file:
+        head = file.read(_SNIFF_BYTES)
+    kind = filetype.guess(head)
+    return kind.extension if kind else _bare_audio(head)
+
+
+def _bare_audio(head: bytes) -> str | None:
+    """MPEG audio or ADTS AAC without a container: a frame header where the file starts."""
+    if len(head) < 4 or head[0] != 0xFF or head[1] & 0xE0 != 0xE0:
+        return None
+    layer = (head[1] >> 1) & 0b11
+    if layer == 0b00 and head[1] & 0xF6 == 0xF0:
+        return "aac"  # ADTS: the 12-bit sync word, layer 00
+    if layer == 0b01 and (head[2] >> 4) not in (0b0000, 0b1111):
+        return "mp3"  # MPEG audio layer III with a real bitrate index
+    return None
 
 
 def check_upload(path: Path, name: str | None = None, *, limit: int = MAX_UPLOAD_BYTES) -> str:
@@ -46,8 +59,6 @@ def check_upload(path: Path, name: str | None = None, *, limit: int = MAX_UPLOAD
         raise UnsupportedFile(f"{label}: .{extension or '?'} files are not accepted")
     found = detected_extension(path)
     if found is None:
-        if extension in _HEADERLESS:
-            return extension
         raise UnsupportedFile(f"{label}: the content is not a recognised media file")
     if _family(found) != _family(extension):
         raise UnsupportedFile(f"{label}: the content is {found}, not {extension}")

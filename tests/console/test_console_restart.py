@@ -45,6 +45,8 @@ async def test_kill_during_render_then_restart_delivers_once(tmp_path: Path) -> 
         seen: list[str] = []
         async with asyncio.timeout(60):
             await _read_until(first.stdout, "Rendering your video", seen)
+            while not running.sandbox.render_submissions:  # submitted, not finished (4 s)
+                await asyncio.sleep(0.05)
         os.kill(first.pid, signal.SIGKILL)
         await first.wait()
         assert not list((tmp_path / "out").glob("*.mp4"))

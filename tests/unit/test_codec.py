@@ -29,6 +29,7 @@ def test_actions_are_the_documented_ones() -> None:
         "again",
         "variation",
         "web",
+        "resend",
     } == codec.ACTIONS
 
 

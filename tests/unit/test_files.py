@@ -92,11 +92,32 @@ def test_non_media_content_with_a_media_name_is_rejected(tmp_path: Path) -> None
         check_upload(path)
 
 
-def test_headerless_audio_is_trusted_by_name(tmp_path: Path) -> None:
-    """Raw mp3/aac streams often have no magic bytes; their name is enough."""
-    path = tmp_path / "song.mp3"
-    path.write_bytes(bytes(range(256)) * 4)
-    assert check_upload(path) == "mp3"
+def test_a_file_renamed_mp3_is_refused(tmp_path: Path) -> None:
+    """Audio is checked by content too: a name is not enough (it used to be)."""
+    for name in ("song.mp3", "song.aac", "song.m4a"):
+        path = tmp_path / name
+        path.write_bytes(bytes(range(256)) * 4)
+        with pytest.raises(UnsupportedFile, match="not a recognised media file"):
+            check_upload(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "head"),
+    [
+        ("tagged.mp3", b"ID3\x04\x00\x00\x00\x00\x00\x00"),
+        ("mpeg1.mp3", b"\xff\xfb\x90\x64"),
+        ("mpeg1_crc.mp3", b"\xff\xfa\x90\x64"),
+        ("mpeg2.mp3", b"\xff\xf3\x90\x64"),
+        ("adts.aac", b"\xff\xf1\x50\x80"),
+        ("adts_crc.aac", b"\xff\xf0\x50\x80"),
+        ("apple.m4a", b"\x00\x00\x00\x20ftypM4A \x00\x00\x00\x00"),
+    ],
+)
+def test_real_audio_streams_are_recognised(tmp_path: Path, name: str, head: bytes) -> None:
+    """ID3 tags, bare MPEG and ADTS frames, and MP4 audio pass the content check."""
+    path = tmp_path / name
+    path.write_bytes(head + b"\x00" * 512)
+    assert check_upload(path) == name.rsplit(".", 1)[1]
 
 
 def test_over_limit_is_rejected_before_the_content_is_looked_at(tmp_path: Path) -> None:
