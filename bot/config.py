@@ -52,6 +52,10 @@ class Settings:
     sse_timeout_seconds: float = 900.0
     sse_idle_seconds: float = 600.0
     queue_limit: int = 5
+    user_messages_per_minute: int = 20
+    user_renders: int = 1
+    inbox_text_hours: float = 24.0
+    inbox_keep_days: float = 30.0
     log_level: str = "INFO"
 
     @property
@@ -113,6 +117,12 @@ class Settings:
             sse_timeout_seconds=reader.get("NEMOBOT_SSE_TIMEOUT_SECONDS", _seconds, 900.0),
             sse_idle_seconds=reader.get("NEMOBOT_SSE_IDLE_SECONDS", _seconds, 600.0),
             queue_limit=reader.get("NEMOBOT_QUEUE_LIMIT", _positive_int, 5),
+            user_messages_per_minute=reader.get(
+                "NEMOBOT_USER_MESSAGES_PER_MINUTE", _positive_int, 20
+            ),
+            user_renders=reader.get("NEMOBOT_USER_RENDERS", _positive_int, 1),
+            inbox_text_hours=reader.get("NEMOBOT_INBOX_TEXT_HOURS", _seconds, 24.0),
+            inbox_keep_days=reader.get("NEMOBOT_INBOX_KEEP_DAYS", _seconds, 30.0),
             log_level=reader.get("NEMOBOT_LOG_LEVEL", _log_level, "INFO"),
         )
         if reader.problems:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
@@ -118,12 +119,18 @@ def _display_host(host: str) -> str:
 
 
 def serve(host: str, port: int, options: SandboxOptions | None = None) -> None:
-    """Run a sandbox until Ctrl-C, printing one line with its URL."""
+    """Run a sandbox until Ctrl-C or SIGTERM, printing one line with its URL.
+
+    Either signal ends it the same way: renders are stopped and its data folder removed.
+    """
 
     async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
         async with run_sandbox(options, host, port, access_log=True) as running:
             print(f"NemoVideo sandbox running at {running.url} (Ctrl-C to stop)", flush=True)
-            await asyncio.Event().wait()
+            await stop.wait()
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main())
+    asyncio.run(main())

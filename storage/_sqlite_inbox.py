@@ -333,3 +333,17 @@ class SqliteInbox(SqliteCore):
                 ).rowcount
             )
         )
+
+    async def forget_texts(self, finished_before: float) -> int:
+        """Erase the text of messages answered before `finished_before` (they keep their key)."""
+        return await self._write(
+            lambda conn: (
+                conn.execute(
+                    "UPDATE inbox SET payload = json_set(payload, '$.text', '') "
+                    "WHERE status IN ('done', 'failed', 'cancelled', 'interrupted') "
+                    "AND finished_at < ? AND json_valid(payload) "
+                    "AND coalesce(json_extract(payload, '$.text'), '') != ''",
+                    (finished_before,),
+                ).rowcount
+            )
+        )

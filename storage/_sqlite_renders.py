@@ -108,14 +108,14 @@ class SqliteRenders(SqliteCore):
         )
         return _job(rows[0]) if rows else None
 
-    async def active_render(self, user_id: int) -> RenderJob | None:
-        """The user's latest job that is not failed, cancelled or delivered."""
+    async def active_renders(self, user_id: int) -> list[RenderJob]:
+        """The user's jobs not finished yet (not failed, cancelled, delivered), newest first."""
         rows = await self._fetch(
             f"SELECT {_COLUMNS} FROM renders WHERE user_id = ? AND {_ACTIVE} "
-            "ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            "ORDER BY created_at DESC, rowid DESC",
             (user_id,),
         )
-        return _job(rows[0]) if rows else None
+        return [_job(row) for row in rows]
 
     async def claim_renders(self, owner: str, lease_seconds: float) -> list[RenderJob]:
         """Lease to `owner` every unfinished job whose lease is missing or expired."""

@@ -175,6 +175,10 @@ class Store(Protocol):
         """Delete items finished before `older_than`; newer ones keep their dedupe key."""
         ...
 
+    async def forget_texts(self, finished_before: float) -> int:
+        """Erase the text of items finished before `finished_before`; returns how many."""
+        ...
+
     # renders
     async def create_render(
         self,
@@ -207,8 +211,8 @@ class Store(Protocol):
         """One job by id."""
         ...
 
-    async def active_render(self, user_id: int) -> RenderJob | None:
-        """The user's latest job not failed, cancelled or delivered."""
+    async def active_renders(self, user_id: int) -> list[RenderJob]:
+        """The user's unfinished jobs, newest first."""
         ...
 
     async def claim_renders(self, owner: str, lease_seconds: float) -> list[RenderJob]:

@@ -20,11 +20,13 @@ from typing import Any, Literal
 
 from bot.config import Settings
 from bot.core.accounts import Accounts
+from bot.core.admission import Admission, RefusalStatus
 from bot.core.commands import Handlers
 from bot.core.context import Timing
 from bot.core.conversation import Conversation
 from bot.core.export import Exporter
 from bot.core.gallery import Gallery
+from bot.core.housekeeping import Housekeeping
 from bot.core.intents import REGISTRY, Intent
 from bot.core.lines import Lines
 from bot.core.messages import IncomingMessage
@@ -36,6 +38,7 @@ from bot.core.scratch import Scratch
 from bot.core.serving import Service
 from bot.core.texts import chat_language, t
 from bot.core.uploads import Uploads
+from bot.logs import redact
 from bot.nemo import NemoClient
 from storage import InboxItem, Store, UserRecord
 
@@ -52,10 +55,11 @@ class Accepted:
 
     `queued`: stored in the user's line at `position` (1 runs next); `side`: stored and
     answered beside the line; `duplicate`: seen before; `full`: the user already has too
-    many messages waiting; `not_allowed`: the sender may not use the bot.
+    many messages waiting; `not_allowed`: the sender may not use the bot; `too_long`: over
+    the length cap; `throttled`: the sender writes faster than the per-user rate.
     """
 
-    status: Literal["queued", "side", "duplicate", "full", "not_allowed"]
+    status: Literal["queued", "side", "duplicate", "full"] | RefusalStatus
     position: int = 0
 
 
@@ -78,9 +82,13 @@ class Engine:
             render_poll_seconds=settings.render_poll_seconds,
         )
         self.worker_id = worker_id or f"worker-{uuid.uuid4().hex[:8]}"
-        self._allowed = settings.allowed_users
-        self._admins = settings.admins
         self._queue_limit = settings.queue_limit
+        self._housekeeping = Housekeeping(
+            store, text_hours=settings.inbox_text_hours, keep_days=settings.inbox_keep_days
+        )
+        self._admission = Admission(
+            settings.allowed_users, settings.admins, settings.user_messages_per_minute
+        )
         self.platforms = Platforms()
         self.scratch = Scratch()
         self.accounts = Accounts(store, nemo, settings.nemo_token)
@@ -95,12 +103,14 @@ class Engine:
             settings.nemo_web_base,
             self.scratch,
             render_ids,
+            per_user=settings.user_renders,
         )
         self._lines = Lines(store, self.worker_id, self.timing, self._run_line_item)
         self._service = self._serving(nemo, settings.nemo_web_base)
         self._user_ids: dict[tuple[str, str], int] = {}  # a cache: ids never change
         self._groups: dict[tuple[int, str], float] = {}  # album → when its last part came
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._chores: asyncio.Task[None] | None = None  # housekeeping, for the engine's life
         self._started = False
         self._accepting = True
 
@@ -115,7 +125,9 @@ class Engine:
             self._lines.cancel,
             web_base,
         )
-        return Service(self.store, self.accounts, self.conversation, handlers, web_base)
+        return Service(
+            self.store, self.accounts, self.conversation, handlers, web_base, self._admission
+        )
 
     # -- platforms and lifecycle ------------------------------------------------------
 
@@ -138,6 +150,8 @@ class Engine:
         for item in await self.store.recover(self.worker_id, self.timing.lease_seconds):
             self._spawn(self._report_interrupted(item))
         self._started = True
+        if self._chores is None or self._chores.done():
+            self._chores = asyncio.create_task(self._housekeeping.run())
         await self._take_up(self.platforms.names)
 
     async def drain(self, seconds: float) -> None:
@@ -156,6 +170,8 @@ class Engine:
         self._started = False
         await self._lines.stop()
         tasks = list(self._tasks)
+        if self._chores is not None:
+            tasks.append(self._chores)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -188,12 +204,17 @@ class Engine:
     async def submit(self, msg: IncomingMessage) -> Accepted:
         """Accept one message: stored before anything else, answered later, in order."""
         user = await self._user(msg)
-        if not self._allowed_user(msg):
-            self._notice(msg, t("not_allowed", user.language))
-            return Accepted("not_allowed")
+        refused = self._admission.refusal(msg, user.id)
+        if refused is not None:
+            if refused.text_key is not None:
+                self._notice(msg, t(refused.text_key, user.language, **refused.values))
+            return Accepted(refused.status)
         intent = route(msg.text, has_attachments=bool(msg.attachments))
         spec = REGISTRY[intent.kind]
-        stored = msg if spec.keep_text else replace(msg, text="")  # never store tokens
+        # A token never rests in the database: a /login's text is not stored at all, and
+        # anything token-shaped pasted into a message is masked (for the agent too).
+        stored = replace(msg, text=redact(msg.text) if spec.keep_text else "")
+        unlimited = msg.group is not None or self._admission.is_admin(msg.user)
         placed = await self.store.enqueue(
             msg.chat.platform,
             msg.update_id,
@@ -203,7 +224,7 @@ class Engine:
             stored.to_json(),
             lane=spec.lane,
             group=msg.group,
-            limit=self._queue_limit if msg.group is None else None,
+            limit=None if unlimited else self._queue_limit,
         )
         if placed.duplicate:
             return Accepted("duplicate", placed.position)
@@ -212,7 +233,11 @@ class Engine:
             return Accepted("full")
         if spec.lane == "side":
             if self._accepting:  # draining: it waits in the store for the next start
-                self._spawn(self._run_side(placed.item_id, (user, msg, intent)))
+                self._spawn(
+                    self._run_side(
+                        placed.item_id, (user, stored if spec.keep_text else msg, intent)
+                    )
+                )
             return Accepted("side")
         if msg.group is not None:
             self._groups[(user.id, msg.group)] = asyncio.get_running_loop().time()
@@ -231,10 +256,6 @@ class Engine:
             user = await self.store.upsert_user(*key, chat_language(msg.user.language))
             self._user_ids[key] = user.id
         return user
-
-    def _allowed_user(self, msg: IncomingMessage) -> bool:
-        names = {msg.user.id, f"{msg.user.platform}:{msg.user.id}"}
-        return not self._allowed or bool(names & (self._allowed | self._admins))
 
     def _notice(self, msg: IncomingMessage, text: str) -> None:
         """Tell the sender something, without making `submit` wait for the platform."""

@@ -47,6 +47,7 @@ class ExportRequest:
     lang: str
     account: Account
     session_id: str
+    exempt: bool = False  # an operator: no limit on renders at once
 
 
 class Exporter:
@@ -63,6 +64,8 @@ class Exporter:
         web_base: str,
         scratch: Scratch,
         render_ids: Callable[[], str] | None = None,
+        *,
+        per_user: int = 1,
     ) -> None:
         self._store = store
         self._nemo = nemo
@@ -72,15 +75,16 @@ class Exporter:
         self._worker = worker_id
         self._web_base = web_base
         self._render_ids = render_ids or RenderIds()
+        self._per_user = per_user
         self._delivery = Delivery(store, nemo, web_base, scratch)
         self._tasks: dict[str, asyncio.Task[None]] = {}
 
     async def start(self, request: ExportRequest, pacer: Pacer) -> None:
         """Export the session's latest draft (or say why not)."""
         chat, lang = request.chat, request.lang
-        active = await self._store.active_render(request.user_id)
-        if active is not None and active.render_id in self._tasks:
-            await pacer.send_text(chat, t("export_busy", lang, progress=active.progress))
+        active = await self._store.active_renders(request.user_id)
+        if active and not request.exempt and len(active) >= self._per_user:
+            await pacer.send_text(chat, t("export_busy", lang, progress=active[0].progress))
             return
         state = await self._nemo.state(request.account.auth, request.session_id)
         if not has_content(state.draft):

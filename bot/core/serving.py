@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from bot.core.accounts import Account, Accounts, TokenUnavailable
+from bot.core.admission import Admission
 from bot.core.codec import session_tag
 from bot.core.commands import Handlers
 from bot.core.context import TurnContext
@@ -39,8 +40,10 @@ class Service:
         conversation: Conversation,
         handlers: Handlers,
         web_base: str,
+        admission: Admission,
     ) -> None:
         self._store = store
+        self._admission = admission
         self._accounts = accounts
         self._conversation = conversation
         self._handlers = handlers
@@ -99,6 +102,7 @@ class Service:
             await pacer.send_text(msg.chat, t(refusal, lang))
             return
         ctx = TurnContext(user.id, msg.chat, pacer, account, "", lang, before_agent)
+        ctx.admin = self._admission.is_admin(msg.user)
         if spec.session:
             await self._open(ctx, lang)
         try:

@@ -48,3 +48,32 @@ async def test_sandbox_command_serves_and_stops_on_ctrl_c(tmp_path: Path) -> Non
         async with asyncio.timeout(15):
             code = await process.wait()
     assert code == 0
+
+
+async def test_sandbox_command_cleans_up_on_sigterm(tmp_path: Path) -> None:
+    """SIGTERM (a service manager stopping it) removes its data folder, like Ctrl-C."""
+    import tempfile
+
+    before = set(Path(tempfile.gettempdir()).glob("nemo-sandbox-*"))
+    port = _free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "sandbox",
+        "--port",
+        str(port),
+        cwd=tmp_path,
+        env=clean_env(),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    assert process.stdout is not None
+    async with asyncio.timeout(30):
+        await process.stdout.readline()
+    ours = set(Path(tempfile.gettempdir()).glob("nemo-sandbox-*")) - before
+    assert ours, "the sandbox made its data folder"
+    process.send_signal(signal.SIGTERM)
+    async with asyncio.timeout(15):
+        assert await process.wait() == 0
+    assert not any(path.exists() for path in ours)

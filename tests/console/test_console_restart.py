@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sandbox import SandboxOptions, run_sandbox
 from tests.console.cli_support import clean_env, nemobot
+from tests.engine.harness import eventually
 
 
 async def _read_until(stream: asyncio.StreamReader, marker: str, seen: list[str]) -> None:
@@ -45,8 +46,7 @@ async def test_kill_during_render_then_restart_delivers_once(tmp_path: Path) -> 
         seen: list[str] = []
         async with asyncio.timeout(60):
             await _read_until(first.stdout, "Rendering your video", seen)
-            while not running.sandbox.render_submissions:  # submitted, not finished (4 s)
-                await asyncio.sleep(0.05)
+            await eventually(lambda: bool(running.sandbox.render_submissions))  # not finished
         os.kill(first.pid, signal.SIGKILL)
         await first.wait()
         assert not list((tmp_path / "out").glob("*.mp4"))

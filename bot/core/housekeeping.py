@@ -1,0 +1,56 @@
+"""Keeping the database small and discreet: old texts erased, old answered messages pruned."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
+from storage import Store
+
+__all__ = ["Housekeeping"]
+
+log = logging.getLogger(__name__)
+
+_HOUR = 3600.0
+_DAY = 24 * _HOUR
+
+
+class Housekeeping:
+    """Erases message texts after `text_hours` and deletes answered messages after `keep_days`."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        text_hours: float,
+        keep_days: float,
+        every: float = _HOUR,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._store = store
+        self._text_seconds = text_hours * _HOUR
+        self._keep_seconds = keep_days * _DAY
+        self._every = every
+        self._clock = clock
+
+    async def run_once(self) -> tuple[int, int]:
+        """One round: (texts erased, messages deleted)."""
+        now = self._clock()
+        erased = await self._store.forget_texts(now - self._text_seconds)
+        pruned = await self._store.prune_inbox(now - self._keep_seconds)
+        if erased or pruned:
+            log.info(
+                "housekeeping: erased %d message texts, deleted %d old messages", erased, pruned
+            )
+        return erased, pruned
+
+    async def run(self) -> None:
+        """Forever, once every `every` seconds; a failed round is logged and retried later."""
+        while True:
+            try:
+                await self.run_once()
+            except Exception as exc:  # noqa: BLE001 - housekeeping must never stop the bot
+                log.warning("housekeeping failed (%s: %s)", type(exc).__name__, exc)
+            await asyncio.sleep(self._every)
