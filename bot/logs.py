@@ -10,12 +10,14 @@ from urllib.parse import quote
 __all__ = ["RedactingFilter", "redact", "setup_logging"]
 
 MASK = "[redacted]"
+# Most specific first: a NemoVideo token's pattern would swallow the digits of a Telegram
+# token written right after it.
 _PATTERNS = (
+    # Telegram bot tokens, also inside URLs, where the colon may be percent-encoded.
+    re.compile(r"\d{6,12}(?::|%3[Aa])[A-Za-z0-9_\-]{30,}"),
+    re.compile(r"[MN][A-Za-z\d_\-]{23,25}\.[A-Za-z\d_\-]{6}\.[A-Za-z\d_\-]{27,}"),  # Discord
     re.compile(r"nmv_[A-Za-z]+_[A-Za-z0-9_\-]+"),  # NemoVideo tokens
     re.compile(r"(?i)(bearer\s+)[^\s\"',]+"),
-    # Telegram bot tokens, also inside URLs, where the colon may be percent-encoded.
-    re.compile(r"(?<!\d)\d{6,12}(?::|%3[Aa])[A-Za-z0-9_\-]{30,}"),
-    re.compile(r"[MN][A-Za-z\d_\-]{23,25}\.[A-Za-z\d_\-]{6}\.[A-Za-z\d_\-]{27,}"),  # Discord
 )
 
 

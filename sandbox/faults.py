@@ -24,6 +24,8 @@ class Faults:
     down: bool = False
     no_text_once: bool = False
     delay_seconds: float = 0.0  # every API call waits this long first
+    delay_path: str | None = None  # requests whose path starts with this wait…
+    delay_path_seconds: float = 0.0  # …this long (files included)
     render_fail_message: str | None = None  # the next render fails, saying this
     reply_text_once: str | None = None  # the next turn answers with exactly this text
 

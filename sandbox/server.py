@@ -30,6 +30,8 @@ async def sandbox_middleware(request: web.Request, handler: Handler) -> web.Stre
     if not path.startswith("/_sandbox/"):
         headers = {h: request.headers[h] for h in SELECTED_HEADERS if h in request.headers}
         sandbox.requests.append((request.method, path, headers))
+        if sandbox.faults.delay_path and path.startswith(sandbox.faults.delay_path):
+            await asyncio.sleep(sandbox.faults.delay_path_seconds)
         if not path.startswith(FILE_PREFIXES):
             sandbox.apply_fault_actions()
             if sandbox.faults.down:

@@ -6,7 +6,7 @@ from the store's clock. A lease is expired when its expiry is missing or not in 
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
 
@@ -248,6 +248,10 @@ class Store(Protocol):
         self, user_id: int, session_id: str, media_key: str, url: str, prompt: str
     ) -> int | None:
         """Record an image about to be posted; its id, or None if known for this session."""
+        ...
+
+    async def known_images(self, session_id: str, media_keys: Sequence[str]) -> set[str]:
+        """Which of `media_keys` the session has recorded."""
         ...
 
     async def get_image(self, image_id: int) -> ImageRecord | None:

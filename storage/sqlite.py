@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
+from collections.abc import Sequence
 
 from ._sqlite_inbox import SqliteInbox
 from ._sqlite_renders import SqliteRenders
-from ._sqlite_util import one
+from ._sqlite_util import marks, one
 from .records import Credentials, ImageRecord, SessionRecord, Usage, UserRecord
 
 __all__ = ["SqliteStore"]
@@ -190,6 +191,17 @@ class SqliteStore(SqliteInbox, SqliteRenders):
             return cursor.lastrowid if cursor.rowcount == 1 else None
 
         return await self._write(work)
+
+    async def known_images(self, session_id: str, media_keys: Sequence[str]) -> set[str]:
+        """Which of `media_keys` this session has recorded (posted, or being posted)."""
+        if not media_keys:
+            return set()
+        rows = await self._fetch(
+            f"SELECT media_key FROM images WHERE session_id = ? "
+            f"AND media_key IN ({marks(len(media_keys))})",
+            (session_id, *media_keys),
+        )
+        return {row["media_key"] for row in rows}
 
     async def get_image(self, image_id: int) -> ImageRecord | None:
         """One posted image by id."""

@@ -40,7 +40,7 @@ def session_tag(session_id: str) -> str:
     """A short, payload-safe stand-in for a session id (the id itself when it fits)."""
     if _TAG.match(session_id):
         return session_id
-    digest = hashlib.sha256(session_id.encode()).hexdigest()
+    digest = hashlib.sha256(session_id.encode("utf-8", "surrogatepass")).hexdigest()
     return "h" + digest[:_LONG_TAG_CHARS]
 
 
@@ -72,7 +72,7 @@ def decode(payload: str) -> ButtonAction | None:
         return ButtonAction(parts[1], None, session_tag(parts[2]) if parts[2] else "")
     if len(parts) > 5:
         return None
-    if len(payload.encode()) > MAX_BYTES:
+    if len(payload.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         return None
     user, session = parts[2], parts[3]
     if not _NUMBER.match(user) or not _TAG.match(session):

@@ -49,16 +49,19 @@ class Delivery:
         await self._store.update_render(
             job.render_id, status="completed", progress=100, output_url=url, finished_at=time.time()
         )
-        if not await self._store.begin_delivery(job.render_id):
-            return  # another worker (or an earlier run) is delivering it
         await progress.show(100)
         pacer, chat = progress.pacer, progress.chat
         with self._scratch.folder("render-") as folder:
             path = Path(folder) / f"{safe_name(job.render_id, 'video')}.mp4"
             try:
                 await self._download(account, job.render_id, url, path)
+                video = await self._prepare(path, lang)
+                # From here until it is recorded, the video may or may not be in the chat:
+                # the window is the send itself (a restart then offers to resend it).
+                if not await self._store.begin_delivery(job.render_id):
+                    return  # another worker (or an earlier run) is delivering it
                 async with keep_typing(pacer, chat, "upload_video"):
-                    await self._send(job, progress, lang, path, url)
+                    await self._send(job, progress, lang, video, url)
             except (NemoError, OutboxError) as exc:
                 log.warning("render %s delivery failed: %s", job.render_id, exc)
                 await self._store.update_render(job.render_id, status="completed")
@@ -80,21 +83,31 @@ class Delivery:
                 log.info("render URL failed (%s); using the authenticated download", exc)
         await self._nemo.download_render(account.auth, render_id, path)
 
+    @staticmethod
+    async def _prepare(path: Path, lang: str) -> VideoFile:
+        """The video with what players need: size, length, a thumbnail."""
+        info = await probe_video(path)
+        width, height = (info.width, info.height) if info else (1920, 1080)
+        duration = info.duration if info else 0.0
+        thumb = await thumbnail(path, path.with_suffix(".jpg"))
+        return VideoFile(path, width, height, duration, thumb)
+
     async def _send(
-        self, job: RenderJob, progress: RenderProgress, lang: str, path: Path, url: str | None
+        self,
+        job: RenderJob,
+        progress: RenderProgress,
+        lang: str,
+        video: VideoFile,
+        url: str | None,
     ) -> None:
         pacer, chat = progress.pacer, progress.chat
         buttons = delivered_buttons(job.user_id, job.session_id, lang)
-        size = path.stat().st_size
+        size = video.path.stat().st_size
         if size > pacer.limits(chat).max_upload:
             megabytes = round(size / _MB, 1)
             key = "export_too_big" if url else "export_too_big_no_link"
             await pacer.send_text(chat, t(key, lang, size=megabytes, url=url), buttons)
             return
-        info = await probe_video(path)
-        width, height = (info.width, info.height) if info else (1920, 1080)
-        duration = info.duration if info else 0.0
-        thumb = await thumbnail(path, path.with_suffix(".jpg"))
-        video = VideoFile(path, width, height, duration, thumb)
-        caption = t("export_done", lang, width=width, height=height, duration=round(duration))
+        duration = round(video.duration)
+        caption = t("export_done", lang, width=video.width, height=video.height, duration=duration)
         await pacer.send_video(chat, video, caption, buttons)

@@ -90,25 +90,26 @@ class Gallery:
         self._scratch = scratch
 
     async def post(self, ctx: TurnContext, found: Sequence[FoundImage], prompt: str = "") -> int:
-        """Download and post the images not posted yet; returns how many reached the chat."""
-        fresh: list[tuple[int, FoundImage]] = []
-        for image in found:
-            image_id = await self._store.remember_image(
-                ctx.user_id, ctx.session_id, media_key(image.url), image.url, image.prompt or prompt
-            )
-            if image_id is not None:
-                fresh.append((image_id, image))
+        """Download and post the images not posted yet; returns how many reached the chat.
+
+        An image is recorded only just before it is sent, so one that was being downloaded
+        when the bot stopped is posted after the restart, and one that was being sent is
+        never sent twice.
+        """
+        known = await self._store.known_images(ctx.session_id, [media_key(i.url) for i in found])
+        fresh = {media_key(i.url): i for i in found if media_key(i.url) not in known}
         if not fresh:
             return 0
         with self._scratch.folder("img-") as folder:
-            ready: list[tuple[int, FoundImage, Path]] = []
-            for image_id, image in fresh:
-                path = Path(folder) / f"image_{image_id}{_suffix(image.url)}"
+            downloaded: list[tuple[FoundImage, Path]] = []
+            for number, image in enumerate(fresh.values(), 1):
+                path = Path(folder) / f"image_{number}{_suffix(image.url)}"
                 try:
                     await self._nemo.download(image.url, path)
-                    ready.append((image_id, image, path))
+                    downloaded.append((image, path))
                 except NemoError as exc:
-                    log.warning("could not download generated image %d: %s", image_id, exc)
+                    log.warning("could not download a generated image: %s", exc)
+            ready = await self._claim(ctx, downloaded, prompt)
             if not ready:
                 return 0
             try:
@@ -120,6 +121,19 @@ class Gallery:
         for image_id, _, _ in ready:
             await self._store.mark_image_posted(image_id)
         return len(ready)
+
+    async def _claim(
+        self, ctx: TurnContext, downloaded: Sequence[tuple[FoundImage, Path]], prompt: str
+    ) -> list[tuple[int, FoundImage, Path]]:
+        """Record the images about to be sent; one that someone else recorded is skipped."""
+        ready = []
+        for image, path in downloaded:
+            image_id = await self._store.remember_image(
+                ctx.user_id, ctx.session_id, media_key(image.url), image.url, image.prompt or prompt
+            )
+            if image_id is not None:
+                ready.append((image_id, image, path))
+        return ready
 
     async def _send(
         self, ctx: TurnContext, ready: Sequence[tuple[int, FoundImage, Path]], prompt: str

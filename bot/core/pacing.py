@@ -52,7 +52,7 @@ def split_text(text: str, limit: int) -> list[str]:
     chunks: list[str] = []
     rest = text
     while utf16_len(rest) > limit:
-        end = _fit(rest, limit)
+        end = max(1, _fit(rest, limit))  # a character wider than the limit still moves on
         cut = rest.rfind("\n", end // 2, end)
         if cut <= 0:
             cut = rest.rfind(" ", end // 2, end)
@@ -71,8 +71,10 @@ def cut_text(text: str, limit: int) -> str:
     """`text` within `limit`, cut at a line or word and marked with an ellipsis."""
     if utf16_len(text) <= limit:
         return text
-    head = split_text(text, max(1, limit - 1))[0]
-    return head.rstrip() + _ELLIPSIS
+    head = split_text(text, max(1, limit - 1))[0].rstrip()
+    while head and utf16_len(head) + 1 > limit:  # a wide character at a tiny limit
+        head = head[:-1]
+    return head + _ELLIPSIS if limit >= 1 else ""
 
 
 class _Window:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.core import codec
 from bot.core import commands as _commands  # noqa: F401 - registers every handler
 from bot.core.intents import REGISTRY, Intent
@@ -35,7 +37,7 @@ def route(text: str, *, has_attachments: bool = False) -> Intent:
     if button is not None:
         return Intent(BUTTON_INTENTS[button.action], button=button)
     if stripped.startswith("/"):
-        head, _, rest = stripped[1:].partition(" ")
+        head, _, rest = _split_command(stripped[1:])
         name = head.split("@", 1)[0].lower()  # Telegram appends @botname in groups
         if name in command_names():
             return Intent(name, rest.strip())
@@ -46,3 +48,13 @@ def route(text: str, *, has_attachments: bool = False) -> Intent:
         return Intent("empty")
     kind = phrase_intent(stripped)
     return Intent(kind) if kind else Intent("turn", stripped)
+
+
+_COMMAND = re.compile(r"(\S*)\s*(.*)\Z", re.DOTALL)
+
+
+def _split_command(line: str) -> tuple[str, str, str]:
+    """`name`, ` `, `rest`: the name ends at whitespace of any kind ("/login\n<token>")."""
+    found = _COMMAND.match(line)
+    assert found is not None  # the pattern matches every string
+    return found.group(1), " ", found.group(2)

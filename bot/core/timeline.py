@@ -71,7 +71,7 @@ def _parts(track: Track, lang: str) -> dict[str, str]:
     if track.kind == TEXT:
         names = [t("timeline_quote", lang, text=name) for name in names]
     span = t("timeline_span", lang, start=_seconds(track.start_ms), end=_seconds(track.end_ms))
-    volumes = [s.volume for s in track.segments if s.volume is not None]
+    volumes = [s.volume for s in track.segments if s.volume is not None and abs(s.volume) < 1e6]
     if track.kind == AUDIO and volumes:
         span = t("timeline_volume", lang, span=span, volume=round(volumes[0] * 100))
     return {"what": t("timeline_list_sep", lang).join(names), "span": span}

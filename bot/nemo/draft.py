@@ -8,6 +8,7 @@ is the chat's business (`bot.core.timeline`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -144,15 +145,21 @@ def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+# Positions and durations beyond this (about 30 years of milliseconds) are nonsense.
+_MAX_MS = 10**12
+
+
 def _int(value: Any, default: int = 0) -> int:
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):  # junk, NaN, infinity
         return default
+    return max(-_MAX_MS, min(_MAX_MS, number))
 
 
 def _float_or_none(value: Any) -> float | None:
     try:
-        return None if value is None else float(value)
-    except (TypeError, ValueError):
+        number = None if value is None else float(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if number is not None and math.isfinite(number) else None

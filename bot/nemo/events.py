@@ -71,7 +71,7 @@ def parse_event(data: str) -> list[Event]:
     """Events carried by one `data:` payload; anything unrecognised is a keep-alive."""
     try:
         payload = json.loads(data) if data.strip() else {}
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # bad JSON, a 5,000-digit number, deep nesting
         return [KeepAlive()]
     if not isinstance(payload, dict) or not payload:
         return [KeepAlive()]

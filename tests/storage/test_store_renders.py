@@ -65,7 +65,9 @@ async def test_full_lifecycle(store: SqliteStore, user: UserRecord, clock: FakeC
 
     assert await store.begin_delivery("r1")
     assert not await store.begin_delivery("r1")
-    assert await store.active_render(user.id) is not None  # delivering is not terminal
+    assert (
+        next(iter(await store.active_renders(user.id)), None) is not None
+    )  # delivering is not terminal
     assert await store.mark_delivered("r1")
     done = await store.get_render("r1")
     assert done is not None
@@ -77,7 +79,7 @@ async def test_full_lifecycle(store: SqliteStore, user: UserRecord, clock: FakeC
     )
     assert done.finished_at == clock.now
     assert not await store.begin_delivery("r1")
-    assert await store.active_render(user.id) is None
+    assert next(iter(await store.active_renders(user.id)), None) is None
 
 
 async def test_failed_render_records_the_error(store: SqliteStore, user: UserRecord) -> None:
@@ -86,7 +88,7 @@ async def test_failed_render_records_the_error(store: SqliteStore, user: UserRec
     job = await store.get_render("r1")
     assert job is not None and (job.status, job.error) == ("failed", "export blocked")
     assert not await store.begin_delivery("r1")
-    assert await store.active_render(user.id) is None
+    assert next(iter(await store.active_renders(user.id)), None) is None
 
 
 async def test_begin_delivery_once_under_concurrency(store: SqliteStore, user: UserRecord) -> None:
@@ -100,15 +102,15 @@ async def test_begin_delivery_once_under_concurrency(store: SqliteStore, user: U
 async def test_active_render_is_the_latest_unfinished(
     store: SqliteStore, user: UserRecord, other_user: UserRecord, clock: FakeClock
 ) -> None:
-    assert await store.active_render(user.id) is None
+    assert next(iter(await store.active_renders(user.id)), None) is None
     await store.create_render("r1", user.id, "{}", SESSION, "w1", 30)
     clock.advance(1)
     await store.create_render("r2", user.id, "{}", SESSION, "w1", 30)
     await store.create_render("r3", other_user.id, "{}", SESSION, "w1", 30)
-    active = await store.active_render(user.id)
+    active = next(iter(await store.active_renders(user.id)), None)
     assert active is not None and active.render_id == "r2"
     await store.update_render("r2", status="cancelled")
-    active = await store.active_render(user.id)
+    active = next(iter(await store.active_renders(user.id)), None)
     assert active is not None and active.render_id == "r1"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import tempfile
 from collections.abc import AsyncIterator
@@ -41,6 +42,7 @@ class BotApiEmulator(UserSide, Inspection):
         self.rate_limited: list[RateLimitHit] = []
         self.limits = RateLimiter(self.options, self.rate_limited)
         self.faults = FaultInjector(self.options)
+        self.holds: dict[str, asyncio.Event] = {}  # method → when its next answer may go
         self.calls: list[ApiCall] = []
         self.webhook: WebhookConfig | None = None
         self.webhook_attempts: list[tuple[int, int]] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Self
@@ -87,6 +88,12 @@ class Inspection:
             description=description,
             retry_after=retry_after,
         )
+
+    def hold_answer(self, method: str) -> asyncio.Event:
+        """Carry out the next call of `method` but answer it only once the event is set."""
+        release = asyncio.Event()
+        self.holds[method] = release
+        return release
 
     def record_call(self, call: ApiCall) -> None:
         """Keep a finished call and wake waiters."""

@@ -68,6 +68,12 @@ async def handle_method(emu: BotApiEmulator, request: web.Request) -> web.Respon
             raise fault
         body: dict[str, Any] = {"ok": True, "result": await entry[1](emu, params)}
         status = 200
+        held = emu.holds.pop(name, None)
+        if held is not None:
+            # Done (the message is in the chat), but the answer waits: a bot killed now
+            # never learns its send arrived.
+            emu.notifier.notify()
+            await held.wait()
     except ApiError as exc:
         status, body = exc.code, exc.body()
     except Exception as exc:
