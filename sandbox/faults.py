@@ -11,6 +11,7 @@ class Faults:
     """Mutable fault switches, all off by default."""
 
     rate_limit_once: bool = False
+    rate_limit_always: bool = False  # every API call answers 429
     expire_tokens: bool = False
     lose_sessions: bool = False
     cut_stream_once: bool = False

@@ -38,7 +38,7 @@ async def sandbox_middleware(request: web.Request, handler: Handler) -> web.Stre
                 return web.Response(status=503, text="503 Service Unavailable: backend down")
             if sandbox.faults.delay_seconds > 0:
                 await asyncio.sleep(sandbox.faults.delay_seconds)
-            if sandbox.faults.take("rate_limit_once"):
+            if sandbox.faults.rate_limit_always or sandbox.faults.take("rate_limit_once"):
                 body = {"code": 429, "message": "rate limited"}
                 return web.json_response(body, status=429, headers={"Retry-After": "1"})
     task = asyncio.current_task()

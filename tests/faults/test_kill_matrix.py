@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from sandbox import RunningSandbox, SandboxOptions, run_sandbox
+from tests.engine.harness import eventually
 from tests.telegram.emulator import BotApiEmulator, running_emulator
 from tests.telegram.emulator.models import BotMessage
 from tests.telegram.test_telegram_process import BotProcess, _env, _start
@@ -67,7 +68,8 @@ async def _world(tmp_path: Path) -> AsyncIterator[World]:
 
 
 async def _until(world: World, condition: Callable[[], bool]) -> None:
-    await world.emu.wait_for(lambda _: condition(), 30)
+    """Until `condition` holds: it may watch the sandbox, which wakes no emulator waiter."""
+    await eventually(condition, 30)
 
 
 def _requested(world: World, prefix: str) -> bool:
