@@ -42,3 +42,25 @@ def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
 def test_a_missing_file_is_an_outbox_error(tmp_path: Path) -> None:
     with pytest.raises(OutboxError, match="cannot read"):
         copy_capped(tmp_path / "nope.png", tmp_path / "out.png", 10)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("..\\..\\windows\\system.ini", "system.ini"),
+        ("/abs/path/photo.png", "photo.png"),
+        ("..", "file"),
+        ("", "file"),
+        ("a\x00b.png", "a_b.png"),
+        ("日落 (1).jpg", "日落 (1).jpg"),
+        ("x" * 300 + ".png", "x" * 120),
+    ],
+)
+def test_file_names_lose_every_path_and_odd_character(name: str, expected: str) -> None:
+    """A user's file name can never point a temporary file outside its folder."""
+    from bot.core.uploads import safe_name
+
+    cleaned = safe_name(name)
+    assert cleaned == expected
+    assert "/" not in cleaned and "\\" not in cleaned and cleaned not in (".", "..")
