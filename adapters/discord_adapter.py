@@ -85,6 +85,14 @@ class _Client(discord.Client):
             self._engine.connect(self.outbox, platform_rate=PLATFORM_RATE)
             self._connected = True
             log.info("Discord: connected as %s", self.user)
+        self._engine.platforms.set_receiving(PLATFORM, True)
+
+    async def on_resumed(self) -> None:
+        self._engine.platforms.set_receiving(PLATFORM, True)
+
+    async def on_disconnect(self) -> None:
+        # discord.py reconnects by itself; meanwhile no message can come in (health says so).
+        self._engine.platforms.set_receiving(PLATFORM, False)
 
     async def on_message(self, message: discord.Message) -> None:
         if self.user is None or not addressed(message, self.user):

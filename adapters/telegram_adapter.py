@@ -66,7 +66,7 @@ class TelegramAdapter:
             engine.connect(outbox, platform_rate=PLATFORM_RATE)
             await self._menu(bot)
             intake = _Intake(bot, me, engine)
-            await self._receive(bot, intake, stop)
+            await self._receive(bot, intake, stop, engine)
         finally:
             engine.disconnect(PLATFORM)
             await application.shutdown()
@@ -103,7 +103,9 @@ class TelegramAdapter:
         except TelegramError as exc:
             log.warning("could not set the Telegram command menu: %s", exc.message)
 
-    async def _receive(self, bot: Bot, intake: _Intake, stop: asyncio.Event) -> None:
+    async def _receive(
+        self, bot: Bot, intake: _Intake, stop: asyncio.Event, engine: Engine
+    ) -> None:
         url = self._settings.telegram_webhook_url
         if url:
             secret = webhook_secret(self._token, self._settings.telegram_webhook_secret)
@@ -112,7 +114,11 @@ class TelegramAdapter:
             return
         with contextlib.suppress(TelegramError):
             await bot.delete_webhook()  # getUpdates is refused while a webhook is set
-        await poll_updates(bot, intake.accept, stop)
+
+        def receiving(up: bool) -> None:
+            engine.platforms.set_receiving(PLATFORM, up)
+
+        await poll_updates(bot, intake.accept, stop, receiving)
 
 
 class _Intake:

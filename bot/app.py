@@ -6,7 +6,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -17,9 +17,19 @@ from bot.config import Settings
 from bot.core.engine import Engine
 from bot.lifecycle import Adapter, serve_adapters, stop_on_signals
 from bot.nemo import ClientConfig, NemoClient, make_http_client
+from bot.nemo.errors import NemoError
+from bot.ops.metrics import Metrics
+from bot.ops.server import serving_ops
 from storage import SqliteStore
 
-__all__ = ["Runtime", "client_config", "open_runtime", "run_console", "run_platforms"]
+__all__ = [
+    "Runtime",
+    "client_config",
+    "database_path",
+    "open_runtime",
+    "run_console",
+    "run_platforms",
+]
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +51,12 @@ def client_config(settings: Settings) -> ClientConfig:
 
 @dataclass(frozen=True, slots=True)
 class Runtime:
-    """What one bot process shares: settings as used, the HTTP client and the engine."""
+    """What one bot process shares: settings as used, the HTTP client, the engine, metrics."""
 
     settings: Settings
     http: httpx.AsyncClient
     engine: Engine
+    metrics: Metrics
 
 
 @asynccontextmanager
@@ -63,27 +74,50 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         store = await SqliteStore.open(settings.db_path)
         stack.push_async_callback(store.close)
         http = await stack.enter_async_context(make_http_client())
-        nemo = NemoClient(http, client_config(settings))
-        engine = Engine(store, nemo, settings)
+        metrics = Metrics()
+
+        def count(error: NemoError) -> None:
+            metrics.backend_error(error.label)
+
+        nemo = NemoClient(http, client_config(settings), on_error=count)
+        engine = Engine(store, nemo, settings, observer=metrics)
         stack.push_async_callback(engine.stop)
-        yield Runtime(settings, http, engine)
+        yield Runtime(settings, http, engine, metrics)
+
+
+def _serving_ops(
+    runtime: Runtime, platforms: tuple[str, ...]
+) -> AbstractAsyncContextManager[str | None]:
+    settings = runtime.settings
+    return serving_ops(
+        runtime.engine,
+        runtime.metrics,
+        platforms,
+        host=settings.metrics_host,
+        port=settings.metrics_port,
+    )
+
+
+def database_path(settings: Settings) -> Path:
+    """The database file the bot uses with these settings."""
+    if settings.wants_sandbox and settings.db_path == Settings().db_path:
+        # Sandbox accounts are meaningless to the real API: keep them apart.
+        return settings.db_path.with_name("nemobot-sandbox.db")
+    return settings.db_path
 
 
 def _with_sandbox(settings: Settings, url: str) -> Settings:
-    defaults = Settings()
     poll = settings.render_poll_seconds
-    if poll == defaults.render_poll_seconds:
+    if poll == Settings().render_poll_seconds:
         poll = _SANDBOX_POLL_SECONDS
-    db_path = settings.db_path
-    if db_path == defaults.db_path:
-        # Sandbox accounts are meaningless to the real API: keep them apart.
-        db_path = db_path.with_name("nemobot-sandbox.db")
-    return replace(settings, nemo_api_base=url, render_poll_seconds=poll, db_path=db_path)
+    return replace(
+        settings, nemo_api_base=url, render_poll_seconds=poll, db_path=database_path(settings)
+    )
 
 
 async def run_console(settings: Settings, user_id: str, out_dir: Path) -> int:
     """The console chat until EOF; returns the exit code."""
-    async with open_runtime(settings) as runtime:
+    async with open_runtime(settings) as runtime, _serving_ops(runtime, ("console",)):
         runtime.engine.connect(ConsoleOutbox(out_dir))
         await runtime.engine.start()
         interactive = sys.stdin.isatty()
@@ -102,7 +136,8 @@ async def run_platforms(settings: Settings) -> int:
         except ModuleNotFoundError as exc:
             log.error("this build has no adapter for a configured platform (%s)", exc.name)
             return 2
-        return await serve_adapters(runtime.engine, adapters, stop)
+        async with _serving_ops(runtime, settings.platforms):
+            return await serve_adapters(runtime.engine, adapters, stop)
 
 
 def _adapters(runtime: Runtime) -> list[Adapter]:

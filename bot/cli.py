@@ -1,4 +1,4 @@
-"""The `nemobot` command: run, chat, sandbox, doctor."""
+"""The `nemobot` command: run, chat, sandbox, doctor, stats, backup."""
 
 from __future__ import annotations
 
@@ -32,6 +32,11 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8765)
     commands.add_parser("doctor", help="check the configuration and the backend")
+    commands.add_parser("stats", help="print the figures /stats shows (beside a running bot)")
+    backup = commands.add_parser(
+        "backup", help="copy the database while the bot runs (SQLite's online backup)"
+    )
+    backup.add_argument("path", type=Path, help="file (or folder) to write the copy to")
     return parser
 
 
@@ -56,12 +61,20 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"nemobot: {exc}", file=sys.stderr)
         return 2
-    setup_logging(settings.log_level, settings.secrets())
+    setup_logging(settings.log_level, settings.secrets(), settings.log_format)
     if command == "doctor":
         from bot.doctor import doctor
 
         return asyncio.run(doctor(settings))
     try:
+        if command == "stats":
+            from bot.ops.tools import print_stats
+
+            return asyncio.run(print_stats(settings))
+        if command == "backup":
+            from bot.ops.tools import backup
+
+            return backup(settings, args.path)
         if command == "run" and settings.platforms:
             from bot.app import run_platforms
 

@@ -56,7 +56,11 @@ class Settings:
     user_renders: int = 1
     inbox_text_hours: float = 24.0
     inbox_keep_days: float = 30.0
+    render_keep_days: float = 30.0
     log_level: str = "INFO"
+    log_format: str = "kv"
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
 
     @property
     def api_base(self) -> str:
@@ -123,7 +127,11 @@ class Settings:
             user_renders=reader.get("NEMOBOT_USER_RENDERS", _positive_int, 1),
             inbox_text_hours=reader.get("NEMOBOT_INBOX_TEXT_HOURS", _seconds, 24.0),
             inbox_keep_days=reader.get("NEMOBOT_INBOX_KEEP_DAYS", _seconds, 30.0),
+            render_keep_days=reader.get("NEMOBOT_RENDER_KEEP_DAYS", _seconds, 30.0),
             log_level=reader.get("NEMOBOT_LOG_LEVEL", _log_level, "INFO"),
+            log_format=reader.get("NEMOBOT_LOG_FORMAT", _log_format, "kv"),
+            metrics_port=reader.get("NEMOBOT_METRICS_PORT", _port, None),
+            metrics_host=reader.get("NEMOBOT_METRICS_HOST", str, "127.0.0.1"),
         )
         if reader.problems:
             raise ConfigError("invalid settings: " + "; ".join(reader.problems))
@@ -209,6 +217,20 @@ def _host_port(raw: str) -> tuple[str, int]:
 
 def _id_set(raw: str) -> frozenset[str]:
     return frozenset(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _log_format(raw: str) -> str:
+    value = raw.lower()
+    if value not in ("kv", "json"):
+        raise ValueError(f"expected kv or json, got {raw!r}")
+    return value
+
+
+def _port(raw: str) -> int:
+    # 0 asks the system for a free port (the bot logs which).
+    if not raw.isdigit() or not 0 <= int(raw) < 65536:
+        raise ValueError(f"expected a port number 0-65535, got {raw!r}")
+    return int(raw)
 
 
 def _log_level(raw: str) -> str:

@@ -1,51 +1,300 @@
-"""`nemobot doctor`: check settings, storage, ffmpeg and the backend, one line each."""
+"""`nemobot doctor`: settings, NemoVideo, each platform, the database and ffmpeg, one line each.
+
+Each line starts `ok` (green) or `FAIL` (red, saying what to fix); the exit code is 1 if any
+line failed. The platforms are asked directly with httpx rather than through PTB or
+discord.py: doctor needs the raw answer (401 and 404 are different mistakes from no answer at
+all), not a logged-in client, and one HTTP client serves every check.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+import httpx
 import imageio_ffmpeg
 
-from bot.app import client_config
+from bot.app import client_config, database_path
 from bot.config import Settings
+from bot.logs import redact
 from bot.nemo import Auth, NemoClient, make_http_client
-from bot.nemo.errors import NemoError
-from storage.inspect import inspect_database
+from bot.nemo.errors import NemoAuthError, NemoError, NemoUnavailable, RateLimited, TokenRefused
+from storage.inspect import Finding, inspect_database
 
 __all__ = ["doctor"]
 
+TELEGRAM_API = "https://api.telegram.org"
+DISCORD_API = "https://discord.com"
+# Application flags: the Message Content intent is on for a verified app (18) or an
+# unverified one (19, "limited": under 100 servers).
+GATEWAY_MESSAGE_CONTENT = 1 << 18
+GATEWAY_MESSAGE_CONTENT_LIMITED = 1 << 19
+_TIMEOUT = 10.0
+_GREEN, _RED, _RESET = "\033[32m", "\033[31m", "\033[0m"
+
 
 async def doctor(settings: Settings) -> int:
-    """Print what works and what does not; exit code 1 if anything is broken."""
-    problems = 0
-
-    def report(ok: bool, what: str) -> None:
-        nonlocal problems
-        problems += not ok
-        print(("ok    " if ok else "FAIL  ") + what)
-
-    report(True, f"platforms: {', '.join(settings.platforms) or 'console only'}")
-    for finding in inspect_database(Path(settings.db_path)):
-        report(finding.ok, finding.text)
-    try:
-        report(True, f"ffmpeg: {Path(imageio_ffmpeg.get_ffmpeg_exe()).name}")
-    except RuntimeError as exc:
-        report(False, f"ffmpeg: {exc}")
-    if settings.wants_sandbox:
-        report(True, "backend: the built-in sandbox (set NEMO_TOKEN for the real API)")
-        return 1 if problems else 0
+    """Print one line per check (green ok / red FAIL); 1 if anything is broken, else 0."""
+    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    secrets = settings.secrets()
+    local = [_settings(settings), *inspect_database(database_path(settings)), _ffmpeg()]
+    _print(local, colour, secrets)
     async with make_http_client() as http:
-        # A check answers at once: no waiting out a 429.
-        config = replace(client_config(settings), retry_after_seconds=0)
-        client = NemoClient(http, config)
-        try:
-            if settings.nemo_token:
-                balance = await client.credits(Auth(settings.nemo_token))
-                report(True, f"backend {settings.api_base}: token ok, {balance.available} credits")
-            else:
-                await client.anonymous_token("nemobot-doctor")
-                report(True, f"backend {settings.api_base}: reachable")
-        except NemoError as exc:
-            report(False, f"backend {settings.api_base}: {type(exc).__name__}: {exc.message}")
-    return 1 if problems else 0
+        remote = await asyncio.gather(
+            _nemo(http, settings), _telegram(http, settings), _discord(http, settings)
+        )
+    findings = [*local, *(finding for group in remote for finding in group)]
+    _print(findings[len(local) :], colour, secrets)
+    return 0 if all(finding.ok for finding in findings) else 1
+
+
+def _print(findings: Iterable[Finding], colour: bool, secrets: tuple[str, ...]) -> None:
+    for finding in findings:
+        word = "ok" if finding.ok else "FAIL"
+        pad = " " * (6 - len(word))
+        if colour:
+            word = f"{_GREEN if finding.ok else _RED}{word}{_RESET}"
+        # Texts carry what servers answered; nothing token-shaped may reach the terminal.
+        print(word + pad + redact(finding.text, secrets), flush=True)
+
+
+def _settings(settings: Settings) -> Finding:
+    platforms = ", ".join(settings.platforms) or "none (console only)"
+    if settings.wants_sandbox:
+        backend = "the built-in sandbox"
+    elif settings.nemo_token:
+        backend = f"{settings.api_base} with NEMO_TOKEN (shared by every user)"
+    else:
+        backend = f"{settings.api_base} with an anonymous token per user"
+    return Finding(True, f"settings: valid; platforms: {platforms}; NemoVideo: {backend}")
+
+
+def _ffmpeg() -> Finding:
+    fix = "reinstall nemobot (it bundles imageio-ffmpeg) or set IMAGEIO_FFMPEG_EXE to an ffmpeg"
+    try:
+        exe = imageio_ffmpeg.get_ffmpeg_exe()
+    except RuntimeError as exc:
+        return Finding(False, f"ffmpeg: {exc}")
+    try:
+        done = subprocess.run([exe, "-version"], capture_output=True, timeout=_TIMEOUT, check=False)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return Finding(False, f"ffmpeg: {exe} does not run ({type(exc).__name__}); {fix}")
+    words = done.stdout.decode(errors="replace").split()
+    if done.returncode != 0 or words[:2] != ["ffmpeg", "version"] or len(words) < 3:
+        return Finding(False, f"ffmpeg: {exe} is not a working ffmpeg; {fix}")
+    return Finding(True, f"ffmpeg: version {words[2]} ({Path(exe).name})")
+
+
+# --- NemoVideo ---------------------------------------------------------------------------
+
+
+async def _nemo(http: httpx.AsyncClient, settings: Settings) -> list[Finding]:
+    if settings.wants_sandbox:
+        return [Finding(True, "backend: the built-in sandbox (set NEMO_TOKEN for the real API)")]
+    where = f"backend {settings.api_base}"
+    # A check answers at once: no waiting out a 429.
+    client = NemoClient(http, replace(client_config(settings), retry_after_seconds=0))
+    try:
+        if not settings.nemo_token:
+            await client.anonymous_token("nemobot-doctor")
+            return [Finding(True, f"{where}: reachable, it hands out anonymous tokens")]
+        balance = await client.credits(Auth(settings.nemo_token))
+    except NemoError as exc:
+        return [Finding(False, f"{where}: {_nemo_problem(exc, settings)}")]
+    if balance.available <= 0:
+        return [
+            Finding(
+                False,
+                f"{where}: token ok, but 0 credits left for every user; top up at "
+                f"{settings.nemo_web_base} or set NEMO_TOKEN to another account's token",
+            )
+        ]
+    return [Finding(True, f"{where}: token ok, {balance.available} credits left (shared)")]
+
+
+def _nemo_problem(exc: NemoError, settings: Settings) -> str:
+    if isinstance(exc, NemoAuthError):
+        return (
+            f"NEMO_TOKEN was refused ({exc.message}); copy a valid token from "
+            f"{settings.nemo_web_base} into NEMO_TOKEN"
+        )
+    if isinstance(exc, NemoUnavailable):
+        cause = exc.__cause__
+        detail = f"{type(cause).__name__}: {cause}".rstrip(": ") if cause else exc.message
+        return f"unavailable ({detail}); check NEMO_API_BASE and the network, or try later"
+    if isinstance(exc, RateLimited):
+        return "busy (429, too many requests); run nemobot doctor again in a minute"
+    if isinstance(exc, TokenRefused):
+        return f"no anonymous token for this host ({exc.message}); set NEMO_TOKEN"
+    return f"{type(exc).__name__}: {exc.message}"
+
+
+# --- Telegram ----------------------------------------------------------------------------
+
+
+async def _get(
+    http: httpx.AsyncClient, url: str, headers: Mapping[str, str] | None = None
+) -> tuple[int, Any]:
+    """Status and JSON body (None when the body is not JSON); raises httpx.HTTPError."""
+    response = await http.get(url, headers=headers, timeout=_TIMEOUT)
+    try:
+        return response.status_code, response.json()
+    except ValueError:
+        return response.status_code, None
+
+
+def _unreachable(platform: str, root: str, exc: httpx.HTTPError, variable: str) -> Finding:
+    why = f"{type(exc).__name__}: {exc}".rstrip(": ")
+    return Finding(
+        False, f"{platform}: cannot reach {root} ({why}); check the network or {variable}"
+    )
+
+
+async def _telegram(http: httpx.AsyncClient, settings: Settings) -> list[Finding]:
+    token = settings.telegram_token
+    if not token:
+        return []
+    root = settings.telegram_api_base_url or TELEGRAM_API
+    try:
+        status, body = await _get(http, f"{root}/bot{token}/getMe")
+        me = body.get("result") if isinstance(body, dict) and body.get("ok") else None
+        if status in (401, 404):
+            also = " (or check TELEGRAM_API_BASE_URL)" if settings.telegram_api_base_url else ""
+            fix = f"copy it again from @BotFather into TELEGRAM_BOT_TOKEN{also}"
+            return [Finding(False, f"Telegram: the token was refused ({status}); {fix}")]
+        if status != 200 or not isinstance(me, dict):
+            return [Finding(False, f"Telegram: getMe answered {status} ({_said(body)})")]
+        found = [Finding(True, f"Telegram: token ok, bot @{me.get('username')}"), _privacy(me)]
+        if settings.telegram_webhook_url:
+            found.append(await _webhook(http, f"{root}/bot{token}", settings.telegram_webhook_url))
+    except httpx.HTTPError as exc:
+        return [_unreachable("Telegram", root, exc, "TELEGRAM_API_BASE_URL")]
+    return found
+
+
+def _said(body: Any) -> str:
+    if isinstance(body, dict):
+        return str(body.get("description") or body.get("message") or "no description")
+    return "not JSON"
+
+
+def _privacy(me: Mapping[str, Any]) -> Finding:
+    if me.get("can_read_all_group_messages"):
+        return Finding(
+            True,
+            "Telegram: privacy mode off: the bot receives every group message "
+            "(it still answers only mentions, replies and commands)",
+        )
+    return Finding(
+        True,
+        "Telegram: privacy mode on: in groups the bot works by mention, reply or command "
+        "only, which is what nemobot answers",
+    )
+
+
+async def _webhook(http: httpx.AsyncClient, method_root: str, wanted: str) -> Finding:
+    status, body = await _get(http, f"{method_root}/getWebhookInfo")
+    info = body.get("result") if isinstance(body, dict) else None
+    if status != 200 or not isinstance(info, dict):
+        return Finding(False, f"Telegram webhook: getWebhookInfo answered {status} ({_said(body)})")
+    url, pending = info.get("url") or "", info.get("pending_update_count") or 0
+    error = info.get("last_error_message")
+    if url != wanted:
+        now = f"points at {url}" if url else "is not set"
+        return Finding(True, f"Telegram webhook: {now}; `nemobot run` sets it to {wanted}")
+    if error and pending:
+        return Finding(
+            False,
+            f"Telegram webhook: {pending} updates waiting, the last delivery failed ({error}); "
+            f"make {wanted} reach this host at TELEGRAM_WEBHOOK_LISTEN",
+        )
+    return Finding(True, f"Telegram webhook: {wanted}, {pending} updates waiting")
+
+
+# --- Discord -----------------------------------------------------------------------------
+
+
+async def _discord(http: httpx.AsyncClient, settings: Settings) -> list[Finding]:
+    token = settings.discord_token
+    if not token:
+        return []
+    root = settings.discord_api_base_url or DISCORD_API
+    api, headers = f"{root}/api/v10", {"Authorization": f"Bot {token}"}
+    found: list[Finding] = []
+    try:
+        status, me = await _get(http, f"{api}/users/@me", headers)
+        if status == 401:
+            fix = "reset it in the developer portal (Bot → Reset Token) into DISCORD_BOT_TOKEN"
+            return [Finding(False, f"Discord: the token was refused (401); {fix}")]
+        if status != 200 or not isinstance(me, dict):
+            return [Finding(False, f"Discord: /users/@me answered {status} ({_said(me)})")]
+        found.append(Finding(True, f"Discord: token ok, logged in as {me.get('username')}"))
+        status, app = await _get(http, f"{api}/applications/@me", headers)
+        if status != 200 or not isinstance(app, dict):
+            found.append(Finding(False, f"Discord: /applications/@me answered {status}"))
+            return found
+        found.append(_content_intent(app))
+        status, commands = await _get(http, f"{api}/applications/{app.get('id')}/commands", headers)
+        found.append(_commands(status, commands))
+    except httpx.HTTPError as exc:
+        found.append(_unreachable("Discord", root, exc, "DISCORD_API_BASE_URL"))
+    return found
+
+
+def _content_intent(app: Mapping[str, Any]) -> Finding:
+    flags = app.get("flags")
+    if isinstance(flags, int) and flags & (
+        GATEWAY_MESSAGE_CONTENT | GATEWAY_MESSAGE_CONTENT_LIMITED
+    ):
+        return Finding(True, "Discord: the Message Content intent is enabled")
+    return Finding(
+        False,
+        "Discord: the Message Content intent is off, so the bot sees only mentions, DMs and "
+        "slash commands; enable it in the developer portal (Bot → Privileged Gateway Intents "
+        "→ Message Content Intent)",
+    )
+
+
+def _commands(status: int, body: Any) -> Finding:
+    if status != 200 or not isinstance(body, list):
+        return Finding(False, f"Discord: listing the slash commands answered {status}")
+    registered = {command.get("name") for command in body if isinstance(command, dict)}
+    wanted = _discord_command_names()
+    missing = [name for name in wanted if name not in registered]
+    if not missing:
+        return Finding(True, "Discord: slash commands registered: /" + ", /".join(wanted))
+    return Finding(
+        True,
+        f"Discord: slash commands /{', /'.join(missing)} not registered yet; "
+        "`nemobot run` syncs them when it starts",
+    )
+
+
+def _discord_command_names() -> list[str]:
+    """What the adapter syncs, read from the adapter's own command tree."""
+    # Imported here: discord.py costs a noticeable start-up time and only this check needs it.
+    import discord
+
+    from adapters.dc.commands import install_commands, tree_for
+
+    async def unused(*_: object) -> None:
+        """Never runs: the tree is only read."""
+
+    # A client that never connects: its start-up warnings (no voice libraries, no guilds
+    # intent) are about a connection doctor does not make.
+    chatter = logging.getLogger("discord")
+    level = chatter.level
+    chatter.setLevel(logging.ERROR)
+    try:
+        tree = tree_for(discord.Client(intents=discord.Intents.none()))
+    finally:
+        chatter.setLevel(level)
+    install_commands(tree, unused)
+    return [command.name for command in tree.get_commands()]

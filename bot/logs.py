@@ -1,13 +1,27 @@
-"""Logging that never leaks: tokens are masked and tracebacks are dropped from every line."""
+"""Logging that never leaks: one line per event, tokens masked, tracebacks dropped, people
+named only by a keyed hash (`pseudonym`).
+
+Lines are `key=value` (the default) or JSON objects (`NEMOBOT_LOG_FORMAT=json`).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 import logging
 import re
 from collections.abc import Iterable
 from urllib.parse import quote
 
-__all__ = ["RedactingFilter", "redact", "setup_logging"]
+__all__ = [
+    "JsonFormatter",
+    "KeyValueFormatter",
+    "RedactingFilter",
+    "pseudonym",
+    "redact",
+    "setup_logging",
+]
 
 MASK = "[redacted]"
 # Most specific first: a NemoVideo token's pattern would swallow the digits of a Telegram
@@ -34,6 +48,16 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     return text
 
 
+_pseudonym_key = b"nemobot"
+
+
+def pseudonym(value: object) -> str:
+    """A short stand-in for a user or chat id: the same id gives the same name, but the id
+    cannot be read back (the key comes from this installation's secrets)."""
+    digest = hashlib.blake2b(str(value).encode(), key=_pseudonym_key, digest_size=5)
+    return "u-" + digest.hexdigest()
+
+
 class RedactingFilter(logging.Filter):
     """Rewrites each record's message with secrets masked and no traceback attached."""
 
@@ -54,10 +78,46 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def setup_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> None:
+def _fields(record: logging.LogRecord) -> dict[str, str]:
+    when = dt.datetime.fromtimestamp(record.created, dt.UTC)
+    return {
+        "time": when.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "level": record.levelname.lower(),
+        "logger": record.name,
+        "msg": record.getMessage(),
+    }
+
+
+_BARE = re.compile(r"[^\s\"=\\]+")
+
+
+class KeyValueFormatter(logging.Formatter):
+    """`time=… level=info logger=bot.core.engine msg="…"`: one line, whatever the message."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as one line of `key=value` pairs (values quoted when they need it)."""
+        return " ".join(
+            f"{key}={value if _BARE.fullmatch(value) else json.dumps(value, ensure_ascii=False)}"
+            for key, value in _fields(record).items()
+        )
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, msg."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as one JSON object."""
+        return json.dumps(_fields(record), ensure_ascii=False)
+
+
+def setup_logging(level: str = "INFO", secrets: Iterable[str] = (), log_format: str = "kv") -> None:
     """Configure the root logger once: one line per record, redacted, to stderr."""
+    global _pseudonym_key
+    secrets = tuple(secrets)
+    if secrets:
+        _pseudonym_key = hashlib.blake2b("\0".join(sorted(secrets)).encode()).digest()[:32]
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(JsonFormatter() if log_format == "json" else KeyValueFormatter())
     handler.addFilter(RedactingFilter(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

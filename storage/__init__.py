@@ -11,26 +11,31 @@ from .errors import (
     StoreOpenError,
 )
 from .records import (
+    ACCESS_RULES,
     FINISHED_INBOX_STATUSES,
     INBOX_STATUSES,
     RENDER_STATUSES,
     TERMINAL_RENDER_STATUSES,
+    AccessRule,
     Credentials,
     Enqueued,
     ImageRecord,
     InboxItem,
     RenderJob,
     SessionRecord,
+    StoreStats,
     Usage,
     UserRecord,
 )
 from .sqlite import SqliteStore
 
 __all__ = [
+    "ACCESS_RULES",
     "FINISHED_INBOX_STATUSES",
     "INBOX_STATUSES",
     "RENDER_STATUSES",
     "TERMINAL_RENDER_STATUSES",
+    "AccessRule",
     "Credentials",
     "Enqueued",
     "ImageRecord",
@@ -44,6 +49,7 @@ __all__ = [
     "StoreClosedError",
     "StoreError",
     "StoreOpenError",
+    "StoreStats",
     "Usage",
     "UserRecord",
 ]

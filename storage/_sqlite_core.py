@@ -21,7 +21,7 @@ import aiosqlite
 
 from ._sqlite_files import ProcessLock, check_location, create_private_file, tighten
 from .errors import StoreClosedError, StoreError, StoreOpenError
-from .schema import load_migrations, migrate
+from .schema import load_migrations, migrate, schema_version
 
 __all__ = ["BUSY_TIMEOUT_MS", "SqliteCore", "in_thread"]
 
@@ -58,7 +58,7 @@ class SqliteCore:
 
     def __init__(
         self,
-        db: aiosqlite.Connection,
+        db: aiosqlite.Connection | None,
         reader: aiosqlite.Connection,
         clock: Callable[[], float],
         lock: ProcessLock | None,
@@ -99,6 +99,37 @@ class SqliteCore:
             raise
         return store
 
+    @classmethod
+    async def open_reader(cls, path: str | Path, *, clock: Callable[[], float] = time.time) -> Self:
+        """Open an existing database to read only, beside a bot that may be running on it.
+
+        Takes no lock and changes nothing (for `nemobot stats`); writes raise StoreError.
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise StoreOpenError(f"there is no database at {path} (check NEMOBOT_DB)")
+        try:
+            uri = f"{path.resolve().as_uri()}?mode=ro"
+            reader = await aiosqlite.connect(uri, uri=True, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreOpenError.explain(path, exc) from None
+        reader.row_factory = aiosqlite.Row
+        try:
+            await reader.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
+            await reader.execute("PRAGMA query_only = ON")
+            version = await schema_version(reader)
+        except sqlite3.Error as exc:
+            await reader.close()
+            raise StoreOpenError.explain(path, exc) from None
+        latest = len(load_migrations())
+        if version != latest:
+            await reader.close()
+            raise StoreOpenError(
+                f"{path} is at schema {version}, this nemobot reads {latest}; "
+                "start the bot once to upgrade it (or use the matching nemobot)"
+            )
+        return cls(None, reader, clock, None)
+
     async def close(self) -> None:
         """Close the connections and give up the file; safe to call twice."""
         db, self._db = self._db, None
@@ -129,6 +160,8 @@ class SqliteCore:
     async def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run `work` as one write transaction, in one trip to the writer's thread."""
         if self._db is None:
+            if self._reader is not None:
+                raise StoreError("this store was opened to read only")
             raise StoreClosedError("the store is closed")
         return await in_thread(self._db, lambda conn: _transaction(work, conn))
 

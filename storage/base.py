@@ -11,12 +11,14 @@ from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
 
 from .records import (
+    AccessRule,
     Credentials,
     Enqueued,
     ImageRecord,
     InboxItem,
     RenderJob,
     SessionRecord,
+    StoreStats,
     Usage,
     UserRecord,
 )
@@ -271,4 +273,25 @@ class Store(Protocol):
 
     async def usage(self, user_id: int) -> Usage:
         """The user's usage counters (zeros when none)."""
+        ...
+
+    # operators
+    async def access_rules(self) -> list[AccessRule]:
+        """Every ban and allow rule set by operators."""
+        ...
+
+    async def set_access(self, who: str, rule: str, on: bool, *, set_by: str = "") -> bool:
+        """Add (`on`) or remove a "ban" or "allow" rule for `who`; True if that changed it."""
+        ...
+
+    async def stats(self, since: float) -> StoreStats:
+        """Counts for operators (turns counted from `since`)."""
+        ...
+
+    async def ping(self) -> None:
+        """Raise unless the database answers."""
+        ...
+
+    async def prune_renders(self, older_than: float) -> int:
+        """Delete render jobs finished before `older_than` (and old images of past projects)."""
         ...

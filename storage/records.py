@@ -5,16 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "ACCESS_RULES",
     "FINISHED_INBOX_STATUSES",
     "INBOX_STATUSES",
     "RENDER_STATUSES",
     "TERMINAL_RENDER_STATUSES",
+    "AccessRule",
     "Credentials",
     "Enqueued",
     "ImageRecord",
     "InboxItem",
     "RenderJob",
     "SessionRecord",
+    "StoreStats",
     "Usage",
     "UserRecord",
 ]
@@ -37,6 +40,7 @@ RENDER_STATUSES = frozenset(
     }
 )
 TERMINAL_RENDER_STATUSES = frozenset({"failed", "cancelled", "delivered", "unconfirmed"})
+ACCESS_RULES = frozenset({"ban", "allow"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,3 +153,27 @@ class Usage:
     images: int
     exports: int
     uploads: int
+
+
+@dataclass(frozen=True, slots=True)
+class AccessRule:
+    """An operator's decision about one user: "ban" or "allow" (`who`: "platform:id" or "id")."""
+
+    who: str
+    rule: str
+    set_by: str
+    set_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class StoreStats:
+    """What the store can tell an operator (`/stats`, `nemobot stats`, `/metrics`)."""
+
+    users: int
+    turns_since: int  # messages that reached the agent since the asked-for time
+    renders: dict[str, int]  # by status
+    queued: int  # inbox messages waiting
+    running: int  # inbox messages being answered
+    inbox_rows: int  # every inbox row, answered ones included (until pruned)
+    banned: int
+    allowed: int

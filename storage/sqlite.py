@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Sequence
 
 from ._sqlite_inbox import SqliteInbox
+from ._sqlite_operators import SqliteOperators
 from ._sqlite_renders import SqliteRenders
 from ._sqlite_util import marks, one
 from .records import Credentials, ImageRecord, SessionRecord, Usage, UserRecord
@@ -35,7 +36,7 @@ def _user(row: sqlite3.Row) -> UserRecord:
     )
 
 
-class SqliteStore(SqliteInbox, SqliteRenders):
+class SqliteStore(SqliteInbox, SqliteRenders, SqliteOperators):
     """The durable store on SQLite (aiosqlite, WAL, one writer)."""
 
     # --- users ---------------------------------------------------------------------------

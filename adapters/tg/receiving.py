@@ -65,15 +65,24 @@ async def _unless_stopped(work: Coroutine[Any, Any, T], stop: asyncio.Event) -> 
     return task.result()
 
 
-async def poll_updates(bot: Bot, accept: Accept, stop: asyncio.Event) -> None:
-    """Long-poll until `stop`; an update's offset is confirmed only after it is stored."""
+async def poll_updates(
+    bot: Bot, accept: Accept, stop: asyncio.Event, receiving: Callable[[bool], None]
+) -> None:
+    """Long-poll until `stop`; an update's offset is confirmed only after it is stored.
+
+    `receiving(False)` is called when Telegram cannot be reached, `receiving(True)` when it
+    answers again (what `/healthz` reports).
+    """
     offset: int | None = None
     outage = False
     while not stop.is_set():
         try:
             fetched = await _unless_stopped(
                 bot.get_updates(
-                    offset=offset, timeout=POLL_SECONDS, allowed_updates=ALLOWED_UPDATES
+                    # After an outage, a short poll: it tells at once that Telegram is back.
+                    offset=offset,
+                    timeout=0 if outage else POLL_SECONDS,
+                    allowed_updates=ALLOWED_UPDATES,
                 ),
                 stop,
             )
@@ -84,6 +93,7 @@ async def poll_updates(bot: Bot, accept: Accept, stop: asyncio.Event) -> None:
         except NetworkError as exc:
             if not outage:
                 log.warning("cannot reach the Telegram Bot API (%s); retrying", exc.message)
+                receiving(False)
             outage = True
             await _unless_stopped(asyncio.sleep(_RETRY_SECONDS), stop)
             continue
@@ -91,6 +101,7 @@ async def poll_updates(bot: Bot, accept: Accept, stop: asyncio.Event) -> None:
             break
         if outage:
             log.info("the Telegram Bot API is reachable again")
+            receiving(True)
         outage = False
         offset = await _accept_all(fetched, accept, offset, stop)
     await _confirm(bot, offset)

@@ -63,6 +63,11 @@ class Accounts:
         self._shared_token = shared_token
         self._locks: dict[int, asyncio.Lock] = {}
 
+    @property
+    def shared_token(self) -> str | None:
+        """`NEMO_TOKEN`: the one account every user shares, if set."""
+        return self._shared_token
+
     def _lock(self, user_id: int) -> asyncio.Lock:
         return self._locks.setdefault(user_id, asyncio.Lock())
 

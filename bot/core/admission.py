@@ -1,16 +1,22 @@
-"""Who may send what, how fast: the allowlist, operators, the per-user rate, the length cap."""
+"""Who may send what, how fast: the allowlist, bans, operators, the per-user rate, the length cap.
+
+The allowlist is `NEMOBOT_ALLOWED_USERS` plus whoever operators `/allow`; bans come from
+`/ban`. Both are kept in the database and loaded with `apply_rules` (at start, after each
+change, and every minute for rules set by another process).
+"""
 
 from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bot.core.messages import IncomingMessage, User
+from storage import AccessRule
 
-__all__ = ["MAX_MESSAGE_CHARS", "Admission", "Refusal", "RefusalStatus"]
+__all__ = ["MAX_MESSAGE_CHARS", "Admission", "Refusal", "RefusalStatus", "normalize_who"]
 
 MAX_MESSAGE_CHARS = 4000
 _WINDOW = 60.0
@@ -37,7 +43,9 @@ class Admission:
         per_minute: int,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self._configured = allowed
         self._allowed = allowed
+        self._banned: frozenset[str] = frozenset()
         self._admins = admins
         self._per_minute = per_minute
         self._clock = clock
@@ -48,15 +56,40 @@ class Admission:
         """The sender is one of the bot's operators."""
         return bool(_names(user) & self._admins)
 
+    def names_admin(self, who: str) -> bool:
+        """`who` (as `normalize_who` gives it) names one of the operators."""
+        bare = who.rpartition(":")[2]
+        return any(admin in (who, bare) or admin.endswith(":" + who) for admin in self._admins)
+
+    def apply_rules(self, rules: Iterable[AccessRule]) -> None:
+        """Take the operators' rules from the database (replacing the ones known before)."""
+        rules = list(rules)
+        self._banned = frozenset(r.who for r in rules if r.rule == "ban")
+        self._allowed = self._configured | {r.who for r in rules if r.rule == "allow"}
+
+    @property
+    def configured_allowlist(self) -> frozenset[str]:
+        """`NEMOBOT_ALLOWED_USERS` (what `/deny` cannot take away)."""
+        return self._configured
+
+    @property
+    def allowlist_on(self) -> bool:
+        """Only listed users (and operators) may use the bot."""
+        return bool(self._allowed)
+
     def refusal(self, msg: IncomingMessage, user_id: int) -> Refusal | None:
         """Why `msg` must not be stored, or None to accept it."""
-        if self._allowed and not _names(msg.user) & (self._allowed | self._admins):
-            return Refusal("not_allowed", "not_allowed")
+        names = _names(msg.user)
+        if not names & self._admins:
+            if names & self._banned:
+                return Refusal("not_allowed", self._tell_once(user_id, "banned"))
+            if self._allowed and not names & self._allowed:
+                return Refusal("not_allowed", self._tell_once(user_id, "not_allowed"))
         if len(msg.text) > MAX_MESSAGE_CHARS:
             values = {"length": len(msg.text), "limit": MAX_MESSAGE_CHARS}
             return Refusal("too_long", "too_long", values)
         if not self.is_admin(msg.user) and self._too_fast(user_id):
-            return Refusal("throttled", self._tell_once(user_id))
+            return Refusal("throttled", self._tell_once(user_id, "slow_down"))
         return None
 
     def _too_fast(self, user_id: int) -> bool:
@@ -69,13 +102,13 @@ class Admission:
             self._forget_quiet(now)
         return False
 
-    def _tell_once(self, user_id: int) -> str | None:
-        """The slow-down line, at most once a minute per user (more would be a flood too)."""
+    def _tell_once(self, user_id: int, key: str) -> str | None:
+        """A refusal's line, at most once a minute per user (more would be a flood too)."""
         now = self._clock()
         if now - self._told.get(user_id, float("-inf")) < _WINDOW:
             return None
         self._told[user_id] = now
-        return "slow_down"
+        return key
 
     def _forget_quiet(self, now: float) -> None:
         for user_id in [u for u, times in self._recent.items() if now - times[-1] > _FORGET_AFTER]:
@@ -85,3 +118,13 @@ class Admission:
 
 def _names(user: User) -> set[str]:
     return {user.id, f"{user.platform}:{user.id}"}
+
+
+def normalize_who(raw: str) -> str | None:
+    """An operator's way of naming a user ("123", "telegram:123", "Discord:9"), or None."""
+    text = raw.strip()
+    platform, sep, ident = text.rpartition(":")
+    ident = ident.strip()
+    if not ident or any(c.isspace() for c in ident) or len(text) > 80:
+        return None
+    return f"{platform.strip().lower()}:{ident}" if sep and platform.strip() else ident

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.core.accounts import Accounts
+from bot.core.admission import Admission
 from bot.core.context import TurnContext
 from bot.core.conversation import Conversation
 from bot.core.export import Exporter, ExportRequest
@@ -44,6 +45,7 @@ class Handlers:
     uploads: Uploads
     cancel_user: CancelUser
     web_base: str
+    admission: Admission
 
     async def reply(self, ctx: TurnContext, key: str, **values: object) -> None:
         """Send one text line from `texts`."""

@@ -39,3 +39,4 @@ class TurnContext:
     before_agent: Callable[[], Awaitable[object]] | None = None  # runs just before /run_sse
     reached_agent: bool = False  # the agent accepted the message (never resend it)
     admin: bool = False  # an operator: per-user limits do not apply
+    accepted_at: float | None = None  # when the message was stored (epoch seconds)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -13,9 +14,11 @@ from bot.core.gallery import FoundImage, Gallery, images_in_state, images_in_too
 from bot.core.gui import GuiAdvice, translate
 from bot.core.keyboards import answer_buttons
 from bot.core.live import Heartbeat, LiveMessage, keep_typing
+from bot.core.observe import NoObserver, Observer
 from bot.core.outbox import OutboxError
 from bot.core.texts import how_long, t
 from bot.core.timeline import describe_changes, summary
+from bot.logs import pseudonym
 from bot.nemo import NemoClient, SessionState
 from bot.nemo.draft import changes, media_key
 from bot.nemo.errors import NemoError, StreamCut, StreamTimeout, error_for
@@ -54,11 +57,18 @@ class Conversation:
     """Runs agent turns; keeps recent session states so a turn need not wait to read one."""
 
     def __init__(
-        self, nemo: NemoClient, timing: Timing, gallery: Gallery, *, cache_size: int = 2048
+        self,
+        nemo: NemoClient,
+        timing: Timing,
+        gallery: Gallery,
+        *,
+        observer: Observer | None = None,
+        cache_size: int = 2048,
     ) -> None:
         self._nemo = nemo
         self._timing = timing
         self.gallery = gallery
+        self._observer = observer or NoObserver()
         self._states: OrderedDict[str, SessionState] = OrderedDict()
         self._cache_size = cache_size
         self._watchers: dict[str, asyncio.Task[None]] = {}
@@ -104,12 +114,19 @@ class Conversation:
         reply = _Reply()
         if ctx.before_agent is not None:
             await ctx.before_agent()
-        async with LiveMessage(ctx.pacer, ctx.chat) as live:
-            try:
-                await self._stream(ctx, text, reply, live)
-            except (StreamCut, StreamTimeout) as exc:
-                return await self._after_drop(ctx, before, live, reply, exc)
-            return await self._finish(ctx, before, live, reply, exporting, text)
+        started, outcome = time.monotonic(), "failed"
+        try:
+            async with LiveMessage(ctx.pacer, ctx.chat) as live:
+                try:
+                    await self._stream(ctx, text, reply, live)
+                except (StreamCut, StreamTimeout) as exc:
+                    outcome = "dropped"
+                    return await self._after_drop(ctx, before, live, reply, exc)
+                done = await self._finish(ctx, before, live, reply, exporting, text)
+                outcome = "answered"
+                return done
+        finally:
+            self._observer.turn_finished(time.monotonic() - started, outcome)
 
     async def _stream(self, ctx: TurnContext, text: str, reply: _Reply, live: LiveMessage) -> None:
         async def still_working(elapsed: float) -> None:
@@ -121,11 +138,19 @@ class Conversation:
             self._nemo.stream(ctx.account.auth, ctx.session_id, text) as stream,
         ):
             ctx.reached_agent = True
+            first = True
             async for event in stream:
                 if isinstance(event, KeepAlive):
                     continue
+                if first and ctx.accepted_at is not None:
+                    self._observer.first_feedback(max(0.0, time.time() - ctx.accepted_at))
+                first = False
                 heartbeat.touch()
-                _apply(event, reply, ctx.lang)
+                try:
+                    _apply(event, reply, ctx.lang)
+                except NemoError as exc:  # an error event inside the stream
+                    self._observer.backend_error(exc.label)
+                    raise
                 live.show(translate(reply.preview()).text)
 
     async def _finish(
@@ -175,7 +200,7 @@ class Conversation:
         exc: NemoError,
     ) -> TurnOutcome:
         """Never resend: look at the state a couple of times, report, free the user's line."""
-        log.warning("stream for user %s ended early: %s", ctx.user_id, exc.message)
+        log.warning("stream for user %s ended early: %s", pseudonym(ctx.user_id), exc.message)
         shown = "\n\n".join(reply.finals) or getattr(exc, "partial_text", "")
         await live.finish((translate(shown).text or shown) if shown else "")
         timed_out = isinstance(exc, StreamTimeout)

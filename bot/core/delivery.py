@@ -12,6 +12,7 @@ from bot.core.failures import describe
 from bot.core.keyboards import delivered_buttons
 from bot.core.live import keep_typing
 from bot.core.media import probe_video, thumbnail
+from bot.core.observe import Observer
 from bot.core.outbox import OutboxError, VideoFile
 from bot.core.progress import RenderProgress
 from bot.core.scratch import Scratch
@@ -30,11 +31,14 @@ _MB = 1024 * 1024
 class Delivery:
     """Gets a completed render into the chat, exactly once."""
 
-    def __init__(self, store: Store, nemo: NemoClient, web_base: str, scratch: Scratch) -> None:
+    def __init__(
+        self, store: Store, nemo: NemoClient, web_base: str, scratch: Scratch, observer: Observer
+    ) -> None:
         self._store = store
         self._nemo = nemo
         self._web_base = web_base
         self._scratch = scratch
+        self._observer = observer
 
     async def deliver(
         self,
@@ -70,6 +74,7 @@ class Delivery:
                     await pacer.send_text(chat, text)
                 return
         await self._store.mark_delivered(job.render_id)
+        self._observer.render_finished("delivered")
         await self._store.bump_usage(job.user_id, exports=1)
 
     async def _download(

@@ -30,6 +30,7 @@ from bot.core.housekeeping import Housekeeping
 from bot.core.intents import REGISTRY, Intent
 from bot.core.lines import Lines
 from bot.core.messages import IncomingMessage
+from bot.core.observe import NoObserver, Observer
 from bot.core.outbox import Outbox, OutboxError, Rate
 from bot.core.pacing import Pacer
 from bot.core.platforms import Platforms
@@ -38,7 +39,7 @@ from bot.core.scratch import Scratch
 from bot.core.serving import Service
 from bot.core.texts import chat_language, t
 from bot.core.uploads import Uploads
-from bot.logs import redact
+from bot.logs import pseudonym, redact
 from bot.nemo import NemoClient
 from storage import InboxItem, Store, UserRecord
 
@@ -47,6 +48,7 @@ __all__ = ["Accepted", "Engine"]
 log = logging.getLogger(__name__)
 
 _CONNECT_WAIT_SECONDS = 120.0
+_RULES_EVERY = 60.0  # seconds between re-reads of the ban and allow rules
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,7 @@ class Engine:
         timing: Timing | None = None,
         worker_id: str | None = None,
         render_ids: Callable[[], str] | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self.store = store
         self.timing = timing or Timing(
@@ -84,15 +87,21 @@ class Engine:
         self.worker_id = worker_id or f"worker-{uuid.uuid4().hex[:8]}"
         self._queue_limit = settings.queue_limit
         self._housekeeping = Housekeeping(
-            store, text_hours=settings.inbox_text_hours, keep_days=settings.inbox_keep_days
+            store,
+            text_hours=settings.inbox_text_hours,
+            keep_days=settings.inbox_keep_days,
+            render_keep_days=settings.render_keep_days,
         )
         self._admission = Admission(
             settings.allowed_users, settings.admins, settings.user_messages_per_minute
         )
-        self.platforms = Platforms()
+        self.observer = observer or NoObserver()
+        self.platforms = Platforms(self.observer)
         self.scratch = Scratch()
         self.accounts = Accounts(store, nemo, settings.nemo_token)
-        self.conversation = Conversation(nemo, self.timing, Gallery(nemo, store, self.scratch))
+        self.conversation = Conversation(
+            nemo, self.timing, Gallery(nemo, store, self.scratch), observer=self.observer
+        )
         self.exporter = Exporter(
             store,
             nemo,
@@ -104,6 +113,7 @@ class Engine:
             self.scratch,
             render_ids,
             per_user=settings.user_renders,
+            observer=self.observer,
         )
         self._lines = Lines(store, self.worker_id, self.timing, self._run_line_item)
         self._service = self._serving(nemo, settings.nemo_web_base)
@@ -124,9 +134,15 @@ class Engine:
             Uploads(nemo, self.scratch),
             self._lines.cancel,
             web_base,
+            self._admission,
         )
         return Service(
-            self.store, self.accounts, self.conversation, handlers, web_base, self._admission
+            self.store,
+            self.accounts,
+            self.conversation,
+            handlers,
+            web_base,
+            self._admission,
         )
 
     # -- platforms and lifecycle ------------------------------------------------------
@@ -151,8 +167,23 @@ class Engine:
             self._spawn(self._report_interrupted(item))
         self._started = True
         if self._chores is None or self._chores.done():
-            self._chores = asyncio.create_task(self._housekeeping.run())
+            self._admission.apply_rules(await self.store.access_rules())
+            self._chores = asyncio.create_task(self._background())
         await self._take_up(self.platforms.names)
+
+    async def _background(self) -> None:
+        """Housekeeping, and the operators' rules re-read (another process may change them)."""
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self._housekeeping.run())
+            group.create_task(self._reread_rules())
+
+    async def _reread_rules(self) -> None:
+        while True:
+            await asyncio.sleep(_RULES_EVERY)
+            try:
+                self._admission.apply_rules(await self.store.access_rules())
+            except Exception as exc:  # noqa: BLE001 - keep the rules known; try again later
+                log.warning("could not re-read the access rules (%s: %s)", type(exc).__name__, exc)
 
     async def drain(self, seconds: float) -> None:
         """Stop accepting; let running work finish for up to `seconds`; then stop."""
@@ -297,7 +328,7 @@ class Engine:
             if not await self.store.mark_reached_agent(item.id, owner=self.worker_id):
                 raise asyncio.CancelledError  # no longer ours: never call the agent
 
-        await self._service.serve(pacer, user, msg, intent, reached_agent)
+        await self._service.serve(pacer, user, msg, intent, reached_agent, item.created_at)
         return "done"
 
     async def _unpack(self, item: InboxItem) -> tuple[UserRecord, IncomingMessage, Intent]:
@@ -338,4 +369,4 @@ async def _say(pacer: Pacer, msg: IncomingMessage, text: str) -> None:
     try:
         await pacer.send_text(msg.chat, text)
     except OutboxError as exc:
-        log.warning("could not answer in chat %s: %s", msg.chat.chat_id, exc)
+        log.warning("could not answer in chat %s: %s", pseudonym(msg.chat.chat_id), exc)

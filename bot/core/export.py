@@ -15,6 +15,7 @@ from bot.core.delivery import Delivery
 from bot.core.failures import describe
 from bot.core.keyboards import resend_buttons, retry_buttons
 from bot.core.messages import ChatRef
+from bot.core.observe import NoObserver, Observer
 from bot.core.outbox import OutboxError
 from bot.core.pacing import Pacer
 from bot.core.platforms import Platforms
@@ -66,6 +67,7 @@ class Exporter:
         render_ids: Callable[[], str] | None = None,
         *,
         per_user: int = 1,
+        observer: Observer | None = None,
     ) -> None:
         self._store = store
         self._nemo = nemo
@@ -76,7 +78,8 @@ class Exporter:
         self._web_base = web_base
         self._render_ids = render_ids or RenderIds()
         self._per_user = per_user
-        self._delivery = Delivery(store, nemo, web_base, scratch)
+        self._observer = observer or NoObserver()
+        self._delivery = Delivery(store, nemo, web_base, scratch, self._observer)
         self._tasks: dict[str, asyncio.Task[None]] = {}
 
     async def start(self, request: ExportRequest, pacer: Pacer) -> None:
@@ -182,6 +185,7 @@ class Exporter:
     async def _unconfirmed(self, job: RenderJob, pacer: Pacer, chat: ChatRef, lang: str) -> None:
         """The bot stopped while sending this video: never send it again unasked."""
         await self._store.update_render(job.render_id, status="unconfirmed")
+        self._observer.render_finished("unconfirmed")
         await self._store.release_render(job.render_id, self._worker)
         buttons = resend_buttons(job.user_id, job.session_id, lang)
         with contextlib.suppress(OutboxError):
@@ -298,6 +302,7 @@ class Exporter:
         await self._store.update_render(
             job.render_id, status="failed", error=reason or None, finished_at=time.time()
         )
+        self._observer.render_finished("lost" if reason == "lost" else "failed")
         if reason == "lost":
             text = t("export_lost", lang)
         elif _readable(reason):

@@ -159,8 +159,15 @@ class _Gate:
 class Pacer:
     """One platform's Outbox, paced and shaped per chat (see the module docstring)."""
 
-    def __init__(self, outbox: Outbox, *, platform_rate: Rate | None = None) -> None:
+    def __init__(
+        self,
+        outbox: Outbox,
+        *,
+        platform_rate: Rate | None = None,
+        on_wait: Callable[[float], None] | None = None,
+    ) -> None:
         self.outbox = outbox
+        self._on_wait = on_wait
         self.platform = outbox.platform
         self._shared = _Window(platform_rate) if platform_rate else None
         self._gates: dict[tuple[str, str, str | None], _Gate] = {}
@@ -271,6 +278,8 @@ class Pacer:
                     gate.blocked_until = max(gate.blocked_until, loop.time() + exc.retry_after)
                     self.waits += 1
                     self.waited_seconds += exc.retry_after
+                    if self._on_wait is not None:
+                        self._on_wait(exc.retry_after)
                     retries += 1
                     if live or retries > _MAX_RETRIES:
                         raise

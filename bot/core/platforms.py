@@ -1,10 +1,11 @@
-"""The chat platforms connected right now, each behind its `Pacer`."""
+"""The chat platforms connected right now, each behind its `Pacer`, and whether they receive."""
 
 from __future__ import annotations
 
 import asyncio
 
 from bot.core.messages import ChatRef
+from bot.core.observe import NoObserver, Observer
 from bot.core.outbox import Outbox, Rate
 from bot.core.pacing import Pacer
 
@@ -14,16 +15,34 @@ __all__ = ["Platforms"]
 class Platforms:
     """Connected platforms by name; work for a platform that is not connected waits."""
 
-    def __init__(self) -> None:
+    def __init__(self, observer: Observer | None = None) -> None:
         self._pacers: dict[str, Pacer] = {}
         self._connected: dict[str, asyncio.Event] = {}
+        self._receiving: dict[str, bool] = {}
+        self._observer = observer or NoObserver()
 
     def connect(self, outbox: Outbox, *, platform_rate: Rate | None = None) -> Pacer:
         """Register an adapter's outbox; returns the pacer every send to it goes through."""
-        pacer = Pacer(outbox, platform_rate=platform_rate)
-        self._pacers[outbox.platform] = pacer
-        self._event(outbox.platform).set()
+        name = outbox.platform
+        observer = self._observer
+
+        def waited(seconds: float) -> None:
+            observer.rate_limit_wait(name, seconds)
+
+        pacer = Pacer(outbox, platform_rate=platform_rate, on_wait=waited)
+        self._pacers[name] = pacer
+        self._receiving[name] = True
+        self._event(name).set()
         return pacer
+
+    def set_receiving(self, platform: str, receiving: bool) -> None:
+        """An adapter lost (False) or regained (True) its connection for incoming updates."""
+        if platform in self._pacers:
+            self._receiving[platform] = receiving
+
+    def receiving(self, platform: str) -> bool:
+        """The platform is connected and its updates are coming in (what health reports)."""
+        return platform in self._pacers and self._receiving.get(platform, False)
 
     async def wait_for(self, platform: str, seconds: float) -> Pacer | None:
         """The platform's pacer once it is connected, or None after `seconds`."""
@@ -40,6 +59,7 @@ class Platforms:
     def disconnect(self, platform: str) -> None:
         """Forget a platform; its queued work stays in the store."""
         self._pacers.pop(platform, None)
+        self._receiving.pop(platform, None)
         self._event(platform).clear()
 
     def get(self, platform: str) -> Pacer | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.core import admin as _admin  # noqa: F401 - registers the operators' commands
 from bot.core import codec
 from bot.core import commands as _commands  # noqa: F401 - registers every handler
 from bot.core.intents import REGISTRY, Intent

@@ -22,6 +22,9 @@ _PREFIX = "nemobot-run-"
 # Folders of versions before this one (no pid in their name): removed once this old.
 _LEGACY = ("nemobot-img-", "nemobot-render-", "nemobot-up-")
 _LEGACY_AGE = 3600.0
+# Folders made by this process. In a container the bot has the same pid on every start, so
+# a folder named with our pid that we did not make was left by an earlier run.
+_MADE_HERE: set[str] = set()
 
 
 class Scratch:
@@ -35,6 +38,7 @@ class Scratch:
         """A fresh folder for one job, removed when the `with` block ends."""
         if self._root is None or not self._root.is_dir():
             self._root = Path(tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-", dir=self._base))
+            _MADE_HERE.add(self._root.name)
         return tempfile.TemporaryDirectory(prefix=prefix, dir=self._root)
 
     def sweep(self) -> int:
@@ -42,7 +46,7 @@ class Scratch:
         removed = 0
         for path in self._base.glob(f"{_PREFIX}*"):
             pid = path.name[len(_PREFIX) :].split("-", 1)[0]
-            if pid.isdigit() and not _alive(int(pid)) and path.is_dir():
+            if pid.isdigit() and _left_behind(path, int(pid)) and path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)
                 removed += 1
         cutoff = time.time() - _LEGACY_AGE
@@ -57,9 +61,13 @@ class Scratch:
         return removed
 
 
-def _alive(pid: int) -> bool:
+def _left_behind(path: Path, pid: int) -> bool:
     if pid == os.getpid():
-        return True
+        return path.name not in _MADE_HERE
+    return not _alive(pid)
+
+
+def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

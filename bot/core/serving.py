@@ -20,6 +20,7 @@ from bot.core.messages import IncomingMessage
 from bot.core.outbox import OutboxError
 from bot.core.pacing import Pacer
 from bot.core.texts import language_of, t
+from bot.logs import pseudonym
 from bot.nemo.errors import NemoError, SessionNotFound
 from storage import Store, UserRecord
 
@@ -56,26 +57,32 @@ class Service:
         msg: IncomingMessage,
         intent: Intent,
         before_agent: BeforeAgent | None = None,
+        accepted_at: float | None = None,
     ) -> None:
         """Run `intent`; never raises for a backend, platform or programming fault."""
         user = await self._sticky_language(user, msg)
         lang = user.language
         try:
-            await self._run(pacer, user, msg, intent, before_agent)
+            await self._run(pacer, user, msg, intent, before_agent, accepted_at)
         except asyncio.CancelledError:
             raise
         except TokenUnavailable as exc:
             await _say(pacer, msg, describe(exc, lang))
         except NemoError as exc:
-            log.warning("request of user %s failed: %r", user.id, exc)
+            log.warning("request of user %s failed: %r", pseudonym(user.id), exc)
             account = None
             with contextlib.suppress(NemoError, TokenUnavailable):
                 account = await self._accounts.account(user.id)
             await _say(pacer, msg, describe(exc, lang, account, self._web_base))
         except OutboxError as exc:
-            log.warning("could not answer user %s: %s", user.id, exc)
+            log.warning("could not answer user %s: %s", pseudonym(user.id), exc)
         except Exception as exc:  # noqa: BLE001 - the one place a bug must not kill the bot
-            log.error("unexpected %s while serving user %s: %s", type(exc).__name__, user.id, exc)
+            log.error(
+                "unexpected %s while serving user %s: %s",
+                type(exc).__name__,
+                pseudonym(user.id),
+                exc,
+            )
             await _say(pacer, msg, t("err_internal", lang))
 
     async def _sticky_language(self, user: UserRecord, msg: IncomingMessage) -> UserRecord:
@@ -92,6 +99,7 @@ class Service:
         msg: IncomingMessage,
         intent: Intent,
         before_agent: BeforeAgent | None,
+        accepted_at: float | None,
     ) -> None:
         spec = REGISTRY[intent.kind]
         lang = user.language
@@ -103,6 +111,7 @@ class Service:
             return
         ctx = TurnContext(user.id, msg.chat, pacer, account, "", lang, before_agent)
         ctx.admin = self._admission.is_admin(msg.user)
+        ctx.accepted_at = accepted_at
         if spec.session:
             await self._open(ctx, lang)
         try:
@@ -110,7 +119,7 @@ class Service:
         except SessionNotFound:
             if not spec.session or ctx.reached_agent:
                 raise
-            log.info("session of user %s was lost; creating a new one", user.id)
+            log.info("session of user %s was lost; creating a new one", pseudonym(user.id))
             await self._accounts.new_session(user.id)
             await self._open(ctx, lang)
             await spec.handler(self._handlers, ctx, msg, intent)
@@ -151,4 +160,4 @@ async def _say(pacer: Pacer, msg: IncomingMessage, text: str) -> None:
     try:
         await pacer.send_text(msg.chat, text)
     except OutboxError as exc:
-        log.warning("could not answer in chat %s: %s", msg.chat.chat_id, exc)
+        log.warning("could not answer in chat %s: %s", pseudonym(msg.chat.chat_id), exc)

@@ -57,6 +57,70 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Sorry, this bot is private.",
         "抱歉，这是一个私有机器人。",
     ),
+    "banned": (
+        "Sorry, you can't use this bot.",
+        "抱歉，你不能使用这个机器人。",
+    ),
+    # -- operators (NEMOBOT_ADMINS, private chats)
+    "stats": (
+        "📊 nemobot\n"
+        "Users: {users}\n"
+        "Turns today: {turns}\n"
+        "Renders: {delivered} delivered, {failed} failed, {active} in progress, "
+        "{unconfirmed} unconfirmed\n"
+        "Queue: {queued} waiting, {running} being answered ({inbox} messages kept)\n"
+        "Banned: {banned} · allowed by /allow: {allowed}\n"
+        "Credits on the shared token: {credits}",
+        "📊 nemobot\n"
+        "用户：{users}\n"
+        "今日对话：{turns}\n"
+        "渲染：已交付 {delivered}，失败 {failed}，进行中 {active}，未确认 {unconfirmed}\n"
+        "队列：等待 {queued}，处理中 {running}（保留消息 {inbox} 条）\n"
+        "已封禁：{banned} · 通过 /allow 允许：{allowed}\n"
+        "共享令牌剩余积分：{credits}",
+    ),
+    "stats_credits_none": (
+        "none (no NEMO_TOKEN: each user has a free account)",
+        "无（未设置 NEMO_TOKEN：每位用户使用自己的免费账号）",
+    ),
+    "stats_credits_unknown": (
+        "unknown (NemoVideo answered {reason})",
+        "未知（NemoVideo 返回 {reason}）",
+    ),
+    "admin_usage": (
+        "Use /{command} <user id>, e.g. /{command} 12345 or /{command} telegram:12345.",
+        "用法：/{command} <用户 ID>，例如 /{command} 12345 或 /{command} telegram:12345。",
+    ),
+    "admin_ban": (
+        "🚫 {who} is banned: their messages are refused from now on.",
+        "🚫 已封禁 {who}：从现在起拒绝其消息。",
+    ),
+    "admin_ban_unchanged": ("{who} was already banned.", "{who} 已经被封禁。"),
+    "admin_unban": ("✅ {who} is no longer banned.", "✅ 已解除对 {who} 的封禁。"),
+    "admin_unban_unchanged": ("{who} was not banned.", "{who} 没有被封禁。"),
+    "admin_allow": ("✅ {who} may use the bot.", "✅ {who} 可以使用机器人了。"),
+    "admin_allow_unchanged": ("{who} was already allowed.", "{who} 已经在允许名单中。"),
+    "admin_allowlist_on": (
+        "The allowlist is on: only users on it (and operators) can use the bot.",
+        "允许名单已启用：只有名单中的用户（以及管理员）可以使用机器人。",
+    ),
+    "admin_allowlist_off": (
+        "The allowlist is empty now, so it is off: everyone can use the bot again.",
+        "允许名单已清空，因此已关闭：所有人都可以再次使用机器人。",
+    ),
+    "admin_deny": ("{who} is off the allowlist.", "已将 {who} 移出允许名单。"),
+    "admin_deny_unchanged": (
+        "{who} was not on the allowlist set with /allow.",
+        "{who} 不在通过 /allow 设置的允许名单中。",
+    ),
+    "admin_configured": (
+        "{who} is in NEMOBOT_ALLOWED_USERS; remove them there and restart to deny them.",
+        "{who} 在 NEMOBOT_ALLOWED_USERS 中；请在那里删除并重启后再拒绝。",
+    ),
+    "admin_cannot_ban": (
+        "{who} is an operator (NEMOBOT_ADMINS) and cannot be banned.",
+        "{who} 是管理员（NEMOBOT_ADMINS），不能被封禁。",
+    ),
     # -- queue
     "queued": (
         "⏳ Got it — you're #{position} in line. /cancel clears the queue.",

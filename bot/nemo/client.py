@@ -25,6 +25,7 @@ from bot.nemo import routes
 from bot.nemo.envelope import stream_refusal, unwrap
 from bot.nemo.errors import (
     NemoAuthError,
+    NemoError,
     NemoProtocolError,
     NemoUnavailable,
     RateLimited,
@@ -103,10 +104,12 @@ class NemoClient:
         config: ClientConfig,
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        on_error: Callable[[NemoError], None] | None = None,
     ) -> None:
         self.http = http
         self.config = config
         self._sleep = sleep
+        self._on_error = on_error
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -131,17 +134,23 @@ class NemoClient:
         while True:
             try:
                 return await attempt()
-            except RateLimited:
-                if waited:
+            except NemoError as exc:
+                if self._on_error is not None:
+                    self._on_error(exc)  # every failed attempt counts, retried or not
+                if isinstance(exc, RateLimited) and not waited:
+                    waited = True
+                    log.info("rate limited; retrying in %.0f s", self.config.retry_after_seconds)
+                    await self._sleep(self.config.retry_after_seconds)
+                elif (
+                    isinstance(exc, NemoAuthError)
+                    and not refreshed
+                    and auth is not None
+                    and auth.refresh is not None
+                ):
+                    refreshed = True
+                    auth.token = await auth.refresh()
+                else:
                     raise
-                waited = True
-                log.info("rate limited; retrying in %.0f s", self.config.retry_after_seconds)
-                await self._sleep(self.config.retry_after_seconds)
-            except NemoAuthError:
-                if refreshed or auth is None or auth.refresh is None:
-                    raise
-                refreshed = True
-                auth.token = await auth.refresh()
 
     async def _send(self, request: httpx.Request, endpoint: str) -> httpx.Response:
         """Send and wrap transport failures; the response body is streamed."""

@@ -57,6 +57,15 @@ class NemoError(Exception):
         self.code = code
         self.endpoint = endpoint
 
+    @property
+    def label(self) -> str:
+        """A short name for counting: the API's code, else the HTTP status, else the kind."""
+        if self.code:
+            return str(self.code)
+        if self.status:
+            return f"http_{self.status}"
+        return type(self).__name__
+
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}({self.message!r}, status={self.status}, "

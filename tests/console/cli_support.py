@@ -8,6 +8,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.orphans import die_with_parent
+
 _OURS = ("NEMO_", "NEMOBOT_", "TELEGRAM_", "DISCORD_")
 
 
@@ -38,6 +40,7 @@ async def nemobot(cwd: Path, stdin: bytes, *args: str, timeout: float = 90, **en
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        preexec_fn=die_with_parent,
     )
     async with asyncio.timeout(timeout):
         out, err = await process.communicate(stdin)

@@ -28,6 +28,8 @@ from bot.core.outbox import (
 )
 from bot.core.pacing import utf16_len
 from bot.nemo import NemoClient, make_http_client
+from bot.nemo.errors import NemoError
+from bot.ops.metrics import Metrics
 from sandbox import RunningSandbox, SandboxOptions, run_sandbox
 from storage import SqliteStore
 
@@ -330,6 +332,7 @@ async def running_bot(
     render_ids: Callable[[], str] | None = None,
     outbox: RecordingOutbox | None = None,
     start: bool = True,
+    metrics: Metrics | None = None,
     **env: str,
 ) -> AsyncIterator[Bot]:
     """Store, HTTP client, NemoClient and Engine, closed in reverse order."""
@@ -345,8 +348,15 @@ async def running_bot(
             sse_idle_seconds=sse_idle_seconds,
             sse_timeout_seconds=sse_timeout_seconds,
         )
-        nemo = NemoClient(http, config)
-        extra = {"render_ids": render_ids} if render_ids else {}
+        extra: dict[str, object] = {"render_ids": render_ids} if render_ids else {}
+        on_error = None
+        if metrics is not None:  # wired as bot.app wires it
+            extra["observer"] = metrics
+
+            def on_error(error: NemoError) -> None:
+                metrics.backend_error(error.label)
+
+        nemo = NemoClient(http, config, on_error=on_error)
         engine = Engine(store, nemo, settings, timing=timing, worker_id=worker_id, **extra)
         engine.connect(outbox)
         if start:

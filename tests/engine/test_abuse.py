@@ -94,15 +94,15 @@ async def test_housekeeping_erases_old_texts_then_prunes_old_messages(
         await bot.say("/help")
         now = [time.time()]
         chores = Housekeeping(bot.store, text_hours=24, keep_days=30, clock=lambda: now[0])
-        assert await chores.run_once() == (0, 0)  # nothing is old yet
+        assert await chores.run_once() == (0, 0, 0)  # nothing is old yet
         now[0] += 25 * 3600
-        erased, pruned = await chores.run_once()
+        erased, pruned, _ = await chores.run_once()
         assert erased == 2 and pruned == 0
         with sqlite3.connect(tmp_path / "bot.db") as db:
             payloads = [row[0] for row in db.execute("SELECT payload FROM inbox")]
         assert all("Remember me" not in payload for payload in payloads)
         now[0] += 31 * 24 * 3600
-        assert await chores.run_once() == (0, 2)
+        assert await chores.run_once() == (0, 2, 0)
         again = await bot.engine.submit(bot.message("x", update_id="fresh"))
         assert again.status == "queued"
 

@@ -14,6 +14,7 @@ import aiohttp
 
 from sandbox import RunningSandbox, SandboxOptions, run_sandbox
 from tests.console.cli_support import clean_env
+from tests.orphans import die_with_parent
 from tests.telegram.emulator import BotApiEmulator, running_emulator
 
 ALICE = 2001
@@ -69,6 +70,7 @@ async def _start(tmp_path: Path, env: dict[str, str]) -> BotProcess:
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
+        preexec_fn=die_with_parent,
     )
     return BotProcess(process)
 

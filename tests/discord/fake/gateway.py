@@ -167,11 +167,14 @@ class GatewayHub:
         self._on_error = on_error
         self.connections: list[GatewayConnection] = []
         self.sessions: dict[str, GatewaySession] = {}
+        self.refusing = False  # an outage: new websockets are answered 503
 
     # --- websocket route ---------------------------------------------------------------
 
-    async def handle(self, request: web.Request) -> web.WebSocketResponse:
-        """GET /gateway: the websocket."""
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        """GET /gateway: the websocket (503 during an outage)."""
+        if self.refusing:
+            return web.Response(status=503, text="gateway unavailable")
         ws = web.WebSocketResponse(max_msg_size=0, autoping=True)
         await ws.prepare(request)
         conn = GatewayConnection(ws, self._now())

@@ -144,6 +144,10 @@ class FakeDiscord(Driver):
         if frames:
             await asyncio.gather(*frames)
 
+    def gateway_outage(self, on: bool) -> None:
+        """While on, new gateway connections are refused (503); live ones are left alone."""
+        self.core.hub.refusing = on
+
     async def disconnect_bot(self, code: int = 4000) -> int:
         """Close every live gateway connection with `code`; returns how many were closed."""
         frames = self.core.hub.disconnect(code)

@@ -1,0 +1,1 @@
+"""What operators look at: the health and metrics endpoints, and the metrics behind them."""

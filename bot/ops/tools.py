@@ -1,0 +1,40 @@
+"""`nemobot stats` and `nemobot backup`: they work beside a running bot, which keeps its lock."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from bot.app import client_config, database_path
+from bot.config import Settings
+from bot.core.stats import gather_figures
+from bot.nemo import NemoClient, make_http_client
+from storage import SqliteStore
+from storage.backup import backup_sqlite
+
+__all__ = ["backup", "print_stats"]
+
+
+async def print_stats(settings: Settings) -> int:
+    """Print the figures `/stats` shows (read-only: the bot may be running)."""
+    store = await SqliteStore.open_reader(database_path(settings))
+    try:
+        if settings.nemo_token and not settings.wants_sandbox:
+            async with make_http_client() as http:
+                config = replace(client_config(settings), retry_after_seconds=0)
+                figures = await gather_figures(store, NemoClient(http, config), settings.nemo_token)
+        else:
+            figures = await gather_figures(store, None, None)
+    finally:
+        await store.close()
+    print(figures.render("en"))
+    return 0
+
+
+def backup(settings: Settings, target: Path) -> int:
+    """Copy the database to `target` while the bot may be writing it."""
+    source = database_path(settings)
+    version = backup_sqlite(source, target)
+    written = target / source.name if target.is_dir() else target
+    print(f"backed up {source} to {written} (schema {version}, mode 0600)")
+    return 0
