@@ -127,3 +127,28 @@ async def test_operators_cannot_be_banned_or_denied_what_the_settings_allow(
         assert t("admin_usage", command="ban") in await boss(bot, "/ban")
         assert t("admin_usage", command="allow") in await boss(bot, "/allow two words")
         assert (await bot.engine.submit(bot.message("/help", user="u5"))).status != "not_allowed"
+
+
+async def test_on_telegram_an_operator_bans_from_a_private_chat_and_groups_see_nothing(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    from tests.telegram.emulator import running_emulator
+    from tests.telegram.harness import telegram_bot
+
+    operator, member, group = 4001, 4002, -100777
+    async with (
+        running_emulator() as emu,
+        telegram_bot(tmp_path, emu, sandbox, NEMOBOT_ADMINS=f"telegram:{operator}"),
+    ):
+        emu.private_chat(operator)
+        emu.private_chat(member)
+        emu.group_chat(group)
+        emu.send_message(group, operator, "/stats@nemo_test_bot")
+        await emu.wait_for_message(group, lambda m: (m.text or "").startswith("I don't know"))
+        emu.send_message(operator, operator, f"/ban {member}")
+        await emu.wait_for_message(operator, lambda m: "banned" in (m.text or ""))
+        emu.send_message(member, member, "/help")
+        await emu.wait_for_message(member, lambda m: (m.text or "") == t("banned"))
+        emu.send_message(operator, operator, "/stats")
+        stats = await emu.wait_for_message(operator, lambda m: "Banned: 1" in (m.text or ""))
+        assert "Users:" in (stats.text or "")
