@@ -19,15 +19,44 @@ __all__ = [
     "LoopLag",
     "Metric",
     "RssSampler",
+    "cpu_seconds",
     "machine",
     "metrics_from_json",
     "metrics_to_json",
+    "monotonic",
     "peak_rss_mb",
     "percentile",
     "rss_mb",
+    "status_mb",
 ]
 
 _PAGE = os.sysconf("SC_PAGE_SIZE")
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def monotonic() -> float:
+    """CLOCK_MONOTONIC: one clock for every process of the machine, so stamps compare."""
+    return time.clock_gettime(time.CLOCK_MONOTONIC)
+
+
+def cpu_seconds(pid: int | str = "self", *, children: bool = True) -> float:
+    """CPU time (user + system) of a process, from /proc/<pid>/stat.
+
+    With `children`, the CPU of its finished, reaped children too (ffmpeg runs).
+    """
+    raw = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    fields = raw[raw.rindex(")") + 2 :].split()  # after "pid (comm) "
+    utime, stime, cutime, cstime = (int(v) for v in fields[11:15])
+    ticks = utime + stime + (cutime + cstime if children else 0)
+    return ticks / _TICK
+
+
+def status_mb(field: str, pid: int | str = "self") -> float:
+    """A memory line of /proc/<pid>/status in MB: "VmHWM" (peak RSS), "VmRSS" (now)."""
+    for line in Path(f"/proc/{pid}/status").read_text(encoding="ascii").splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024  # kB
+    raise LookupError(f"no {field} in /proc/{pid}/status")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,9 +147,11 @@ def machine() -> dict[str, Any]:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:
         cores = os.cpu_count() or 1
+    ram_gb = os.sysconf("SC_PHYS_PAGES") * _PAGE / 1024**3
     return {
         "date": time.strftime("%Y-%m-%d %H:%M %Z"),
         "nproc": cores,
+        "ram_gb": round(ram_gb, 1),
         "python": sys.version.split()[0],
         "platform": platform.platform(terse=True),
         "cpu": cpu,

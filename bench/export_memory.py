@@ -3,6 +3,9 @@
 A tiny aiohttp handler on 127.0.0.1 serves a file of random bytes named `.mp4` (sendfile:
 the server side copies nothing into Python). RSS is read from /proc/self/statm every 10 ms
 on a thread, so C buffers count too (tracemalloc would miss them).
+
+Then the platform side of a relay: the real `TelegramOutbox` (PTB) sends a 45 MB MP4 (under
+the cloud API's 50 MB upload limit) to the Bot API emulator running in another process.
 """
 
 from __future__ import annotations
@@ -18,9 +21,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from aiohttp import web
+from telegram import Bot
 
+from adapters.tg.outbox import TelegramOutbox
 from bench.common import Metric, RssSampler, rss_mb
+from bench.procs import child
 from bench.report import emit
+from bot.core.messages import ChatRef
+from bot.core.outbox import VideoFile
 from bot.nemo import ClientConfig, NemoClient, make_http_client
 
 __all__ = ["measure"]
@@ -59,7 +67,28 @@ async def serve_folder(folder: Path) -> AsyncIterator[str]:
         await runner.cleanup()
 
 
-async def measure(megabytes: int = 150) -> list[Metric]:
+async def telegram_upload(root: Path, megabytes: int) -> tuple[float, float, float]:
+    """Peak RSS growth (and RSS before, peak) while `TelegramOutbox.send_video` uploads a
+    `megabytes` MP4 to the Bot API emulator (cloud mode: the file is uploaded), the
+    emulator in a process of its own."""
+    small, big = root / "up-warm.mp4", root / "up-big.mp4"
+    write_random(small, 1)
+    write_random(big, megabytes)
+    chat = ChatRef("telegram", "1", private=True)
+    async with child("emulator", "bench.emulator_proc") as emulator:
+        url, token = emulator.info["url"], emulator.info["token"]
+        async with Bot(token, base_url=f"{url}/bot", base_file_url=f"{url}/file/bot") as bot:
+            outbox = TelegramOutbox(bot, local_mode=False)
+            await outbox.send_video(chat, VideoFile(small, 1920, 1080, 3.0))
+            gc.collect()
+            await asyncio.sleep(0.05)
+            before = rss_mb()
+            with RssSampler(0.01) as sampler:
+                await outbox.send_video(chat, VideoFile(big, 1920, 1080, 3.0))
+    return sampler.peak - before, before, sampler.peak
+
+
+async def measure(megabytes: int = 150, upload_megabytes: int = 45) -> list[Metric]:
     """Download a `megabytes` MP4 and report the peak RSS growth."""
     with tempfile.TemporaryDirectory(prefix="nemobot-relay-") as folder:
         root = Path(folder)
@@ -77,7 +106,8 @@ async def measure(megabytes: int = 150) -> list[Metric]:
                 dest = await nemo.download(f"{url}/renders/big.mp4", root / "big.out")
                 took = time.perf_counter() - started
             size = dest.stat().st_size
-    growth = sampler.peak - before
+        growth = sampler.peak - before
+        uploaded = await telegram_upload(root, upload_megabytes)
     return [
         Metric(
             BENCH,
@@ -94,6 +124,14 @@ async def measure(megabytes: int = 150) -> list[Metric]:
             round(size / _MB / took),
             "MB/s",
             note=f"{size / _MB:.0f} MB in {took:.2f} s",
+        ),
+        Metric(
+            BENCH,
+            f"peak RSS growth, {upload_megabytes} MB MP4 sent by TelegramOutbox (cloud mode)",
+            round(uploaded[0], 1),
+            "MB",
+            note=f"RSS {uploaded[1]:.0f} → {uploaded[2]:.0f} MB; the file is read whole "
+            "(`path.read_bytes()`) before PTB uploads it; over 50 MB a link is sent instead",
         ),
     ]
 

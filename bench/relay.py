@@ -4,21 +4,32 @@ Bot: `engine.submit` → the last reply recorded by the outbox (the finished ans
 posted image for an image turn). Bare: `NemoClient.stream` read to the end, plus, for an
 image turn, downloading the generated images (what any client must do to show them).
 Bot and bare turns alternate in random order, on sessions of their own, so both see the
-same sandbox load and the same growth of the project.
+same sandbox load and the same growth of the project. The sandbox runs in its own
+process; the bot and the bare client share this one, one turn at a time.
+
+An httpx request hook stamps when each `/run_sse` request leaves: for the bot, submit →
+that stamp is the work before the agent sees the message (inbox write, claim, account and
+session look-ups, marking the item); the rest of the difference comes after the stream.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
+import inspect
 import random
 import tempfile
-import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
-from bench.common import Metric, percentile
+import httpx
+
+from bench.common import Metric, monotonic, percentile
 from bench.report import emit
-from bench.wiring import BenchBot, bench_bot, realistic_options
+from bench.sandbox_proc import options_args
+from bench.wiring import BenchBot, bench_bot
 from bot.nemo import Auth, NemoClient, ToolResult
 
 __all__ = ["measure"]
@@ -28,24 +39,68 @@ TURNS = {
     "text": lambda i: "hello",
     "image": lambda i: f"generate an image of a lighthouse at dusk, take {i}",
 }
-TARGET_RATIO = 1.10
+TARGET_RATIO = 1.02
 
 
-async def _bot_turn(bot: BenchBot, user: str, text: str, kind: str) -> float:
-    """Submit one message; seconds until the outbox recorded the turn's last reply."""
+class AgentStamps:
+    """When the latest `/run_sse` request was sent (an httpx request hook)."""
+
+    def __init__(self) -> None:
+        self.last = 0.0
+
+    async def __call__(self, request: httpx.Request) -> None:
+        if request.url.path.endswith("/run_sse"):
+            self.last = monotonic()
+
+
+class StoreCalls:
+    """Every public coroutine method of the store instance, wrapped to log (name, start, end)."""
+
+    def __init__(self, store: object) -> None:
+        self.calls: list[tuple[str, float, float]] = []
+        for name in dir(store):
+            method = getattr(store, name)
+            if not name.startswith("_") and inspect.iscoroutinefunction(method):
+                setattr(store, name, self._wrap(name, method))
+
+    def _wrap(self, name: str, method: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        async def timed(*args: Any, **kwargs: Any) -> Any:
+            started = monotonic()
+            try:
+                return await method(*args, **kwargs)
+            finally:
+                self.calls.append((name, started, monotonic()))
+
+        return timed
+
+    def before(self, start: float, end: float) -> tuple[int, float]:
+        """How many calls ran between the two stamps, and their summed seconds."""
+        inside = [b - a for _, a, b in self.calls if a >= start and b <= end]
+        return len(inside), sum(inside)
+
+
+async def _bot_turn(
+    bot: BenchBot, user: str, text: str, kind: str, calls: StoreCalls | None = None
+) -> tuple[float, float, int, float]:
+    """Submit one message; seconds until the turn's last reply and until the agent call, and
+    the store calls (count, seconds) made before the agent call."""
     outbox = bot.outbox
     want = (outbox.count(user, "final") + 1, outbox.count(user, "image") + (kind == "image"))
-    started = time.perf_counter()
+    stamps: AgentStamps = bot.http.event_hooks["request"][0]
+    started = monotonic()
     await bot.engine.submit(bot.message(user, text))
     await bot.engine.wait_idle(renders=False)
     if (outbox.count(user, "final"), outbox.count(user, "image")) != want:
-        raise RuntimeError(f"bot turn {text!r} did not produce exactly one answer")
-    return outbox.last_at(user) - started
+        got = [(r.code, r.text[:40]) for r in outbox.chats[user][-4:]]
+        raise RuntimeError(f"bot turn {text!r} did not produce exactly one answer: {got}")
+    count, seconds = calls.before(started, stamps.last) if calls else (0, 0.0)
+    return outbox.last_at(user) - started, stamps.last - started, count, seconds
 
 
 async def _bare_turn(nemo: NemoClient, auth: Auth, session_id: str, text: str, dest: Path) -> float:
     """The same turn straight through the client (and the image downloads)."""
-    started = time.perf_counter()
+    started = monotonic()
     urls: list[str] = []
     async with nemo.stream(auth, session_id, text) as events:
         async for event in events:
@@ -53,23 +108,26 @@ async def _bare_turn(nemo: NemoClient, auth: Auth, session_id: str, text: str, d
                 urls += [img["url"] for img in event.response.get("images", [])]
     for k, url in enumerate(urls):
         await nemo.download(url, dest / f"bare-{k}.png")
-    return time.perf_counter() - started
+    return monotonic() - started
 
 
 async def measure(turns: int = 30, seed: int = 7) -> list[Metric]:
     """Run `turns` bot and bare turns of each kind; p50/p90 and the p50 ratio per kind."""
     rng = random.Random(seed)
     timings: dict[tuple[str, str], list[float]] = {}
-    async with bench_bot(realistic_options()) as bot:
+    hooks = {"event_hooks": {"request": [AgentStamps()]}}
+    async with bench_bot(options_args(), http_options=hooks) as bot:
         nemo = bot.nemo
         token = await nemo.anonymous_token("bench-bare-client")
         auth = Auth(token.token)
         session = await nemo.create_session(auth)
+        calls = StoreCalls(bot.store)
         with tempfile.TemporaryDirectory(prefix="nemobot-bare-") as folder:
             dest = Path(folder)
             # Warm up both paths: token, session, connection pool, caches.
-            await _bot_turn(bot, "relay-user", "hello", "text")
-            await _bare_turn(nemo, auth, session.session_id, "hello", dest)
+            for _ in range(2):
+                await _bot_turn(bot, "relay-user", "hello", "text")
+                await _bare_turn(nemo, auth, session.session_id, "hello", dest)
             for i in range(turns):
                 for kind, make in TURNS.items():
                     text = make(i)
@@ -77,30 +135,42 @@ async def measure(turns: int = 30, seed: int = 7) -> list[Metric]:
                     rng.shuffle(sides)
                     for side in sides:
                         if side == "bot":
-                            took = await _bot_turn(bot, "relay-user", text, kind)
+                            took, before, count, store_s = await _bot_turn(
+                                bot, "relay-user", text, kind, calls
+                            )
+                            timings.setdefault((kind, "before agent"), []).append(before)
+                            timings.setdefault((kind, "store calls"), []).append(count)
+                            timings.setdefault((kind, "store seconds"), []).append(store_s)
                         else:
                             took = await _bare_turn(nemo, auth, session.session_id, text, dest)
                         timings.setdefault((kind, side), []).append(took)
     return _metrics(timings, turns)
 
 
+def _ms(values: list[float], q: float) -> float:
+    return round(percentile(values, q) * 1000, 1)
+
+
 def _metrics(timings: dict[tuple[str, str], list[float]], turns: int) -> list[Metric]:
     metrics: list[Metric] = []
     for kind in TURNS:
         bot, bare = timings[(kind, "bot")], timings[(kind, "bare")]
+        before = timings[(kind, "before agent")]
         for side, values in (("bot", bot), ("bare client", bare)):
-            for q in (50, 90):
-                metrics.append(
-                    Metric(
-                        BENCH,
-                        f"{kind} turn, {side}, p{q}",
-                        round(percentile(values, q) * 1000, 1),
-                        "ms",
-                        note=f"n={turns}",
-                    )
+            metrics.append(
+                Metric(
+                    BENCH,
+                    f"{kind} turn, {side}, p50",
+                    _ms(values, 50),
+                    "ms",
+                    note=f"p90 {_ms(values, 90)} ms, n={turns}",
                 )
+            )
         ratio = percentile(bot, 50) / percentile(bare, 50)
         extra = (percentile(bot, 50) - percentile(bare, 50)) * 1000
+        ahead = percentile(before, 50) * 1000
+        store_calls = percentile(timings[(kind, "store calls")], 50)
+        store_ms = percentile(timings[(kind, "store seconds")], 50) * 1000
         metrics.append(
             Metric(
                 BENCH,
@@ -109,7 +179,9 @@ def _metrics(timings: dict[tuple[str, str], list[float]], turns: int) -> list[Me
                 "×",
                 f"≤ {TARGET_RATIO:.2f}",
                 ratio <= TARGET_RATIO,
-                f"bot adds {extra:.1f} ms",
+                f"bot adds {extra:.1f} ms: {ahead:.1f} ms before the agent call "
+                f"(submit → /run_sse sent; of which {store_calls:.0f} store calls, "
+                f"{store_ms:.1f} ms), {extra - ahead:.1f} ms after",
             )
         )
     return metrics

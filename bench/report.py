@@ -44,7 +44,11 @@ def emit(metrics: Sequence[Metric]) -> None:
 
 
 def markdown(
-    info: dict[str, Any], metrics: Sequence[Metric], notes: Sequence[str], command: str
+    info: dict[str, Any],
+    metrics: Sequence[Metric],
+    notes: Sequence[str],
+    limits: Sequence[str],
+    command: str,
 ) -> str:
     """The whole RESULTS.md."""
     failed = [m for m in metrics if m.passed is False]
@@ -57,7 +61,8 @@ def markdown(
         "# Benchmark results",
         "",
         f"- date: {info['date']}",
-        f"- machine: {info['nproc']} CPU ({info['cpu']}), {info['platform']}",
+        f"- machine: {info['cpu']}, {info['nproc']} cores, {info['ram_gb']:g} GB RAM, "
+        f"{info['platform']}",
         f"- Python {info['python']}",
         f"- command: `{command}` (total {info['elapsed']:.0f} s)",
         "",
@@ -65,10 +70,13 @@ def markdown(
         "",
         table(metrics),
         "",
-        "## Notes",
+        "## How it was run",
         "",
         *[f"- {note}" for note in notes],
         "",
+        "## What limits each figure",
+        "",
+        *[f"{paragraph}\n" for paragraph in limits],
         "See bench/README.md for what each number measures.",
         "",
     ]

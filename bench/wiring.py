@@ -1,4 +1,9 @@
-"""An engine on a real SQLite store and a real in-process sandbox, for the benchmarks."""
+"""An engine in this process on a real SQLite store, talking to a sandbox in another one.
+
+For the benchmarks that time one turn at a time (relay, render): the sandbox runs as its
+own process (`bench.sandbox_proc`), so its CPU never delays the bot's event loop; the
+engine, store and HTTP client are built as `bot/app.py` builds them.
+"""
 
 from __future__ import annotations
 
@@ -9,40 +14,34 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 from bench.outbox import BenchOutbox
+from bench.procs import Child, child
+from bot.app import client_config
 from bot.config import Settings
-from bot.core.context import Timing
 from bot.core.engine import Engine
 from bot.core.messages import ChatRef, IncomingMessage, User
-from bot.nemo import ClientConfig, NemoClient, make_http_client
-from sandbox import RunningSandbox, SandboxOptions, run_sandbox
+from bot.nemo import NemoClient, make_http_client
 from storage import SqliteStore
 
-__all__ = ["BenchBot", "bench_bot", "realistic_options"]
+__all__ = ["BenchBot", "bench_bot"]
 
 PLATFORM = "console"
 
 
-def realistic_options(**overrides: object) -> SandboxOptions:
-    """Sandbox options with the default streaming pace and a short image-generation wait."""
-    base: dict[str, object] = {
-        "chunk_delay_seconds": 0.02,
-        "generation_delay_seconds": 0.2,
-        "initial_credits": 100_000,
-    }
-    return SandboxOptions(**{**base, **overrides})  # type: ignore[arg-type]
-
-
 @dataclass
 class BenchBot:
-    """A started engine, its outbox and store, and the sandbox it talks to."""
+    """A started engine, its outbox and store, the client, and the sandbox process."""
 
     engine: Engine
     outbox: BenchOutbox
     store: SqliteStore
     nemo: NemoClient
-    sandbox: RunningSandbox
+    http: httpx.AsyncClient
+    sandbox: Child
     workdir: Path
     _numbers: itertools.count = field(default_factory=lambda: itertools.count(1))
     _run: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
@@ -61,29 +60,34 @@ class BenchBot:
 
 @asynccontextmanager
 async def bench_bot(
-    options: SandboxOptions,
+    sandbox_args: list[str],
     *,
     render_poll_seconds: float = 0.2,
-    queue_limit: int = 5,
+    http_options: dict[str, Any] | None = None,
 ) -> AsyncIterator[BenchBot]:
-    """Sandbox, store (in a temporary folder), HTTP client, client and engine; all closed."""
+    """Sandbox process; store (temporary folder), HTTP client and engine here; all closed."""
     with tempfile.TemporaryDirectory(prefix="nemobot-bench-") as folder:
         workdir = Path(folder)
-        async with run_sandbox(options) as running:
+        async with child("sandbox", "bench.sandbox_proc", *sandbox_args) as sandbox:
             settings = Settings.from_env(
-                {"NEMO_API_BASE": running.url, "NEMOBOT_QUEUE_LIMIT": str(queue_limit)}
+                {
+                    "NEMO_API_BASE": sandbox.info["url"],
+                    "NEMOBOT_DB": str(workdir / "bench.db"),
+                    "NEMOBOT_RENDER_POLL_SECONDS": f"{render_poll_seconds:g}",
+                    # One simulated user sends turn after turn: lift the per-user flood limit.
+                    "NEMOBOT_USER_MESSAGES_PER_MINUTE": "100000",
+                }
             )
-            timing = Timing(render_poll_seconds=render_poll_seconds)
-            store = await SqliteStore.open(workdir / "bench.db")
+            store = await SqliteStore.open(settings.db_path)
             try:
-                async with make_http_client() as http:
-                    nemo = NemoClient(http, ClientConfig(base_url=settings.api_base))
-                    engine = Engine(store, nemo, settings, timing=timing)
+                async with make_http_client(**(http_options or {})) as http:
+                    nemo = NemoClient(http, client_config(settings))
+                    engine = Engine(store, nemo, settings)
                     outbox = BenchOutbox()
                     engine.connect(outbox)
                     await engine.start()
                     try:
-                        yield BenchBot(engine, outbox, store, nemo, running, workdir)
+                        yield BenchBot(engine, outbox, store, nemo, http, sandbox, workdir)
                     finally:
                         await engine.stop()
             finally:

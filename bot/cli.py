@@ -8,6 +8,7 @@ import getpass
 import sys
 from pathlib import Path
 
+from bot.app_tuning import tune_interpreter
 from bot.config import ConfigError, load_settings
 from bot.logs import setup_logging
 from storage import StoreOpenError
@@ -62,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nemobot: {exc}", file=sys.stderr)
         return 2
     setup_logging(settings.log_level, settings.secrets(), settings.log_format)
+    tune_interpreter()
     if command == "doctor":
         from bot.doctor import doctor
 

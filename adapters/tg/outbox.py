@@ -7,14 +7,15 @@ same text is sent again as plain text.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import warnings
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from telegram import Bot, InputMediaPhoto, Message, ReplyParameters
+from telegram import Bot, InputFile, InputMediaPhoto, Message, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -185,16 +186,17 @@ class TelegramOutbox:
 
     async def _send_photo(self, chat: ChatRef, path: Path, caption: str, buttons: Keyboard) -> str:
         async def photo(formatted: bool) -> Message:
-            return await self._bot.send_photo(
-                int(chat.chat_id),
-                self._file(path),
-                caption=(to_html(caption) if formatted else caption) or None,
-                parse_mode=ParseMode.HTML if formatted else None,
-                reply_markup=keyboard(buttons),
-                filename=path.name,
-                write_timeout=_MEDIA_TIMEOUT,
-                **_where(chat),
-            )
+            with self._upload(path) as body:
+                return await self._bot.send_photo(
+                    int(chat.chat_id),
+                    body,
+                    caption=(to_html(caption) if formatted else caption) or None,
+                    parse_mode=ParseMode.HTML if formatted else None,
+                    reply_markup=keyboard(buttons),
+                    filename=path.name,
+                    write_timeout=_MEDIA_TIMEOUT,
+                    **_where(chat),
+                )
 
         message = await _translate("sendPhoto", lambda: _html_or_plain(photo))
         return str(message.message_id)
@@ -203,29 +205,41 @@ class TelegramOutbox:
         self, chat: ChatRef, video: VideoFile, caption: str = "", buttons: Keyboard = ()
     ) -> str:
         async def send(formatted: bool) -> Message:
-            return await self._bot.send_video(
-                int(chat.chat_id),
-                self._file(video.path),
-                duration=round(video.duration) or None,
-                width=video.width,
-                height=video.height,
-                caption=(to_html(caption) if formatted else caption) or None,
-                parse_mode=ParseMode.HTML if formatted else None,
-                supports_streaming=True,
-                thumbnail=self._file(video.thumbnail) if video.thumbnail else None,
-                reply_markup=keyboard(buttons),
-                filename=video.path.name,
-                write_timeout=_MEDIA_TIMEOUT,
-                read_timeout=_MEDIA_TIMEOUT,
-                **_where(chat),
-            )
+            with contextlib.ExitStack() as files:
+                body = files.enter_context(self._upload(video.path))
+                thumb = (
+                    files.enter_context(self._upload(video.thumbnail)) if video.thumbnail else None
+                )
+                return await self._bot.send_video(
+                    int(chat.chat_id),
+                    body,
+                    duration=round(video.duration) or None,
+                    width=video.width,
+                    height=video.height,
+                    caption=(to_html(caption) if formatted else caption) or None,
+                    parse_mode=ParseMode.HTML if formatted else None,
+                    supports_streaming=True,
+                    thumbnail=thumb,
+                    reply_markup=keyboard(buttons),
+                    filename=video.path.name,
+                    write_timeout=_MEDIA_TIMEOUT,
+                    read_timeout=_MEDIA_TIMEOUT,
+                    **_where(chat),
+                )
 
         message = await _translate("sendVideo", lambda: _html_or_plain(send))
         return str(message.message_id)
 
-    def _file(self, path: Path) -> Path | bytes:
-        # A local Bot API server reads files by path; the cloud one needs them uploaded.
-        return path if self._local_mode else path.read_bytes()
+    @contextlib.contextmanager
+    def _upload(self, path: Path) -> Iterator[Path | InputFile]:
+        """What to hand PTB for a file: a local Bot API server reads it by path; the cloud
+        one gets it streamed from disk (a 50 MB video never sits in memory), opened afresh
+        for each attempt."""
+        if self._local_mode:
+            yield path
+            return
+        with path.open("rb") as handle:
+            yield InputFile(handle, filename=path.name, read_file_handle=False)
 
     async def fetch_attachment(self, attachment: Attachment, dest: Path, limit: int) -> Path:
         if attachment.size is not None and attachment.size > limit:

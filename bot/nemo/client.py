@@ -43,6 +43,7 @@ from bot.nemo.models import (
 )
 from bot.nemo.routes import Route
 from bot.nemo.stream import Stream
+from bot.nemo.transport import CappedTransport
 
 __all__ = ["Auth", "ClientConfig", "NemoClient", "RenderIds", "Stream", "make_http_client"]
 
@@ -76,10 +77,11 @@ class ClientConfig:
 
 
 def make_http_client(**kwargs: Any) -> httpx.AsyncClient:
-    """The one shared HTTP client: short connect timeout, generous reads for media."""
+    """The one shared HTTP client: short connect timeout, generous reads for media, and at
+    most 150 agent turns plus 50 other requests in flight (the rest wait their turn)."""
     timeout = httpx.Timeout(connect=10.0, read=60.0, write=120.0, pool=30.0)
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=40)
-    return httpx.AsyncClient(timeout=timeout, limits=limits, **kwargs)
+    kwargs.setdefault("transport", CappedTransport(streams=150, others=50))
+    return httpx.AsyncClient(timeout=timeout, **kwargs)
 
 
 class RenderIds:

@@ -1,0 +1,290 @@
+"""`python -m bench.botproc --api URL [--telegram URL]`: the bot alone in a process.
+
+The real composition (SQLite store in a temporary folder, one shared HTTP client, the
+NemoVideo client from `bot.app.client_config`, the engine built from `Settings`) with one of
+two front doors:
+
+- **ingress** (default): a tiny aiohttp server on 127.0.0.1 stands in for a platform.
+  `POST /submit` takes an `IncomingMessage` as JSON and answers once `engine.submit`
+  returned (what a webhook acknowledgement waits on); replies go to a `BenchOutbox` that
+  streams one line per reply on `GET /events` to the load generator.
+- **telegram**: the real `TelegramAdapter` long-polls the Bot API emulator at URL (the
+  emulator lives in the load generator's process); the control routes below still serve.
+
+Either way `GET /report` says what this process measured itself: the time inside
+`engine.submit` and inside `store.enqueue` per message, the event loop's lag, its peak RSS
+(VmHWM) and CPU; `POST /idle` answers once the engine has no work left (renders included).
+It prints `READY {"port": …}` and stops on SIGTERM like the real bot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import logging
+import sys
+import tempfile
+import time
+import types
+from array import array
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiohttp import web
+
+from bench.common import LoopLag, cpu_seconds, percentile, status_mb
+from bench.outbox import BenchOutbox
+from bench.procs import ready, wait_for_stop
+from bot.app import client_config
+from bot.config import Settings
+from bot.core.engine import Accepted, Engine
+from bot.core.messages import IncomingMessage
+from bot.nemo import NemoClient, make_http_client
+from storage import SqliteStore
+
+__all__ = ["main"]
+
+log = logging.getLogger(__name__)
+
+
+class EventStream:
+    """Reply lines waiting for the load generator; written in batches as the loop allows."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._lines: list[str] = []
+        self._wake = asyncio.Event()
+
+    def push(self, line: str) -> None:
+        self._lines.append(line)
+        self.count += 1
+        self._wake.set()
+
+    async def serve(self, request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "text/plain"})
+        await response.prepare(request)
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            batch, self._lines = self._lines, []
+            await response.write("".join(batch).encode())
+
+
+def _timed(samples: array[float], call: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
+    @functools.wraps(call)
+    async def timed(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return await call(*args, **kwargs)
+        finally:
+            samples.append(time.perf_counter() - started)
+
+    return timed
+
+
+class Probe:
+    """What this process measures about itself."""
+
+    def __init__(self, engine: Engine, store: SqliteStore) -> None:
+        self.submit: array[float] = array("d")
+        self.enqueue: array[float] = array("d")
+        self.statuses: Counter[str] = Counter()
+        self.rss_ready = 0.0
+        # The instances' public methods, wrapped: whoever calls them (the ingress or the
+        # Telegram adapter) is timed.
+        engine.submit = _timed(self.submit, self._count(engine.submit))  # type: ignore[method-assign]
+        store.enqueue = _timed(self.enqueue, store.enqueue)  # type: ignore[method-assign]
+
+    def _count(self, submit: Callable[[IncomingMessage], Awaitable[Accepted]]) -> Any:
+        async def counted(msg: IncomingMessage) -> Accepted:
+            accepted = await submit(msg)
+            self.statuses[accepted.status] += 1
+            return accepted
+
+        return counted
+
+    def report(self, lag: LoopLag, events: int) -> dict[str, Any]:
+        lags = lag.lags or [0.0]
+        return {
+            "submit": list(self.submit),
+            "enqueue": list(self.enqueue),
+            "statuses": dict(self.statuses),
+            "lag_p50": percentile(lags, 50),
+            "lag_p99": percentile(lags, 99),
+            "lag_max": max(lags),
+            "rss_ready_mb": self.rss_ready,
+            "rss_mb": status_mb("VmRSS"),
+            "hwm_mb": status_mb("VmHWM"),
+            "cpu": cpu_seconds(),
+            "events": events,
+        }
+
+
+class _Releasing(httpx.AsyncByteStream):
+    """A response body that gives its slot back when closed."""
+
+    def __init__(self, inner: httpx.AsyncByteStream, slots: asyncio.Semaphore) -> None:
+        self._inner = inner
+        self._slots: asyncio.Semaphore | None = slots
+
+    async def __aiter__(self) -> Any:
+        async for chunk in self._inner:
+            yield chunk
+
+    async def aclose(self) -> None:
+        try:
+            await self._inner.aclose()
+        finally:
+            slots, self._slots = self._slots, None
+            if slots is not None:
+                slots.release()
+
+
+class CappedTransport(httpx.AsyncBaseTransport):
+    """An experiment (`--backend-cap N`), not the bot as shipped: at most N requests in
+    flight (a streamed response holds its slot until closed), so requests wait in a plain
+    semaphore instead of inside httpcore's pool, whose queue is scanned per connection."""
+
+    def __init__(self, cap: int) -> None:
+        limits = httpx.Limits(max_connections=200, max_keepalive_connections=40)  # the bot's
+        self._inner = httpx.AsyncHTTPTransport(limits=limits)
+        self._slots = asyncio.Semaphore(cap)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await self._slots.acquire()
+        try:
+            response = await self._inner.handle_async_request(request)
+        except BaseException:
+            self._slots.release()
+            raise
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        response.stream = _Releasing(response.stream, self._slots)
+        return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def _settings(args: argparse.Namespace, folder: Path) -> Settings:
+    env = {
+        "NEMO_API_BASE": args.api,
+        "NEMOBOT_DB": str(folder / "bench.db"),
+        "NEMOBOT_RENDER_POLL_SECONDS": f"{args.render_poll:g}",
+        "NEMOBOT_QUEUE_LIMIT": str(args.queue_limit),
+    }
+    if args.telegram:
+        env |= {"TELEGRAM_BOT_TOKEN": args.telegram_token, "TELEGRAM_API_BASE_URL": args.telegram}
+    return Settings.from_env(env)
+
+
+async def _run(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory(prefix="nemobot-botproc-") as folder:
+        settings = _settings(args, Path(folder))
+        store = await SqliteStore.open(settings.db_path)
+        try:
+            extra = {"transport": CappedTransport(args.backend_cap)} if args.backend_cap else {}
+            async with make_http_client(**extra) as http, LoopLag() as lag:
+                engine = Engine(store, NemoClient(http, client_config(settings)), settings)
+                probe = Probe(engine, store)
+                await _serve(args, settings, engine, probe, lag)
+        finally:
+            await store.close()
+
+
+async def _serve(
+    args: argparse.Namespace, settings: Settings, engine: Engine, probe: Probe, lag: LoopLag
+) -> None:
+    events = EventStream()
+    adapter_task: asyncio.Task[None] | None = None
+    stop = asyncio.Event()
+    if settings.telegram_token:
+        from adapters.telegram_adapter import TelegramAdapter
+
+        await engine.start()
+        adapter_task = asyncio.create_task(TelegramAdapter(settings).run(engine, stop))
+    else:
+        engine.connect(BenchOutbox(sink=events.push))
+        await engine.start()
+
+    async def submit(request: web.Request) -> web.Response:
+        accepted = await engine.submit(IncomingMessage.from_json(await request.text()))
+        return web.json_response({"status": accepted.status, "position": accepted.position})
+
+    async def idle(request: web.Request) -> web.Response:
+        await engine.wait_idle(renders=True)
+        return web.json_response({"idle": True})
+
+    async def report(request: web.Request) -> web.Response:
+        return web.json_response(probe.report(lag, events.count))
+
+    async def tasks(request: web.Request) -> web.Response:
+        """Where every task waits, counted (for finding a stuck benchmark)."""
+        places: Counter[str] = Counter()
+        for task in asyncio.all_tasks():
+            stack = task.get_stack()
+            frame = stack[-1] if stack else None
+            where = f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame else "?"
+            places[where] += 1
+        return web.json_response(dict(places.most_common(30)))
+
+    app = web.Application(client_max_size=1024 * 1024)
+    app.router.add_get("/tasks", tasks)
+    app.router.add_post("/submit", submit)
+    app.router.add_get("/events", events.serve)
+    app.router.add_post("/idle", idle)
+    app.router.add_get("/report", report)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, "127.0.0.1", 0, backlog=1024).start()
+        probe.rss_ready = status_mb("VmRSS")
+        ready(port=runner.addresses[0][1])
+        await wait_for_stop()
+    finally:
+        stop.set()
+        if adapter_task is not None:
+            await asyncio.wait_for(asyncio.gather(adapter_task, return_exceptions=True), 15)
+        await engine.stop()
+        await runner.cleanup()
+
+
+def _stub_sniffio() -> None:
+    """An experiment, not the bot as shipped: httpcore runs `import sniffio` each time it
+    sets up a lock (twice per request); sniffio is not installed, so every one of those is a
+    failed import that searches sys.path. A module that answers "asyncio" (what sniffio
+    would say) shows what installing it would save."""
+    stub = types.ModuleType("sniffio")
+    stub.current_async_library = lambda: "asyncio"  # type: ignore[attr-defined]
+    sys.modules["sniffio"] = stub
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the options and run until SIGTERM."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--api", required=True, help="NemoVideo API root (the sandbox)")
+    parser.add_argument("--render-poll", type=float, default=1.0)
+    parser.add_argument("--queue-limit", type=int, default=5)
+    parser.add_argument("--telegram", default="", help="Bot API root: run the Telegram adapter")
+    parser.add_argument("--telegram-token", default="")
+    parser.add_argument(
+        "--backend-cap", type=int, default=0, help="experiment: at most N backend requests"
+    )
+    parser.add_argument(
+        "--sniffio", action="store_true", help="experiment: make `import sniffio` succeed"
+    )
+    parser.add_argument("--switch-interval", type=float, default=0.0, help="experiment: GIL, s")
+    args = parser.parse_args(argv)
+    if args.sniffio:
+        _stub_sniffio()
+    if args.switch_interval:
+        sys.setswitchinterval(args.switch_interval)
+    logging.basicConfig(level=logging.WARNING, format="bot: %(levelname)s %(name)s: %(message)s")
+    asyncio.run(_run(args))
+
+
+if __name__ == "__main__":
+    main()
