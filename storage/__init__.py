@@ -10,6 +10,7 @@ from .errors import (
     StoreError,
     StoreOpenError,
 )
+from .opening import is_postgres, open_store, sqlite_path
 from .records import (
     ACCESS_RULES,
     FINISHED_INBOX_STATUSES,
@@ -52,4 +53,7 @@ __all__ = [
     "StoreStats",
     "Usage",
     "UserRecord",
+    "is_postgres",
+    "open_store",
+    "sqlite_path",
 ]

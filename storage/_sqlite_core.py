@@ -56,6 +56,8 @@ def _transaction(work: Callable[[sqlite3.Connection], T], conn: sqlite3.Connecti
 class SqliteCore:
     """A writer and a reader connection on one database file, held by one process."""
 
+    shared = False  # one process: it wakes its own work, nobody else announces any
+
     def __init__(
         self,
         db: aiosqlite.Connection | None,
@@ -129,6 +131,10 @@ class SqliteCore:
                 "start the bot once to upgrade it (or use the matching nemobot)"
             )
         return cls(None, reader, clock, None)
+
+    async def listen(self, on_work: Callable[[str], None]) -> None:
+        """Nothing to listen for: only this process writes to the file."""
+        return None
 
     async def close(self) -> None:
         """Close the connections and give up the file; safe to call twice."""

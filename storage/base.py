@@ -6,7 +6,7 @@ from the store's clock. A lease is expired when its expiry is missing or not in 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
 
@@ -29,6 +29,12 @@ __all__ = ["Store"]
 @runtime_checkable
 class Store(Protocol):
     """Users, credentials, sessions, the inbox, render jobs and usage, all durable."""
+
+    shared: bool  # other processes may use the same database (work must be looked for)
+
+    async def listen(self, on_work: Callable[[str], None]) -> None:
+        """Call `on_work("line:<user id>" | "side:<item id>")` for work others stored."""
+        ...
 
     async def close(self) -> None:
         """Release the backend's connections."""

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-__all__ = ["FakeClock"]
+from collections.abc import Awaitable, Callable
+
+from storage import Store
+
+__all__ = ["FakeClock", "Reopen"]
 
 
 class FakeClock:
@@ -19,3 +23,6 @@ class FakeClock:
     def advance(self, seconds: float) -> None:
         """Move time forward."""
         self.now += seconds
+
+
+Reopen = Callable[[], Awaitable[Store]]  # opens another store on the test's database

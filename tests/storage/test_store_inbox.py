@@ -4,28 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 
 import pytest
-from store_fakes import FakeClock
+from store_fakes import FakeClock, Reopen
 
-from storage import Enqueued, InboxItem, SqliteStore, UserRecord
+from storage import Enqueued, InboxItem, Store, UserRecord
 
 LEASE = 60.0
 
 PLATFORMS = ("telegram", "console", "discord")
 
 
-async def _put(store: SqliteStore, user: UserRecord, update_id: str, text: str = "hi") -> int:
+async def _put(store: Store, user: UserRecord, update_id: str, text: str = "hi") -> int:
     chat = json.dumps({"chat_id": 5})
     result = await store.enqueue("telegram", update_id, user.id, chat, "text", json.dumps(text))
     assert not result.duplicate
     return result.item_id
 
 
-async def test_enqueue_stores_the_item(
-    store: SqliteStore, user: UserRecord, clock: FakeClock
-) -> None:
+async def test_enqueue_stores_the_item(store: Store, user: UserRecord, clock: FakeClock) -> None:
     result = await store.enqueue("telegram", "100", user.id, '{"c": 1}', "photo", '{"p": 2}')
     assert result == Enqueued(item_id=result.item_id, position=1, duplicate=False)
     assert await store.get_item(result.item_id) == InboxItem(
@@ -46,7 +43,7 @@ async def test_enqueue_stores_the_item(
 
 
 async def test_redelivered_update_is_a_duplicate(
-    store: SqliteStore, user: UserRecord, other_user: UserRecord
+    store: Store, user: UserRecord, other_user: UserRecord
 ) -> None:
     first = await _put(store, user, "1")
     second = await _put(store, user, "2")
@@ -69,7 +66,7 @@ async def test_redelivered_update_is_a_duplicate(
 
 
 async def test_positions_count_running_and_queued_ahead(
-    store: SqliteStore, user: UserRecord, other_user: UserRecord
+    store: Store, user: UserRecord, other_user: UserRecord
 ) -> None:
     assert (await store.enqueue("telegram", "a", user.id, "{}", "text", "{}")).position == 1
     assert (await store.enqueue("telegram", "b", user.id, "{}", "text", "{}")).position == 2
@@ -81,7 +78,7 @@ async def test_positions_count_running_and_queued_ahead(
 
 
 async def test_claims_run_one_item_per_user_in_order(
-    store: SqliteStore, user: UserRecord, other_user: UserRecord, clock: FakeClock
+    store: Store, user: UserRecord, other_user: UserRecord, clock: FakeClock
 ) -> None:
     ids = [await _put(store, user, str(n)) for n in range(3)]
     other_id = await _put(store, other_user, "other")
@@ -105,7 +102,7 @@ async def test_claims_run_one_item_per_user_in_order(
 
 
 async def test_concurrent_claims_for_one_user_hand_out_one_item(
-    store: SqliteStore, user: UserRecord
+    store: Store, user: UserRecord
 ) -> None:
     for n in range(5):
         await _put(store, user, str(n))
@@ -113,13 +110,13 @@ async def test_concurrent_claims_for_one_user_hand_out_one_item(
     assert len([c for c in claims if c is not None]) == 1
 
 
-async def test_claim_with_nothing_queued(store: SqliteStore, user: UserRecord) -> None:
+async def test_claim_with_nothing_queued(store: Store, user: UserRecord) -> None:
     assert await store.claim_next(user.id, "w1", LEASE) is None
     with pytest.raises(ValueError, match="lease_seconds"):
         await store.claim_next(user.id, "w1", 0)
 
 
-async def test_finish_statuses_and_owner_checks(store: SqliteStore, user: UserRecord) -> None:
+async def test_finish_statuses_and_owner_checks(store: Store, user: UserRecord) -> None:
     ids = [await _put(store, user, str(n)) for n in range(4)]
     with pytest.raises(ValueError, match="queued"):
         await store.finish(ids[0], "queued")
@@ -137,7 +134,7 @@ async def test_finish_statuses_and_owner_checks(store: SqliteStore, user: UserRe
     assert not await store.mark_reached_agent(ids[0])
 
 
-async def test_cancel_queued_leaves_the_running_item(store: SqliteStore, user: UserRecord) -> None:
+async def test_cancel_queued_leaves_the_running_item(store: Store, user: UserRecord) -> None:
     ids = [await _put(store, user, str(n)) for n in range(3)]
     await store.claim_next(user.id, "w1", LEASE)
     assert await store.cancel_queued(user.id) == 2
@@ -149,9 +146,7 @@ async def test_cancel_queued_leaves_the_running_item(store: SqliteStore, user: U
     assert cancelled is not None and cancelled.status == "cancelled"
 
 
-async def test_lease_renewal_and_expiry(
-    store: SqliteStore, user: UserRecord, clock: FakeClock
-) -> None:
+async def test_lease_renewal_and_expiry(store: Store, user: UserRecord, clock: FakeClock) -> None:
     first = await _put(store, user, "1")
     await _put(store, user, "2")
     assert await store.claim_next(user.id, "w1", 10) is not None
@@ -177,7 +172,7 @@ async def test_lease_renewal_and_expiry(
 
 
 async def test_expired_item_that_reached_the_agent_is_not_claimed_again(
-    store: SqliteStore, user: UserRecord, clock: FakeClock
+    store: Store, user: UserRecord, clock: FakeClock
 ) -> None:
     first = await _put(store, user, "1")
     second = await _put(store, user, "2")
@@ -192,7 +187,7 @@ async def test_expired_item_that_reached_the_agent_is_not_claimed_again(
 
 
 async def test_users_with_work(
-    store: SqliteStore, user: UserRecord, other_user: UserRecord, clock: FakeClock
+    store: Store, user: UserRecord, other_user: UserRecord, clock: FakeClock
 ) -> None:
     assert await store.users_with_work(PLATFORMS) == []
     await _put(store, other_user, "o1")
@@ -204,8 +199,8 @@ async def test_users_with_work(
     assert await store.users_with_work(PLATFORMS) == [other_user.id, user.id]
 
 
-async def test_recover_after_a_crash(db_path: Path, clock: FakeClock) -> None:
-    store = await SqliteStore.open(db_path, clock=clock)
+async def test_recover_after_a_crash(reopen: Reopen, clock: FakeClock) -> None:
+    store = await reopen()
     alice = await store.upsert_user("telegram", "alice")
     bob = await store.upsert_user("telegram", "bob")
     a = [await _put(store, alice, f"a{n}") for n in range(3)]
@@ -214,8 +209,9 @@ async def test_recover_after_a_crash(db_path: Path, clock: FakeClock) -> None:
     await store.claim_next(bob.id, "old-process", 300)
     assert await store.mark_reached_agent(b[0])
     await store.close()  # the process dies with both items running, leases still "valid"
+    clock.advance(300)  # …until they run out (SQLite expires them at once: one process)
 
-    async with await SqliteStore.open(db_path, clock=clock) as store:
+    async with await reopen() as store:
         assert sorted(await store.users_with_work(PLATFORMS)) == sorted([alice.id, bob.id])
         interrupted = await store.recover("new-process", 60)
         assert [(i.id, i.status, i.reached_agent) for i in interrupted] == [
@@ -234,7 +230,7 @@ async def test_recover_after_a_crash(db_path: Path, clock: FakeClock) -> None:
 
 
 async def test_recover_leaves_live_leases_alone(
-    store: SqliteStore, user: UserRecord, clock: FakeClock
+    store: Store, user: UserRecord, clock: FakeClock
 ) -> None:
     item_id = await _put(store, user, "1")
     await store.claim_next(user.id, "w1", 30)
@@ -246,7 +242,7 @@ async def test_recover_leaves_live_leases_alone(
 
 
 async def test_prune_keeps_recent_dedupe_keys(
-    store: SqliteStore, user: UserRecord, clock: FakeClock
+    store: Store, user: UserRecord, clock: FakeClock
 ) -> None:
     old = await _put(store, user, "old")
     await store.claim_next(user.id, "w1", LEASE)
@@ -272,7 +268,7 @@ async def test_prune_keeps_recent_dedupe_keys(
 
 
 async def test_200_concurrent_enqueues(
-    store: SqliteStore, user: UserRecord, other_user: UserRecord
+    store: Store, user: UserRecord, other_user: UserRecord
 ) -> None:
     results = await asyncio.gather(
         *(
@@ -292,9 +288,7 @@ async def test_200_concurrent_enqueues(
     assert await store.queued_count(user.id) == 200
 
 
-async def test_cancelled_writers_leave_no_transaction_open(
-    store: SqliteStore, user: UserRecord
-) -> None:
+async def test_cancelled_writers_leave_no_transaction_open(store: Store, user: UserRecord) -> None:
     for round_ in range(10):
         tasks = [
             asyncio.create_task(

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
-from store_fakes import FakeClock
+from store_fakes import FakeClock, Reopen
 
-from storage import RenderExistsError, RenderJob, SqliteStore, UserRecord
+from storage import RenderExistsError, RenderJob, Store, UserRecord
 
 SESSION = "7301234567890123456"
 
 
-async def test_create_and_get(store: SqliteStore, user: UserRecord, clock: FakeClock) -> None:
+async def test_create_and_get(store: Store, user: UserRecord, clock: FakeClock) -> None:
     job = await store.create_render("r1", user.id, '{"chat": 1}', SESSION, "w1", 30)
     assert job == RenderJob(
         render_id="r1",
@@ -40,7 +39,7 @@ async def test_create_and_get(store: SqliteStore, user: UserRecord, clock: FakeC
     assert second.attempt == 2
 
 
-async def test_full_lifecycle(store: SqliteStore, user: UserRecord, clock: FakeClock) -> None:
+async def test_full_lifecycle(store: Store, user: UserRecord, clock: FakeClock) -> None:
     await store.create_render("r1", user.id, "{}", SESSION, "w1", 30)
     assert await store.update_render("r1", status="pending", submitted_at=clock.now)
     assert await store.update_render("r1", status="processing", progress=40)
@@ -82,7 +81,7 @@ async def test_full_lifecycle(store: SqliteStore, user: UserRecord, clock: FakeC
     assert next(iter(await store.active_renders(user.id)), None) is None
 
 
-async def test_failed_render_records_the_error(store: SqliteStore, user: UserRecord) -> None:
+async def test_failed_render_records_the_error(store: Store, user: UserRecord) -> None:
     await store.create_render("r1", user.id, "{}", SESSION, "w1", 30)
     await store.update_render("r1", status="failed", error="export blocked")
     job = await store.get_render("r1")
@@ -91,7 +90,7 @@ async def test_failed_render_records_the_error(store: SqliteStore, user: UserRec
     assert next(iter(await store.active_renders(user.id)), None) is None
 
 
-async def test_begin_delivery_once_under_concurrency(store: SqliteStore, user: UserRecord) -> None:
+async def test_begin_delivery_once_under_concurrency(store: Store, user: UserRecord) -> None:
     await store.create_render("r1", user.id, "{}", SESSION, "w1", 30)
     assert not await store.begin_delivery("r1")  # not completed yet
     await store.update_render("r1", status="completed")
@@ -100,7 +99,7 @@ async def test_begin_delivery_once_under_concurrency(store: SqliteStore, user: U
 
 
 async def test_active_render_is_the_latest_unfinished(
-    store: SqliteStore, user: UserRecord, other_user: UserRecord, clock: FakeClock
+    store: Store, user: UserRecord, other_user: UserRecord, clock: FakeClock
 ) -> None:
     assert next(iter(await store.active_renders(user.id)), None) is None
     await store.create_render("r1", user.id, "{}", SESSION, "w1", 30)
@@ -114,9 +113,7 @@ async def test_active_render_is_the_latest_unfinished(
     assert active is not None and active.render_id == "r1"
 
 
-async def test_leases_claim_renew_release(
-    store: SqliteStore, user: UserRecord, clock: FakeClock
-) -> None:
+async def test_leases_claim_renew_release(store: Store, user: UserRecord, clock: FakeClock) -> None:
     await store.create_render("r1", user.id, "{}", SESSION, "w1", 30)
     clock.advance(1)
     await store.create_render("r2", user.id, "{}", SESSION, "w1", 30)
@@ -143,12 +140,14 @@ async def test_leases_claim_renew_release(
     assert not await store.renew_render_lease("gone", "w1", 30)
 
 
-async def test_leases_expire_on_reopen(db_path: Path, clock: FakeClock) -> None:
-    async with await SqliteStore.open(db_path, clock=clock) as store:
+@pytest.mark.sqlite_only
+async def test_leases_expire_on_reopen(reopen: Reopen, clock: FakeClock) -> None:
+    """One process per SQLite file: whoever held a lease before the open is gone."""
+    async with await reopen() as store:
         user = await store.upsert_user("telegram", "1")
         await store.create_render("r1", user.id, "{}", SESSION, "old-process", 600)
         await store.update_render("r1", status="processing", progress=10)
-    async with await SqliteStore.open(db_path, clock=clock) as store:
+    async with await reopen() as store:
         claimed = await store.claim_renders("new-process", 60)
         assert [(j.render_id, j.status, j.progress, j.owner) for j in claimed] == [
             ("r1", "processing", 10, "new-process")
@@ -156,7 +155,7 @@ async def test_leases_expire_on_reopen(db_path: Path, clock: FakeClock) -> None:
 
 
 async def test_render_seconds_of_delivered_jobs(
-    store: SqliteStore, user: UserRecord, clock: FakeClock
+    store: Store, user: UserRecord, clock: FakeClock
 ) -> None:
     assert await store.render_seconds() == []
     for n, took in enumerate((40.0, 20.0)):

@@ -14,6 +14,8 @@ from store_fakes import FakeClock
 from storage import SchemaVersionError, SqliteStore, Store, StoreClosedError, StoreError
 from storage.schema import Migration, load_migrations, migrate, schema_version
 
+pytestmark = pytest.mark.sqlite_only  # the file itself; PostgreSQL: test_store_postgres.py
+
 EXPECTED_TABLES = {"users", "credentials", "sessions", "inbox", "renders", "usage"}
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from pathlib import Path
 
-from store_fakes import FakeClock
+from store_fakes import FakeClock, Reopen
 
-from storage import Credentials, SessionRecord, SqliteStore, Usage, UserRecord
+from storage import Credentials, SessionRecord, Store, Usage, UserRecord
 
 
-async def test_upsert_user_creates_once(store: SqliteStore, clock: FakeClock) -> None:
+async def test_upsert_user_creates_once(store: Store, clock: FakeClock) -> None:
     first = await store.upsert_user("telegram", "42")
     clock.advance(10)
     again = await store.upsert_user("telegram", "42")
@@ -22,30 +21,30 @@ async def test_upsert_user_creates_once(store: SqliteStore, clock: FakeClock) ->
     assert await store.get_user(12345) is None
 
 
-async def test_concurrent_upserts_make_one_user(store: SqliteStore) -> None:
+async def test_concurrent_upserts_make_one_user(store: Store) -> None:
     users = await asyncio.gather(*(store.upsert_user("telegram", "7") for _ in range(20)))
     assert len({u.id for u in users}) == 1
 
 
-async def test_set_language(store: SqliteStore, user: UserRecord) -> None:
+async def test_set_language(store: Store, user: UserRecord) -> None:
     await store.set_language(user.id, "zh")
     stored = await store.get_user(user.id)
     assert stored is not None and stored.language == "zh"
 
 
 async def test_client_id_is_created_once_and_persists(
-    store: SqliteStore, user: UserRecord, db_path: Path, clock: FakeClock
+    store: Store, user: UserRecord, reopen: Reopen
 ) -> None:
     assert await store.credentials(user.id) is None
     client_id = await store.client_id_for(user.id)
     assert uuid.UUID(client_id).version == 4
     assert await store.client_id_for(user.id) == client_id
     await store.close()
-    async with await SqliteStore.open(db_path, clock=clock) as reopened:
+    async with await reopen() as reopened:
         assert await reopened.client_id_for(user.id) == client_id
 
 
-async def test_tokens_keep_the_client_id(store: SqliteStore, user: UserRecord) -> None:
+async def test_tokens_keep_the_client_id(store: Store, user: UserRecord) -> None:
     client_id = await store.client_id_for(user.id)
     await store.save_anonymous_token(user.id, "anon-tok", "anon-user", 2_000_000.0)
     await store.set_login_token(user.id, "login-tok")
@@ -60,7 +59,7 @@ async def test_tokens_keep_the_client_id(store: SqliteStore, user: UserRecord) -
 
 
 async def test_token_before_client_id_creates_one(
-    store: SqliteStore, user: UserRecord, other_user: UserRecord
+    store: Store, user: UserRecord, other_user: UserRecord
 ) -> None:
     await store.save_anonymous_token(user.id, "t", "u", 1.0)
     creds = await store.credentials(user.id)
@@ -72,7 +71,7 @@ async def test_token_before_client_id_creates_one(
     assert other.client_id != creds.client_id
 
 
-async def test_sessions(store: SqliteStore, user: UserRecord, clock: FakeClock) -> None:
+async def test_sessions(store: Store, user: UserRecord, clock: FakeClock) -> None:
     assert await store.get_session(user.id, "anon") is None
     session_id = "7301234567890123456"  # 19 digits: must come back as the same string
     await store.save_session(user.id, "anon", session_id, None)
@@ -99,7 +98,7 @@ async def test_sessions(store: SqliteStore, user: UserRecord, clock: FakeClock) 
     await store.drop_session(user.id)
 
 
-async def test_usage_counters(store: SqliteStore, user: UserRecord, other_user: UserRecord) -> None:
+async def test_usage_counters(store: Store, user: UserRecord, other_user: UserRecord) -> None:
     assert await store.usage(user.id) == Usage(user.id, 0, 0, 0, 0)
     await store.bump_usage(user.id, turns=1)
     await store.bump_usage(user.id, turns=2, images=3, exports=1, uploads=4)
@@ -126,14 +125,14 @@ async def test_reads_see_every_commit_even_among_concurrent_reads(store) -> None
         assert results[0] == f"tok-{n}"
 
 
-async def test_a_new_user_starts_in_the_platform_language(store: SqliteStore) -> None:
+async def test_a_new_user_starts_in_the_platform_language(store: Store) -> None:
     created = await store.upsert_user("telegram", "zh-user", "zh")
     assert created.language == "zh"
     again = await store.upsert_user("telegram", "zh-user", "en")  # only the first time counts
     assert again.language == "zh"
 
 
-async def test_images_are_remembered_once_per_session(store: SqliteStore, user: UserRecord) -> None:
+async def test_images_are_remembered_once_per_session(store: Store, user: UserRecord) -> None:
     first = await store.remember_image(user.id, "s1", "http://x/1.png", "http://x/1.png?a", "a fox")
     assert first is not None
     assert (

@@ -1,0 +1,24 @@
+"""`PostgresStore`: the `Store` on PostgreSQL, for one or several bot processes.
+
+Usage::
+
+    async with await PostgresStore.open("postgresql://nemobot@db/nemobot") as store:
+        user = await store.upsert_user("telegram", "42")
+
+`open` applies the migrations the database lacks (one worker at a time). Unlike the SQLite
+store there is no process lock: every worker claims work with leases and row locks, and new
+messages are announced to the others (`listen`).
+"""
+
+from __future__ import annotations
+
+from ._pg_inbox import PgInbox
+from ._pg_operators import PgOperators
+from ._pg_people import PgPeople
+from ._pg_renders import PgRenders
+
+__all__ = ["PostgresStore"]
+
+
+class PostgresStore(PgInbox, PgRenders, PgPeople, PgOperators):
+    """The durable store on PostgreSQL (asyncpg pool, shared by every worker)."""
