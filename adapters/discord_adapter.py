@@ -1,8 +1,9 @@
-"""The Discord adapter: a discord.py `Client` with slash commands and persistent buttons.
+"""The Discord adapter: a discord.py `AutoShardedClient` with slash commands and buttons.
 
 `nemobot run` starts it when `DISCORD_BOT_TOKEN` is set. `DISCORD_API_BASE_URL` points it at
 a Discord-compatible server instead (REST at `<root>/api/v10`; the gateway URL comes from that
-server's `/gateway/bot`, for the first connection and every reconnect).
+server's `/gateway/bot`, for the first connection and every reconnect). `DISCORD_SHARD_COUNT`
+and `DISCORD_SHARD_IDS` give this worker its share of the gateway (`adapters.dc.shards`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from adapters.dc.commands import install_commands, tree_for
 from adapters.dc.intake import addressed, message_of, press_of
 from adapters.dc.limits import PLATFORM_RATE
 from adapters.dc.outbox import PLATFORM, DiscordOutbox
+from adapters.dc.shards import ShardLinks, ShardPlan
 from adapters.dc.spool import Spool
 from bot.config import Settings
 from bot.core.engine import Engine
@@ -55,19 +57,33 @@ def intents(*, message_content: bool = True) -> discord.Intents:
     return wanted
 
 
-class _Client(discord.Client):
-    """discord.py's client, handing every addressed message and interaction to the engine."""
+class _Client(discord.AutoShardedClient):
+    """discord.py's client on this worker's shards, handing what is addressed to the engine.
+
+    Sharded or not it is the same client (unset, one shard of one): one path for events,
+    health and reconnects, and `shard: [0, 1]` in IDENTIFY is Discord's "unsharded".
+    """
 
     def __init__(
-        self, engine: Engine, spool: Spool, wanted: discord.Intents, ready_timeout: float
+        self,
+        engine: Engine,
+        spool: Spool,
+        wanted: discord.Intents,
+        ready_timeout: float,
+        plan: ShardPlan,
     ) -> None:
         super().__init__(
             intents=wanted,
             allowed_mentions=discord.AllowedMentions.none(),
             guild_ready_timeout=ready_timeout,
+            shard_count=plan.count,
+            shard_ids=list(plan.ids),
         )
         self._engine = engine
         self._spool = spool
+        self._plan = plan
+        # discord.py reconnects shards by itself; meanwhile health says not receiving.
+        self._links = ShardLinks(plan, lambda up: engine.platforms.set_receiving(PLATFORM, up))
         self.tree = tree_for(self)
         install_commands(self.tree, self.on_command)
         self.outbox = DiscordOutbox(self)
@@ -75,24 +91,28 @@ class _Client(discord.Client):
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(NemoButton)
+        if not self._plan.syncs_commands:
+            return  # commands are global: shard 0's worker puts them, once for all workers
         try:
             await self.tree.sync()
         except discord.HTTPException as exc:
             log.warning("could not sync the Discord slash commands (HTTP %s)", exc.status)
 
     async def on_ready(self) -> None:
-        if not self._connected:  # on_ready comes again after each reconnect
+        if not self._connected:  # on_ready may come again when a shard identifies anew
             self._engine.connect(self.outbox, platform_rate=PLATFORM_RATE)
             self._connected = True
             log.info("Discord: connected as %s", self.user)
-        self._engine.platforms.set_receiving(PLATFORM, True)
+        self._engine.platforms.set_receiving(PLATFORM, self._links.all_up)
 
-    async def on_resumed(self) -> None:
-        self._engine.platforms.set_receiving(PLATFORM, True)
+    async def on_shard_ready(self, shard_id: int) -> None:
+        self._links.connected(shard_id)
 
-    async def on_disconnect(self) -> None:
-        # discord.py reconnects by itself; meanwhile no message can come in (health says so).
-        self._engine.platforms.set_receiving(PLATFORM, False)
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        self._links.connected(shard_id, resumed=True)
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        self._links.disconnected(shard_id)
 
     async def on_message(self, message: discord.Message) -> None:
         if self.user is None or not addressed(message, self.user):
@@ -143,6 +163,7 @@ class DiscordAdapter:
         self._settings = settings
         self._token = settings.discord_token
         self._ready_timeout = ready_timeout
+        self._plan = ShardPlan.of(settings)
 
     async def run(self, engine: Engine, stop: asyncio.Event) -> None:
         """Connect, receive into `engine` until `stop`, then disconnect."""
@@ -151,7 +172,7 @@ class DiscordAdapter:
             spool.prepare()
             wanted = intents()
             while not stop.is_set():
-                client = _Client(engine, spool, wanted, self._ready_timeout)
+                client = _Client(engine, spool, wanted, self._ready_timeout, self._plan)
                 try:
                     refused = await self._serve(client, stop)
                 finally:
@@ -173,6 +194,9 @@ class DiscordAdapter:
             stopping.cancel()
         if not connection.done():
             await client.close()
+            # AutoShardedClient.launch_shard retries a failed first connection even once
+            # closed (during a gateway outage at start, say): end it here.
+            connection.cancel()
             await asyncio.gather(connection, return_exceptions=True)
             return False
         error = connection.exception()

@@ -20,7 +20,7 @@ from bot.nemo import ClientConfig, NemoClient, make_http_client
 from bot.nemo.errors import NemoError
 from bot.ops.metrics import Metrics
 from bot.ops.server import serving_ops
-from storage import SqliteStore
+from storage import open_store
 
 __all__ = [
     "Runtime",
@@ -71,7 +71,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
             log.info(
                 "no NEMO_TOKEN or NEMO_API_BASE: using the built-in sandbox at %s", running.url
             )
-        store = await SqliteStore.open(settings.db_path)
+        store = await open_store(settings.database)
         stack.push_async_callback(store.close)
         http = await stack.enter_async_context(make_http_client())
         metrics = Metrics()
@@ -99,7 +99,7 @@ def _serving_ops(
 
 
 def database_path(settings: Settings) -> Path:
-    """The database file the bot uses with these settings."""
+    """The SQLite file the bot uses with these settings (unused with PostgreSQL)."""
     if settings.wants_sandbox and settings.db_path == Settings().db_path:
         # Sandbox accounts are meaningless to the real API: keep them apart.
         return settings.db_path.with_name("nemobot-sandbox.db")

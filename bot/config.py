@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
+from storage.opening import is_postgres, sqlite_path
+
 __all__ = ["DEFAULT_API_BASE", "ConfigError", "Settings", "load_settings"]
 
 DEFAULT_API_BASE = "https://mega-api-prod.nemovideo.ai"
@@ -43,7 +45,11 @@ class Settings:
     telegram_webhook_listen: tuple[str, int] = ("0.0.0.0", 8443)
     discord_token: str | None = None
     discord_api_base_url: str | None = None
+    discord_shard_count: int | None = None
+    discord_shard_ids: tuple[int, ...] | None = None
     db_path: Path = Path("nemobot.db")
+    postgres_url: str | None = None  # NEMOBOT_DB=postgresql://…: PostgreSQL instead of db_path
+    role: str = "all"  # all | ingress (receive and store only) | worker (answer only)
     allowed_users: frozenset[str] = field(default_factory=frozenset)
     admins: frozenset[str] = field(default_factory=frozenset)
     render_poll_seconds: float = 30.0
@@ -68,6 +74,11 @@ class Settings:
         return (self.nemo_api_base or DEFAULT_API_BASE).rstrip("/")
 
     @property
+    def database(self) -> str | Path:
+        """Where the store lives: the PostgreSQL URL, else the SQLite file."""
+        return self.postgres_url or self.db_path
+
+    @property
     def wants_sandbox(self) -> bool:
         """No backend and no token configured: run against the built-in sandbox."""
         return self.nemo_api_base is None and self.nemo_token is None
@@ -89,6 +100,7 @@ class Settings:
             self.telegram_token,
             self.discord_token,
             self.telegram_webhook_secret,
+            urlsplit(self.postgres_url).password if self.postgres_url else None,
         )
         return tuple(v for v in values if v)
 
@@ -96,6 +108,7 @@ class Settings:
     def from_env(cls, env: Mapping[str, str]) -> Settings:
         """Parse and validate; raise one ConfigError naming every bad variable."""
         reader = _Reader(env)
+        shard_count = reader.get("DISCORD_SHARD_COUNT", _positive_int, None)
         settings = cls(
             nemo_api_base=reader.get("NEMO_API_BASE", _url, None),
             nemo_token=reader.get("NEMO_TOKEN", str, None),
@@ -112,7 +125,11 @@ class Settings:
             ),
             discord_token=reader.get("DISCORD_BOT_TOKEN", str, None),
             discord_api_base_url=reader.get("DISCORD_API_BASE_URL", _url, None),
-            db_path=reader.get("NEMOBOT_DB", Path, Path("nemobot.db")),
+            discord_shard_count=shard_count,
+            discord_shard_ids=reader.get("DISCORD_SHARD_IDS", _shard_ids(shard_count), None),
+            db_path=reader.get("NEMOBOT_DB", _sqlite_file, Path("nemobot.db")),
+            postgres_url=reader.get("NEMOBOT_DB", _postgres_url, None),
+            role=reader.get("NEMOBOT_ROLE", _role, "all"),
             allowed_users=reader.get("NEMOBOT_ALLOWED_USERS", _id_set, frozenset()),
             admins=reader.get("NEMOBOT_ADMINS", _id_set, frozenset()),
             render_poll_seconds=reader.get("NEMOBOT_RENDER_POLL_SECONDS", _seconds, 30.0),
@@ -213,6 +230,48 @@ def _host_port(raw: str) -> tuple[str, int]:
     if not sep or not port.isdigit() or not 0 < int(port) < 65536:
         raise ValueError(f"expected HOST:PORT, got {raw!r}")
     return host.strip("[]") or "0.0.0.0", int(port)
+
+
+def _shard_ids(count: int | None) -> Callable[[str], tuple[int, ...]]:
+    """A parser of comma-separated shard ids, each in range(count), each once."""
+
+    def parse(raw: str) -> tuple[int, ...]:
+        if count is None:
+            raise ValueError("needs DISCORD_SHARD_COUNT (the total over all workers)")
+        try:
+            ids = tuple(int(part) for part in raw.split(","))
+        except ValueError:
+            raise ValueError(f"expected comma-separated shard numbers, got {raw!r}") from None
+        if not all(0 <= shard < count for shard in ids) or len(set(ids)) != len(ids):
+            raise ValueError(f"expected distinct shards 0-{count - 1}, got {raw!r}")
+        return ids
+
+    return parse
+
+
+def _sqlite_file(raw: str) -> Path:
+    if is_postgres(raw):
+        return Path("nemobot.db")  # unused: the PostgreSQL URL is read as postgres_url
+    return sqlite_path(raw)
+
+
+def _postgres_url(raw: str) -> str | None:
+    if not is_postgres(raw):
+        return None
+    parts = urlsplit(raw)
+    if not parts.hostname and "host=" not in parts.query:
+        raise ValueError("a PostgreSQL URL needs a host, e.g. postgresql://nemobot@db/nemobot")
+    return raw
+
+
+ROLES = ("all", "ingress", "worker")
+
+
+def _role(raw: str) -> str:
+    value = raw.lower()
+    if value not in ROLES:
+        raise ValueError(f"expected one of {', '.join(ROLES)}, got {raw!r}")
+    return value
 
 
 def _id_set(raw: str) -> frozenset[str]:

@@ -26,7 +26,8 @@ __all__ = ["CHANNEL", "PgCore", "pg_migrations"]
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-CHANNEL = "nemobot_work"  # NOTIFY payload: "line:<user id>" or "side:<item id>"
+# NOTIFY payload: "line:<platform>:<user id>" or "side:<platform>:<item id>".
+CHANNEL = "nemobot_work"
 _MIGRATION_LOCK = 7_243_001  # pg_advisory_lock key: one worker migrates at a time
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 

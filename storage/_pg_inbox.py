@@ -124,7 +124,7 @@ class PgInbox(PgCore):
                 )
                 assert other is not None
                 return Enqueued(item_id=other["id"], position=0, duplicate=True)
-            note = f"line:{user_id}" if lane == "line" else f"side:{new_id}"
+            note = f"line:{platform}:{user_id}" if lane == "line" else f"side:{platform}:{new_id}"
             await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, note)  # sent on commit
             place = await _place(conn, new_id, user_id, "queued", lane)
             return Enqueued(item_id=new_id, position=place, duplicate=False)

@@ -33,7 +33,8 @@ class Store(Protocol):
     shared: bool  # other processes may use the same database (work must be looked for)
 
     async def listen(self, on_work: Callable[[str], None]) -> None:
-        """Call `on_work("line:<user id>" | "side:<item id>")` for work others stored."""
+        """Call `on_work("line:<platform>:<user id>" | "side:<platform>:<item id>")` for each
+        message stored (by any process); a no-op where only one process uses the store."""
         ...
 
     async def close(self) -> None:

@@ -104,8 +104,17 @@ def _cluster(bin_dir: Path) -> Iterator[PostgresServer]:
         "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
     )
     started = subprocess.run(
-        [str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(home / "log"), "-w",
-         "start"],
+        [
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(home / "log"),
+            "-w",
+            "start",
+        ],
         **run,  # type: ignore[call-overload]
     )
     if started.returncode != 0:
@@ -116,7 +125,8 @@ def _cluster(bin_dir: Path) -> Iterator[PostgresServer]:
         yield PostgresServer(f"postgresql://{_USER}@127.0.0.1:{port}/postgres")
     finally:
         subprocess.run(
-            [str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"], **run  # type: ignore[call-overload]
+            [str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
+            **run,  # type: ignore[call-overload]
         )
         shutil.rmtree(home, ignore_errors=True)
 

@@ -203,8 +203,9 @@ class DiscordOutbox:
         raise OutboxError("Discord has no drafts")
 
     async def send_typing(self, chat: ChatRef, action: str = "typing") -> None:
-        if self._client.get_channel(int(chat.chat_id)) is None and not chat.private:
-            return  # not in that server (a user-installed command): nothing to show
+        unseen = self._client.get_channel(int(chat.chat_id)) is None
+        if unseen and chat.interaction and not chat.private:
+            return  # maybe not in that server (a user-installed command): nothing to show
         await _translate("typing", lambda: self._client.http.send_typing(int(chat.chat_id)))
 
     async def fetch_attachment(self, attachment: Attachment, dest: Path, limit: int) -> Path:
@@ -227,6 +228,10 @@ class DiscordOutbox:
         channel = self._client.get_channel(int(chat.chat_id))
         if isinstance(channel, discord.abc.Messageable):
             return channel
+        if not chat.interaction:
+            # The bot received a message there, on a shard another worker may hold: no
+            # lookup, just the channel's id for REST.
+            return self._client.get_partial_messageable(int(chat.chat_id))
         try:
             fetched = await self._client.fetch_channel(int(chat.chat_id))
         except discord.HTTPException:

@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 _CONNECT_WAIT_SECONDS = 120.0
 _RULES_EVERY = 60.0  # seconds between re-reads of the ban and allow rules
+_SCOUT_EVERY = 5.0  # with a shared store: seconds between looks for work others left
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +124,9 @@ class Engine:
         self._chores: asyncio.Task[None] | None = None  # housekeeping, for the engine's life
         self._started = False
         self._accepting = True
+        # "ingress" workers only store what arrives; "worker" and "all" run turns and renders.
+        self._runs_work = settings.role != "ingress"
+        self._listening = False
 
     def _serving(self, nemo: NemoClient, web_base: str) -> Service:
         handlers = Handlers(
@@ -150,7 +154,7 @@ class Engine:
     def connect(self, outbox: Outbox, *, platform_rate: Rate | None = None) -> Pacer:
         """Register an adapter's outbox; its waiting work is taken up once started."""
         pacer = self.platforms.connect(outbox, platform_rate=platform_rate)
-        if self._started:
+        if self._started and self._runs_work:
             self._spawn(self._take_up((outbox.platform,)))
         return pacer
 
@@ -163,19 +167,53 @@ class Engine:
         self._accepting = True
         self._lines.open()
         self.scratch.sweep()
-        for item in await self.store.recover(self.worker_id, self.timing.lease_seconds):
-            self._spawn(self._report_interrupted(item))
+        if self._runs_work:
+            await self._recover()
         self._started = True
         if self._chores is None or self._chores.done():
             self._admission.apply_rules(await self.store.access_rules())
             self._chores = asyncio.create_task(self._background())
-        await self._take_up(self.platforms.names)
+        if self.store.shared and self._runs_work and not self._listening:
+            await self.store.listen(self._heard)
+            self._listening = True
+        if self._runs_work:
+            await self._take_up(self.platforms.names)
+
+    async def _recover(self) -> None:
+        for item in await self.store.recover(self.worker_id, self.timing.lease_seconds):
+            self._spawn(self._report_interrupted(item))
 
     async def _background(self) -> None:
-        """Housekeeping, and the operators' rules re-read (another process may change them)."""
+        """Housekeeping, the operators' rules re-read (another process may change them), and
+        with a shared store the work other workers stored or left behind."""
         async with asyncio.TaskGroup() as group:
             group.create_task(self._housekeeping.run())
             group.create_task(self._reread_rules())
+            if self.store.shared and self._runs_work:
+                group.create_task(self._scout())
+
+    async def _scout(self) -> None:
+        """Every few seconds: turns of workers that died, messages nobody took, renders."""
+        while True:
+            await asyncio.sleep(min(_SCOUT_EVERY, self.timing.lease_seconds / 3))
+            if not self._accepting:
+                continue
+            try:
+                await self._recover()
+                await self._take_up(self.platforms.names)
+            except Exception as exc:  # noqa: BLE001 - the database may be back next round
+                log.warning("could not look for work (%s: %s)", type(exc).__name__, exc)
+
+    def _heard(self, note: str) -> None:
+        """Another worker (or this one) stored a message: take it up if its platform is here."""
+        lane, _, rest = note.partition(":")
+        platform, _, ident = rest.partition(":")
+        if not (self._accepting and ident.isdigit() and self.platforms.get(platform)):
+            return
+        if lane == "line":
+            self._lines.wake(int(ident))
+        elif lane == "side":
+            self._spawn(self._run_side(int(ident), None))
 
     async def _reread_rules(self) -> None:
         while True:
@@ -263,7 +301,7 @@ class Engine:
             self._notice(msg, t("queue_full", user.language, limit=self._queue_limit))
             return Accepted("full")
         if spec.lane == "side":
-            if self._accepting:  # draining: it waits in the store for the next start
+            if self._accepting and self._runs_work:  # else it waits in the store
                 self._spawn(
                     self._run_side(
                         placed.item_id, (user, stored if spec.keep_text else msg, intent)
@@ -274,7 +312,7 @@ class Engine:
             self._groups[(user.id, msg.group)] = asyncio.get_running_loop().time()
         elif placed.position > 1:
             self._notice(msg, t("queued", user.language, position=placed.position))
-        if self._accepting:
+        if self._accepting and self._runs_work:
             self._lines.wake(user.id)
         return Accepted("queued", placed.position)
 

@@ -178,7 +178,9 @@ class Exporter:
             if job.status in ("pending", "processing"):  # submitted and not finished
                 with contextlib.suppress(OutboxError):
                     await pacer.send_text(chat, t("export_resumed", lang))
-            self._follow(job.render_id, lang, RenderProgress(pacer, chat, lang, history))
+            # "created": the bot stopped around the submit; say so once the backend knows it.
+            progress = RenderProgress(pacer, chat, lang, history)
+            self._follow(job.render_id, lang, progress, announce=job.status == "created")
             followed += 1
         return followed
 
@@ -202,8 +204,10 @@ class Exporter:
         progress = RenderProgress(pacer, request.chat, request.lang, [])
         await self._delivery.deliver(job, status, request.account, progress, request.lang)
 
-    def _follow(self, render_id: str, lang: str, progress: RenderProgress) -> None:
-        task = asyncio.create_task(self._guarded_poll(render_id, lang, progress))
+    def _follow(
+        self, render_id: str, lang: str, progress: RenderProgress, *, announce: bool = False
+    ) -> None:
+        task = asyncio.create_task(self._guarded_poll(render_id, lang, progress, announce))
         self._tasks[render_id] = task
         task.add_done_callback(lambda _: self._tasks.pop(render_id, None))
 
@@ -221,10 +225,12 @@ class Exporter:
         for render_id, _ in followed:
             await self._store.release_render(render_id, self._worker)
 
-    async def _guarded_poll(self, render_id: str, lang: str, progress: RenderProgress) -> None:
+    async def _guarded_poll(
+        self, render_id: str, lang: str, progress: RenderProgress, announce: bool
+    ) -> None:
         """Follow one render; a failure is logged and the row kept for the next start."""
         try:
-            await self._poll(render_id, lang, progress)
+            await self._poll(render_id, lang, progress, announce)
         except asyncio.CancelledError:
             raise
         except OutboxError as exc:
@@ -238,7 +244,9 @@ class Exporter:
         except Exception as exc:  # noqa: BLE001 - a poller's bug must not go unnoticed or kill the bot
             log.error("render %s poller failed: %s: %s", render_id, type(exc).__name__, exc)
 
-    async def _poll(self, render_id: str, lang: str, progress: RenderProgress) -> None:
+    async def _poll(
+        self, render_id: str, lang: str, progress: RenderProgress, announce: bool = False
+    ) -> None:
         job = await self._store.get_render(render_id)
         if job is None:
             return
@@ -249,6 +257,10 @@ class Exporter:
             try:
                 status = await self._status(account, job)
                 last_contact = time.monotonic()
+                if announce and not status.finished:
+                    announce = False
+                    with contextlib.suppress(OutboxError):
+                        await progress.pacer.send_text(progress.chat, t("export_resumed", lang))
             except NemoUnavailable as exc:
                 if time.monotonic() - last_contact > _GIVE_UP_SECONDS:
                     await self._fail(job, progress, lang, "lost")

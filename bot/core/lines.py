@@ -52,12 +52,19 @@ class Lines:
         self._drainers[user_id] = asyncio.create_task(self._drain(user_id))
 
     async def cancel(self, user_id: int) -> tuple[int, bool]:
-        """Drop the user's queued messages and stop their running one."""
+        """Drop the user's queued messages and stop their running one.
+
+        A turn running on another worker (shared store) is ended in the store; that worker
+        stops it when its next lease renewal is refused.
+        """
         dropped = await self._store.cancel_queued(user_id)
         turn = self._turns.get(user_id)
         stopped = turn is not None and not turn.done()
         if turn is not None and stopped:
             turn.cancel()
+        elif self._store.shared:
+            running = await self._store.running_item(user_id)
+            stopped = running is not None and await self._store.finish(running.id, "cancelled")
         return dropped, stopped
 
     async def wait_idle(self) -> None:
@@ -93,7 +100,7 @@ class Lines:
     async def _run(self, user_id: int, item: InboxItem) -> str:
         turn = asyncio.create_task(self._run_item(item))
         self._turns[user_id] = turn
-        renewer = asyncio.create_task(self._renew(item))
+        renewer = asyncio.create_task(self._renew(item, turn))
         status = "done"
         try:
             status = await turn
@@ -116,7 +123,12 @@ class Lines:
         await self._store.finish(item.id, status, owner=self._worker)
         return status
 
-    async def _renew(self, item: InboxItem) -> None:
+    async def _renew(self, item: InboxItem, turn: asyncio.Task[str]) -> None:
         while True:
             await asyncio.sleep(self._timing.lease_seconds / 3)
-            await self._store.renew_lease(item.id, self._worker, self._timing.lease_seconds)
+            if not await self._store.renew_lease(item.id, self._worker, self._timing.lease_seconds):
+                # No longer ours: cancelled from another worker, or taken over after our
+                # lease ran out. Either way this worker must stop working on it.
+                log.info("inbox item %d is no longer ours; stopping its turn", item.id)
+                turn.cancel()
+                return

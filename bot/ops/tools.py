@@ -9,7 +9,7 @@ from bot.app import client_config, database_path
 from bot.config import Settings
 from bot.core.stats import gather_figures
 from bot.nemo import NemoClient, make_http_client
-from storage import SqliteStore
+from storage import SqliteStore, Store, StoreOpenError, open_store
 from storage.backup import backup_sqlite
 
 __all__ = ["backup", "print_stats"]
@@ -17,7 +17,11 @@ __all__ = ["backup", "print_stats"]
 
 async def print_stats(settings: Settings) -> int:
     """Print the figures `/stats` shows (read-only: the bot may be running)."""
-    store = await SqliteStore.open_reader(database_path(settings))
+    store: Store
+    if settings.postgres_url:
+        store = await open_store(settings.postgres_url)  # no lock to keep anyone away
+    else:
+        store = await SqliteStore.open_reader(database_path(settings))
     try:
         if settings.nemo_token and not settings.wants_sandbox:
             async with make_http_client() as http:
@@ -33,6 +37,11 @@ async def print_stats(settings: Settings) -> int:
 
 def backup(settings: Settings, target: Path) -> int:
     """Copy the database to `target` while the bot may be writing it."""
+    if settings.postgres_url:
+        raise StoreOpenError(
+            "nemobot backup copies SQLite files; for PostgreSQL use pg_dump "
+            '(e.g. pg_dump --format=custom --file=nemobot.dump "$NEMOBOT_DB")'
+        )
     source = database_path(settings)
     version = backup_sqlite(source, target)
     written = target / source.name if target.is_dir() else target

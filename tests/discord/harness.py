@@ -50,9 +50,13 @@ async def discord_bot(
     sandbox: RunningSandbox,
     *,
     timing: Timing = FAST,
+    connected: bool = True,
     **env: str,
 ) -> AsyncIterator[DiscordBot]:
-    """Engine and adapter running until the block ends (then stopped as on SIGTERM)."""
+    """Engine and adapter running until the block ends (then stopped as on SIGTERM).
+
+    With `connected` (the default) the block starts once the adapter is connected.
+    """
     settings = settings_for(fake, sandbox, tmp_path, **env)
     store = await SqliteStore.open(settings.db_path)
     async with make_http_client() as http:
@@ -62,7 +66,8 @@ async def discord_bot(
         adapter = DiscordAdapter(settings, ready_timeout=0.05)
         running = asyncio.create_task(adapter.run(engine, stop))
         try:
-            await eventually(lambda: "discord" in engine.platforms.names or running.done(), 10)
+            if connected:
+                await eventually(lambda: "discord" in engine.platforms.names or running.done(), 10)
             if running.done():
                 running.result()
             yield DiscordBot(fake, sandbox, engine, store)

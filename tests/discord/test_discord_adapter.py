@@ -295,3 +295,14 @@ async def test_without_the_message_content_intent_it_says_so_and_still_answers_m
             await fake.wait_for_message(CHANNEL, lambda m: m.content.startswith("💳"))
     lines = [r.getMessage() for r in caplog.records if "Message Content intent" in r.getMessage()]
     assert len(lines) == 1
+
+
+async def test_a_stop_while_the_gateway_is_down_at_start_ends_the_adapter(
+    tmp_path: Path, fake: FakeDiscord, sandbox: RunningSandbox
+) -> None:
+    fake.gateway_outage(True)
+    async with discord_bot(tmp_path, fake, sandbox, connected=False) as bot:
+        await fake.wait_for(lambda f: f.refused_connections >= 1)
+        assert not bot.engine.platforms.receiving("discord")
+    # Leaving the block stopped the adapter within the harness's 10 s, outage or not.
+    assert fake.gateway_connections == []

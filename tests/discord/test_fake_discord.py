@@ -21,6 +21,7 @@ from tests.discord.fake import (
     role_ping,
     running_client,
     running_fake_discord,
+    shard_of,
     user_ping,
 )
 
@@ -88,6 +89,13 @@ class RetryButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nemo:ret
         client = interaction.client
         assert isinstance(client, Bot)
         client.presses.put_nowait(self.job)
+
+
+class EagerShards(discord.AutoShardedClient):
+    """Identifies every shard at once (discord.py waits 5 s between them, as Discord asks)."""
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        return None
 
 
 def add_imagine(bot: Bot, flow: Flow) -> None:
@@ -256,6 +264,25 @@ async def test_shards_get_only_their_guilds_and_dms_go_to_shard_zero(fake: FakeD
         assert (await zero.next_message()).content == "psst"
         assert one.inbox.empty()
     assert sorted(i["shard"][0] for i in fake.identifies) == [0, 1]
+
+
+async def test_an_autosharded_client_takes_the_recommended_count_and_guilds_land_as_asked(
+    fake_factory: Callable[..., Awaitable[FakeDiscord]],
+) -> None:
+    fake = await fake_factory(shards=3)
+    placed = {shard: fake.guild_id_on_shard(shard, 3) for shard in (2, 0, 1)}
+    assert {shard: shard_of(guild, 3) for shard, guild in placed.items()} == {2: 2, 0: 0, 1: 1}
+    for shard, guild in placed.items():
+        fake.add_guild(guild, f"On {shard}")
+    bot = EagerShards(intents=discord.Intents.default(), guild_ready_timeout=0.05)
+    async with running_client(fake, bot):
+        assert bot.shard_count == 3
+        assert set(placed.values()) <= {g.id for g in bot.guilds}
+        assert await fake.disconnect_bot(4000, shard=2) == 1
+        await fake.wait_for(lambda f: any(c.resumed for c in f.gateway_connections))
+        resumed = [c.session.shard for c in fake.gateway_connections if c.resumed and c.session]
+        assert resumed == [(2, 3)]
+    assert sorted(i["shard"] for i in fake.identifies) == [[0, 3], [1, 3], [2, 3]]
 
 
 # --- messages --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from bot.app import client_config
 from bot.config import Settings
@@ -31,7 +32,7 @@ from bot.nemo import NemoClient, make_http_client
 from bot.nemo.errors import NemoError
 from bot.ops.metrics import Metrics
 from sandbox import RunningSandbox, SandboxOptions, run_sandbox
-from storage import SqliteStore
+from storage import SqliteStore, open_store
 
 FAST = Timing(
     still_working_seconds=0,
@@ -333,6 +334,7 @@ async def running_bot(
     outbox: RecordingOutbox | None = None,
     start: bool = True,
     metrics: Metrics | None = None,
+    database: str | None = None,
     **env: str,
 ) -> AsyncIterator[Bot]:
     """Store, HTTP client, NemoClient and Engine, closed in reverse order."""
@@ -340,7 +342,9 @@ async def running_bot(
     outbox = outbox or RecordingOutbox(tmp_path / "received")
     if limits is not None:
         outbox.limits_value = limits
-    store = await store_class.open(tmp_path / db_name)
+    store: Any = (
+        await open_store(database) if database else await store_class.open(tmp_path / db_name)
+    )
     async with make_http_client() as http:
         config = replace(
             client_config(settings),

@@ -107,7 +107,7 @@ async def test_other_workers_hear_of_new_messages(workers: list[PostgresStore]) 
     await workers[0].enqueue("telegram", "1", user.id, "{}", "turn", "{}")
     side = await workers[0].enqueue("telegram", "2", user.id, "{}", "status", "{}", lane="side")
     got = [await asyncio.wait_for(heard.get(), 5) for _ in range(2)]
-    assert got == [f"line:{user.id}", f"side:{side.item_id}"]
+    assert got == [f"line:telegram:{user.id}", f"side:telegram:{side.item_id}"]
 
 
 async def test_a_live_workers_leases_survive_another_worker_starting(

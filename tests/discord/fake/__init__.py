@@ -8,6 +8,7 @@ async with running_fake_discord() as fake:
 
 from tests.discord.fake.clients import running_client
 from tests.discord.fake.gateway import GatewayConnection, GatewaySession
+from tests.discord.fake.ids import shard_of
 from tests.discord.fake.mentions import role_ping, user_ping
 from tests.discord.fake.options import FakeDiscordOptions, MiB
 from tests.discord.fake.records import (
@@ -35,5 +36,6 @@ __all__ = [
     "role_ping",
     "running_client",
     "running_fake_discord",
+    "shard_of",
     "user_ping",
 ]

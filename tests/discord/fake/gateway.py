@@ -168,12 +168,15 @@ class GatewayHub:
         self.connections: list[GatewayConnection] = []
         self.sessions: dict[str, GatewaySession] = {}
         self.refusing = False  # an outage: new websockets are answered 503
+        self.refused = 0
 
     # --- websocket route ---------------------------------------------------------------
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """GET /gateway: the websocket (503 during an outage)."""
         if self.refusing:
+            self.refused += 1
+            self._on_change()
             return web.Response(status=503, text="gateway unavailable")
         ws = web.WebSocketResponse(max_msg_size=0, autoping=True)
         await ws.prepare(request)
@@ -362,9 +365,9 @@ class GatewayHub:
             sent.append(session.send(event, body))
         return sent
 
-    def disconnect(self, code: int) -> list[asyncio.Future[bool]]:
-        """Close every live connection with `code`."""
-        return [c.close(code) for c in self.connections if c.live]
+    def disconnect(self, code: int, shard: int | None = None) -> list[asyncio.Future[bool]]:
+        """Close every live connection (or those of sessions on `shard`) with `code`."""
+        return [c.close(code) for c in self.connections if c.live and _on_shard(c.session, shard)]
 
     def live_sessions(self) -> list[GatewaySession]:
         """Sessions with an open connection."""
@@ -382,6 +385,13 @@ class GatewayHub:
 def app_flags(options: FakeDiscordOptions) -> int:
     """Application flags: GATEWAY_MESSAGE_CONTENT_LIMITED when the intent is enabled."""
     return (1 << 19 if options.message_content_intent_enabled else 0) | (1 << 23)
+
+
+def _on_shard(session: GatewaySession | None, shard: int | None) -> bool:
+    """Any connection when `shard` is None, else one identified on that shard."""
+    if shard is None:
+        return True
+    return session is not None and session.shard is not None and session.shard[0] == shard
 
 
 def _without_token(data: Any) -> Any:

@@ -7,6 +7,12 @@ import secrets
 import time
 
 DISCORD_EPOCH_MS = 1420070400000
+_TIME_SHIFT = 22  # a snowflake's milliseconds sit above 22 bits of worker, process, counter
+
+
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """The shard that receives a guild's events: `(guild_id >> 22) % shard_count`."""
+    return (guild_id >> _TIME_SHIFT) % shard_count
 
 
 class SnowflakeFactory:
@@ -16,8 +22,20 @@ class SnowflakeFactory:
         self._last = 0
 
     def next(self) -> int:
-        stamp = (int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22
+        stamp = (int(time.time() * 1000) - DISCORD_EPOCH_MS) << _TIME_SHIFT
         self._last = max(self._last + 1, stamp)
+        return self._last
+
+    def next_on_shard(self, shard_id: int, shard_count: int) -> int:
+        """A new snowflake that, as a guild id, lands on `shard_id` of `shard_count`."""
+        if not 0 <= shard_id < shard_count:
+            raise ValueError(f"shard {shard_id} is not one of {shard_count}")
+        low = self.next()
+        ms = low >> _TIME_SHIFT
+        # Move the time forward (by under shard_count ms) to the wanted residue.
+        self._last = ((ms + (shard_id - ms) % shard_count) << _TIME_SHIFT) | (
+            low & ((1 << _TIME_SHIFT) - 1)
+        )
         return self._last
 
 

@@ -25,3 +25,5 @@ class FakeDiscordOptions:
     # retry_after reported by those 429s; the channel's window re-opens after exactly this long.
     retry_after: float = 0.3
     heartbeat_interval_ms: int = 41250
+    # The shard count GET /gateway/bot recommends.
+    shards: int = 1

@@ -91,7 +91,11 @@ class MiscRoutes:
         """GET /gateway/bot."""
         limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
         return json_response(
-            {"url": self.core.gateway_url(), "shards": 1, "session_start_limit": limit}
+            {
+                "url": self.core.gateway_url(),
+                "shards": self.core.options.shards,
+                "session_start_limit": limit,
+            }
         )
 
     # --- application commands ----------------------------------------------------------

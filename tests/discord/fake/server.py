@@ -115,6 +115,10 @@ class FakeDiscord(Driver):
         self.core.changed()
         return guild
 
+    def guild_id_on_shard(self, shard_id: int, shard_count: int) -> int:
+        """A new guild id whose events go to `shard_id` of `shard_count` (for add_guild)."""
+        return self.core.snowflakes.next_on_shard(shard_id, shard_count)
+
     def add_user(self, user_id: int, name: str, *, bot: bool = False) -> User:
         """Add a user (a member of every guild)."""
         return self.core.world.add_user(user_id, name, bot=bot)
@@ -148,12 +152,17 @@ class FakeDiscord(Driver):
         """While on, new gateway connections are refused (503); live ones are left alone."""
         self.core.hub.refusing = on
 
-    async def disconnect_bot(self, code: int = 4000) -> int:
-        """Close every live gateway connection with `code`; returns how many were closed."""
-        frames = self.core.hub.disconnect(code)
+    async def disconnect_bot(self, code: int = 4000, *, shard: int | None = None) -> int:
+        """Close every live gateway connection (or only `shard`'s) with `code`; returns how many."""
+        frames = self.core.hub.disconnect(code, shard)
         if frames:
             await asyncio.gather(*frames)
         return len(frames)
+
+    @property
+    def refused_connections(self) -> int:
+        """How many websockets gateway_outage() refused."""
+        return self.core.hub.refused
 
     @property
     def gateway_connections(self) -> list[GatewayConnection]:
@@ -272,11 +281,17 @@ class FakeDiscord(Driver):
         assert isinstance(found, StoredMessage)
         return found
 
-    async def wait_connected(self, timeout: float = 10.0) -> GatewaySession:
-        """A session whose READY and GUILD_CREATEs have been delivered."""
+    async def wait_connected(
+        self, timeout: float = 10.0, *, shard: int | None = None
+    ) -> GatewaySession:
+        """A session (on `shard`, when given) whose READY and GUILD_CREATEs were delivered."""
 
         def ready(_: FakeDiscord) -> GatewaySession | None:
-            return next((s for s in self.core.hub.live_sessions() if s.ready_complete), None)
+            live = self.core.hub.live_sessions()
+            return next(
+                (s for s in live if s.ready_complete and (shard is None or _shard(s) == shard)),
+                None,
+            )
 
         found = await self.wait_for(ready, timeout, what="a connected, READY bot")
         assert isinstance(found, GatewaySession)
@@ -292,6 +307,10 @@ class FakeDiscord(Driver):
         if self.internal_errors:
             report += f"\nfake Discord internal errors: {self.internal_errors!r}"
         return report
+
+
+def _shard(session: GatewaySession) -> int | None:
+    return session.shard[0] if session.shard is not None else None
 
 
 @contextlib.asynccontextmanager

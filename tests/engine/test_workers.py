@@ -1,0 +1,126 @@
+"""Several workers on one PostgreSQL database behave like one bot.
+
+Each worker is a whole engine with its own store pool and its own (recording) outbox, as a
+separate process would be; messages are handed to whichever worker a load balancer picks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+
+from bot.core.texts import t
+from sandbox import RunningSandbox
+from tests.engine.harness import FAST, Bot, eventually, fast_sandbox, running_bot
+from tests.postgres import PostgresServer, fresh_database
+
+QUICK_LEASES = replace(FAST, lease_seconds=3)  # a dead worker's work is free after 3 s
+
+
+@asynccontextmanager
+async def workers(
+    tmp_path: Path, url: str, sandbox: RunningSandbox, roles: tuple[str, ...], **env: str
+) -> AsyncIterator[list[Bot]]:
+    async with AsyncExitStack() as stack:
+        bots = []
+        for n, role in enumerate(roles):
+            folder = tmp_path / f"worker{n}"
+            folder.mkdir()
+            bots.append(
+                await stack.enter_async_context(
+                    running_bot(
+                        folder,
+                        sandbox.url,
+                        database=url,
+                        worker_id=f"w{n}",
+                        timing=QUICK_LEASES,
+                        NEMOBOT_ROLE=role,
+                        **env,
+                    )
+                )
+            )
+        yield bots
+
+
+def answers(bots: list[Bot], chat: str) -> list[str]:
+    """Each message the workers sent to `chat`, as it finally read (after its edits)."""
+    found: list[str] = []
+    for bot in bots:
+        latest: dict[str, str] = {}
+        for sent in bot.outbox.log:
+            if sent.chat == chat and sent.kind in ("text", "edit"):
+                latest[sent.message_id] = sent.text
+        found += latest.values()
+    return found
+
+
+async def idle(bots: list[Bot]) -> None:
+    await asyncio.gather(*(bot.engine.wait_idle(renders=False) for bot in bots))
+
+
+async def test_every_message_is_answered_once_in_order_whichever_worker_takes_it(
+    tmp_path: Path, postgres_server: PostgresServer, sandbox: RunningSandbox
+) -> None:
+    url = await fresh_database(postgres_server)
+    async with workers(tmp_path, url, sandbox, ("all", "all", "all")) as bots:
+        pick = itertools.cycle(bots)
+        users = [f"u{n}" for n in range(12)]
+        for round_ in range(3):
+            for user in users:
+                bot = next(pick)
+                text = f'add a title "{user} round {round_}"'
+                await bot.engine.submit(bot.message(text, user=user))
+
+        async def all_answered() -> bool:
+            await idle(bots)
+            return all(
+                sum(f"round {r}" in a for a in answers(bots, f"chat-{u}")) == 1
+                for u in users
+                for r in range(3)
+            )
+
+        await eventually(all_answered, 60)
+        for user in users:
+            rounds = [a for a in answers(bots, f"chat-{user}") if "round" in a]
+            assert [r for r in range(3) for a in rounds if f"round {r}" in a] == [0, 1, 2]
+        assert sandbox.sandbox.sse_calls == len(users) * 3  # no turn sent twice
+        assert sum(1 for bot in bots if bot.outbox.texts()) >= 2  # the work was shared
+
+
+async def test_an_ingress_worker_stores_and_a_turn_worker_answers(
+    tmp_path: Path, postgres_server: PostgresServer, sandbox: RunningSandbox
+) -> None:
+    url = await fresh_database(postgres_server)
+    async with workers(tmp_path, url, sandbox, ("ingress", "worker")) as (ingress, worker):
+        await ingress.engine.submit(ingress.message('add a title "Split"'))
+        await ingress.engine.submit(ingress.message("/help"))
+        await worker.outbox.wait_for(lambda s: "Split" in s.text, 30)
+        await worker.outbox.wait_for(lambda s: s.text == t("help"), 30)
+        assert ingress.outbox.texts() == []  # it only stores
+
+
+async def test_cancel_on_one_worker_stops_a_turn_running_on_another(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    url = await fresh_database(postgres_server)
+    async with (
+        fast_sandbox(chunk_delay_seconds=0.5) as sandbox,
+        workers(tmp_path, url, sandbox, ("all", "all")) as (first, second),
+    ):
+        await first.engine.submit(first.message("generate an image of a slow snail"))
+        await eventually(lambda: sandbox.sandbox.sse_calls == 1, 10)
+        await second.engine.submit(second.message("/cancel"))
+        await second.outbox.wait_for(lambda s: s.text.startswith(t("cancelled", count=0)[:8]), 10)
+        item = await first.store.running_item(await first.user_id())
+        assert item is None  # ended in the store at once
+
+        async def stopped() -> bool:
+            await first.engine.wait_idle(renders=False)
+            return True
+
+        await asyncio.wait_for(stopped(), 10)  # the first worker noticed and stopped
+        assert sandbox.sandbox.sse_calls == 1
