@@ -1,4 +1,4 @@
-"""The `nemobot` command: run, chat, sandbox, doctor, stats, backup."""
+"""The `nemobot` command: run, chat, sandbox, doctor, stats, backup, migrate-db."""
 
 from __future__ import annotations
 
@@ -38,6 +38,11 @@ def _parser() -> argparse.ArgumentParser:
         "backup", help="copy the database while the bot runs (SQLite's online backup)"
     )
     backup.add_argument("path", type=Path, help="file (or folder) to write the copy to")
+    move = commands.add_parser(
+        "migrate-db", help="copy a SQLite database into an empty PostgreSQL one (bot stopped)"
+    )
+    move.add_argument("source", help="the SQLite file, e.g. nemobot.db")
+    move.add_argument("target", help="postgresql://user:password@host/database")
     return parser
 
 
@@ -77,6 +82,10 @@ def main(argv: list[str] | None = None) -> int:
             from bot.ops.tools import backup
 
             return backup(settings, args.path)
+        if command == "migrate-db":
+            from bot.ops.tools import migrate_db
+
+            return asyncio.run(migrate_db(args.source, args.target))
         if command == "run" and settings.platforms:
             from bot.app import run_platforms
 

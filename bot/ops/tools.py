@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot.app import client_config, database_path
 from bot.config import Settings
@@ -12,7 +13,7 @@ from bot.nemo import NemoClient, make_http_client
 from storage import SqliteStore, Store, StoreOpenError, open_store
 from storage.backup import backup_sqlite
 
-__all__ = ["backup", "print_stats"]
+__all__ = ["backup", "migrate_db", "print_stats"]
 
 
 async def print_stats(settings: Settings) -> int:
@@ -47,3 +48,21 @@ def backup(settings: Settings, target: Path) -> int:
     written = target / source.name if target.is_dir() else target
     print(f"backed up {source} to {written} (schema {version}, mode 0600)")
     return 0
+
+
+async def migrate_db(source: str, target: str) -> int:
+    """Copy a stopped bot's SQLite database into an empty PostgreSQL database."""
+    from storage.migrate import migrate_database  # asyncpg is only loaded when it is used
+
+    copied = await migrate_database(source, target)
+    counts = ", ".join(f"{n} {table}" for table, n in copied.items())
+    print(f"copied {counts}; now set NEMOBOT_DB={_masked(target)} and start the workers")
+    return 0
+
+
+def _masked(url: str) -> str:
+    """`url` with its password (if any) shown as `***`."""
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")).geturl()

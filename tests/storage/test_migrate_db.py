@@ -1,0 +1,141 @@
+"""SQLite → PostgreSQL: every user, token, session, message and pending render arrives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import asyncpg
+import pytest
+from store_fakes import FakeClock
+
+from storage import SqliteStore, StoreOpenError
+from storage.migrate import TABLES, migrate_database
+from storage.postgres import PostgresStore
+from tests.console.cli_support import nemobot
+from tests.postgres import PostgresServer, fresh_database
+
+SESSION = "1234567890123456789"
+
+
+async def _filled(path: Path, clock: FakeClock) -> dict[str, object]:
+    """A SQLite database with a bit of everything; what to look for afterwards."""
+    async with await SqliteStore.open(path, clock=clock) as store:
+        alice = await store.upsert_user("telegram", "1001", "zh")
+        bob = await store.upsert_user("discord", "2002")
+        client = await store.client_id_for(alice.id)
+        await store.save_anonymous_token(alice.id, "nmv_anon_" + "a" * 20, "anon-1", 2e9)
+        await store.set_login_token(bob.id, "nmv_usr_" + "b" * 20)
+        await store.save_session(alice.id, "anon", SESSION, "task-1")
+        done = await store.enqueue("telegram", "u1", alice.id, '{"chat_id": "1"}', "turn", "{}")
+        claimed = await store.claim_next(alice.id, "old", 30)
+        assert claimed is not None and await store.finish(claimed.id, "done")
+        waiting = await store.enqueue("telegram", "u2", alice.id, "{}", "turn", '{"text": "x"}')
+        await store.create_render("render_1", alice.id, "{}", SESSION, "old", 30)
+        await store.update_render("render_1", status="processing", progress=40, submitted_at=1.5)
+        await store.create_render("render_0", bob.id, "{}", SESSION, "old", 30)
+        await store.mark_delivered("render_0")
+        image = await store.remember_image(alice.id, SESSION, "k1", "https://x/1.png", "a cat")
+        await store.bump_usage(alice.id, turns=3, images=1)
+        await store.set_access("discord:9", "ban", True, set_by="console:boss")
+    return {
+        "alice": alice.id,
+        "bob": bob.id,
+        "client": client,
+        "done": done.item_id,
+        "waiting": waiting.item_id,
+        "image": image,
+    }
+
+
+async def test_everything_arrives_and_work_goes_on(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    clock = FakeClock()
+    source = tmp_path / "nemobot.db"
+    seen = await _filled(source, clock)
+    target = await fresh_database(postgres_server)
+    copied = await migrate_database(str(source), target)
+    assert copied == {
+        "users": 2,
+        "credentials": 2,
+        "sessions": 1,
+        "inbox": 2,
+        "renders": 2,
+        "usage": 1,
+        "images": 1,
+        "access_rules": 1,
+    }
+
+    clock.advance(60)  # the old process's leases ran out long ago
+    async with await PostgresStore.open(target, clock=clock) as store:
+        alice = await store.get_user(int(str(seen["alice"])))
+        assert alice is not None and (alice.platform_user_id, alice.language) == ("1001", "zh")
+        creds = await store.credentials(alice.id)
+        assert creds is not None and creds.client_id == seen["client"]
+        assert creds.anon_token == "nmv_anon_" + "a" * 20
+        bob_creds = await store.credentials(int(str(seen["bob"])))
+        assert bob_creds is not None and bob_creds.login_token == "nmv_usr_" + "b" * 20
+        session = await store.get_session(alice.id, "anon")
+        assert session is not None and (session.session_id, session.task_id) == (SESSION, "task-1")
+        assert await store.queued_count(alice.id) == 1
+        again = await store.enqueue("telegram", "u1", alice.id, "{}", "turn", "{}")
+        assert again.duplicate  # the update ids came along: no answer twice
+        claimed = await store.claim_next(alice.id, "new", 30)
+        assert claimed is not None and claimed.id == seen["waiting"]
+        later = await store.enqueue("telegram", "u3", alice.id, "{}", "turn", "{}")
+        assert later.item_id > int(str(seen["waiting"]))  # ids go on after the copied ones
+        pending = await store.claim_renders("new", 30)
+        assert [(j.render_id, j.status, j.progress) for j in pending] == [
+            ("render_1", "processing", 40)
+        ]
+        delivered = await store.get_render("render_0")
+        assert delivered is not None and delivered.delivered
+        image = await store.get_image(int(str(seen["image"])))
+        assert image is not None and image.prompt == "a cat"
+        assert (await store.usage(alice.id)).turns == 3
+        assert [r.who for r in await store.access_rules()] == ["discord:9"]
+        fresh = await store.upsert_user("telegram", "3003")
+        assert fresh.id > int(str(seen["bob"]))
+
+
+async def test_refuses_a_target_that_is_not_empty_and_changes_nothing(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    source = tmp_path / "nemobot.db"
+    await _filled(source, FakeClock())
+    target = await fresh_database(postgres_server)
+    async with await PostgresStore.open(target) as store:
+        await store.upsert_user("telegram", "already-here")
+    with pytest.raises(StoreOpenError, match="already has users"):
+        await migrate_database(str(source), target)
+    conn = await asyncpg.connect(target)
+    try:
+        for table in TABLES:
+            count = await conn.fetchval(f"SELECT count(*) FROM {table}")
+            assert count == (1 if table == "users" else 0), table
+    finally:
+        await conn.close()
+
+
+async def test_refuses_while_a_bot_uses_the_file(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    source = tmp_path / "nemobot.db"
+    target = await fresh_database(postgres_server)
+    async with await SqliteStore.open(source):
+        with pytest.raises(StoreOpenError, match="in use by another nemobot"):
+            await migrate_database(str(source), target)
+
+
+async def test_the_command_line_copies_and_hides_the_password(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    source = tmp_path / "nemobot.db"
+    await _filled(source, FakeClock())
+    target = await fresh_database(postgres_server)
+    with_password = target.replace("nemobot@", "nemobot:s3cret-pw@")  # trust auth ignores it
+    run = await nemobot(tmp_path, b"", "migrate-db", str(source), with_password)
+    assert run.code == 0, run.err
+    assert "copied 2 users" in run.out and "s3cret-pw" not in run.out + run.err
+    wrong = await nemobot(tmp_path, b"", "migrate-db", str(source), str(tmp_path / "x.db"))
+    assert wrong.code == 2 and "postgresql://" in wrong.err and "Traceback" not in wrong.err
