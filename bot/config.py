@@ -58,6 +58,7 @@ class Settings:
     sse_timeout_seconds: float = 900.0
     sse_idle_seconds: float = 600.0
     queue_limit: int = 5
+    lease_seconds: float = 60.0
     user_messages_per_minute: int = 20
     user_renders: int = 1
     inbox_text_hours: float = 24.0
@@ -138,6 +139,7 @@ class Settings:
             sse_timeout_seconds=reader.get("NEMOBOT_SSE_TIMEOUT_SECONDS", _seconds, 900.0),
             sse_idle_seconds=reader.get("NEMOBOT_SSE_IDLE_SECONDS", _seconds, 600.0),
             queue_limit=reader.get("NEMOBOT_QUEUE_LIMIT", _positive_int, 5),
+            lease_seconds=reader.get("NEMOBOT_LEASE_SECONDS", _lease, 60.0),
             user_messages_per_minute=reader.get(
                 "NEMOBOT_USER_MESSAGES_PER_MINUTE", _positive_int, 20
             ),
@@ -196,6 +198,13 @@ def _seconds(raw: str) -> float:
         raise ValueError(f"expected a number of seconds, got {raw!r}") from None
     if value < 0:
         raise ValueError(f"must not be negative, got {raw!r}")
+    return value
+
+
+def _lease(raw: str) -> float:
+    value = _seconds(raw)
+    if value < 1:
+        raise ValueError(f"must be at least 1 second, got {raw!r}")
     return value
 
 

@@ -84,6 +84,7 @@ class Engine:
         self.timing = timing or Timing(
             still_working_seconds=settings.still_working_seconds,
             render_poll_seconds=settings.render_poll_seconds,
+            lease_seconds=settings.lease_seconds,
         )
         self.worker_id = worker_id or f"worker-{uuid.uuid4().hex[:8]}"
         self._queue_limit = settings.queue_limit
