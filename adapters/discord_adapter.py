@@ -71,6 +71,8 @@ class _Client(discord.AutoShardedClient):
         wanted: discord.Intents,
         ready_timeout: float,
         plan: ShardPlan,
+        *,
+        answer_only: bool = False,
     ) -> None:
         super().__init__(
             intents=wanted,
@@ -88,10 +90,17 @@ class _Client(discord.AutoShardedClient):
         install_commands(self.tree, self.on_command)
         self.outbox = DiscordOutbox(self)
         self._connected = False
+        self._answer_only = answer_only
+
+    def answer_only(self) -> None:
+        """Send through the REST API without a gateway connection (NEMOBOT_ROLE=worker)."""
+        self._engine.connect(self.outbox, platform_rate=PLATFORM_RATE)
+        self._connected = True
+        log.info("Discord: answering as %s (role worker: no gateway)", self.user)
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(NemoButton)
-        if not self._plan.syncs_commands:
+        if not self._plan.syncs_commands or self._answer_only:
             return  # commands are global: shard 0's worker puts them, once for all workers
         try:
             await self.tree.sync()
@@ -172,7 +181,14 @@ class DiscordAdapter:
             spool.prepare()
             wanted = intents()
             while not stop.is_set():
-                client = _Client(engine, spool, wanted, self._ready_timeout, self._plan)
+                client = _Client(
+                    engine,
+                    spool,
+                    wanted,
+                    self._ready_timeout,
+                    self._plan,
+                    answer_only=self._settings.role == "worker",
+                )
                 try:
                     refused = await self._serve(client, stop)
                 finally:
@@ -186,6 +202,11 @@ class DiscordAdapter:
     async def _serve(self, client: _Client, stop: asyncio.Event) -> bool:
         """Run one client until `stop`; True if Discord refused the message content intent."""
         await self._login(client, stop)
+        if self._settings.role == "worker":
+            # Answers only: the REST API is enough, the gateway is the ingress workers' job.
+            client.answer_only()
+            await stop.wait()
+            return False
         connection = asyncio.create_task(client.connect(reconnect=True))
         stopping = asyncio.create_task(stop.wait())
         try:
@@ -224,7 +245,10 @@ class DiscordAdapter:
                     await asyncio.wait_for(stop.wait(), _RETRY_SECONDS)
 
     def _spool_folder(self) -> Path:
-        return Path(self._settings.db_path).resolve().parent / "nemobot-spool" / PLATFORM
+        # Attachments are kept at arrival (their links expire) and read by whichever worker
+        # runs the turn: with several workers this folder must be shared (NEMOBOT_SPOOL_DIR).
+        root = self._settings.spool_dir or Path(self._settings.db_path).resolve().parent
+        return root / "nemobot-spool" / PLATFORM
 
     @asynccontextmanager
     async def _pointed(self) -> AsyncIterator[None]:

@@ -64,6 +64,11 @@ class TelegramAdapter:
             me = BotIdentity(bot.id, bot.username)
             outbox = TelegramOutbox(bot, local_mode=self._settings.telegram_local_mode)
             engine.connect(outbox, platform_rate=PLATFORM_RATE)
+            if self._settings.role == "worker":
+                # Answers only: updates are received by the ingress workers.
+                log.info("Telegram: answering as @%s (role worker: not receiving)", bot.username)
+                await stop.wait()
+                return
             await self._menu(bot)
             intake = _Intake(bot, me, engine)
             await self._receive(bot, intake, stop, engine)

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from bot.app_tuning import tune_interpreter
@@ -21,6 +22,12 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command")
     run = commands.add_parser("run", help="run the configured platforms (console when none)")
     chat = commands.add_parser("chat", help="chat with the bot in this terminal")
+    run.add_argument(
+        "--role",
+        choices=("all", "ingress", "worker"),
+        help="with several workers: receive and answer (all, the default), only receive and "
+        "store (ingress), or only answer (worker); overrides NEMOBOT_ROLE",
+    )
     for sub in (run, chat):
         sub.add_argument("--user", default=_os_user(), help="console user id (default: you)")
         sub.add_argument(
@@ -67,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"nemobot: {exc}", file=sys.stderr)
         return 2
+    if getattr(args, "role", None):
+        settings = replace(settings, role=args.role)
     setup_logging(settings.log_level, settings.secrets(), settings.log_format)
     tune_interpreter()
     if command == "doctor":

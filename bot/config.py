@@ -50,6 +50,7 @@ class Settings:
     db_path: Path = Path("nemobot.db")
     postgres_url: str | None = None  # NEMOBOT_DB=postgresql://…: PostgreSQL instead of db_path
     role: str = "all"  # all | ingress (receive and store only) | worker (answer only)
+    spool_dir: Path | None = None  # where Discord attachments wait (shared by all workers)
     allowed_users: frozenset[str] = field(default_factory=frozenset)
     admins: frozenset[str] = field(default_factory=frozenset)
     render_poll_seconds: float = 30.0
@@ -131,6 +132,7 @@ class Settings:
             db_path=reader.get("NEMOBOT_DB", _sqlite_file, Path("nemobot.db")),
             postgres_url=reader.get("NEMOBOT_DB", _postgres_url, None),
             role=reader.get("NEMOBOT_ROLE", _role, "all"),
+            spool_dir=reader.get("NEMOBOT_SPOOL_DIR", Path, None),
             allowed_users=reader.get("NEMOBOT_ALLOWED_USERS", _id_set, frozenset()),
             admins=reader.get("NEMOBOT_ADMINS", _id_set, frozenset()),
             render_poll_seconds=reader.get("NEMOBOT_RENDER_POLL_SECONDS", _seconds, 30.0),

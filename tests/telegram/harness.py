@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from adapters.telegram_adapter import TelegramAdapter
 from bot.app import client_config
@@ -15,7 +16,7 @@ from bot.core.context import Timing
 from bot.core.engine import Engine
 from bot.nemo import NemoClient, make_http_client
 from sandbox import RunningSandbox
-from storage import SqliteStore
+from storage import SqliteStore, open_store
 from tests.engine.harness import FAST
 from tests.telegram.emulator import BotApiEmulator
 
@@ -51,11 +52,14 @@ async def telegram_bot(
     timing: Timing = FAST,
     db_name: str = "bot.db",
     ready: str = "getUpdates",
+    database: str | None = None,
     **env: str,
 ) -> AsyncIterator[TelegramBot]:
     """Engine and adapter running until the block ends (then stopped as on SIGTERM)."""
     settings = settings_for(emu, sandbox, **env)
-    store = await SqliteStore.open(tmp_path / db_name)
+    store: Any = (
+        await open_store(database) if database else await SqliteStore.open(tmp_path / db_name)
+    )
     async with make_http_client() as http:
         engine = Engine(store, NemoClient(http, client_config(settings)), settings, timing=timing)
         await engine.start()
