@@ -44,7 +44,12 @@ async def doctor(settings: Settings) -> int:
     """Print one line per check (green ok / red FAIL); 1 if anything is broken, else 0."""
     colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     secrets = settings.secrets()
-    local = [_settings(settings), *inspect_database(database_path(settings)), _ffmpeg()]
+    database = (
+        [await _postgres(settings.postgres_url)]
+        if settings.postgres_url
+        else inspect_database(database_path(settings))
+    )
+    local = [_settings(settings), *database, _ffmpeg()]
     _print(local, colour, secrets)
     async with make_http_client() as http:
         remote = await asyncio.gather(
@@ -90,6 +95,48 @@ def _ffmpeg() -> Finding:
     if done.returncode != 0 or words[:2] != ["ffmpeg", "version"] or len(words) < 3:
         return Finding(False, f"ffmpeg: {exe} is not a working ffmpeg; {fix}")
     return Finding(True, f"ffmpeg: version {words[2]} ({Path(exe).name})")
+
+
+async def _postgres(url: str) -> Finding:
+    """Reachable, and at which schema version (several workers may be running on it)."""
+    import asyncpg  # only with PostgreSQL
+
+    from storage._pg_core import pg_migrations
+
+    latest = len(pg_migrations())
+    try:
+        conn = await asyncpg.connect(url, timeout=_TIMEOUT)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
+        return Finding(
+            False,
+            f"database: cannot reach PostgreSQL ({type(exc).__name__}: {exc}); "
+            "check NEMOBOT_DB and that the server is up",
+        )
+    try:
+        exists = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
+        version = (
+            await conn.fetchval("SELECT coalesce(max(version), 0) FROM schema_migrations")
+            if exists
+            else 0
+        )
+        workers = await conn.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid != pg_backend_pid()"
+        )
+    finally:
+        await conn.close()
+    if version > latest:
+        return Finding(
+            False,
+            f"database: PostgreSQL at schema {version}, newer than this "
+            f"nemobot ({latest}); upgrade nemobot",
+        )
+    state = (
+        f"schema {version} of {latest}"
+        if version
+        else f"empty (the first start applies schema {latest})"
+    )
+    return Finding(True, f"database: PostgreSQL, {state}, {workers} other connection(s)")
 
 
 # --- NemoVideo ---------------------------------------------------------------------------

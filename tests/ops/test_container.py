@@ -690,3 +690,23 @@ def test_image_chats_and_exports_against_the_builtin_sandbox(image: str) -> None
     # No token: the console chat on the built-in sandbox, piped, exits 0 once the MP4 is there.
     out = _run(image, "nemobot", "chat", stdin="generate an image of a cat\nexport\n", timeout=600)
     assert "[image]" in out and "[video]" in out, out[-3000:]
+
+
+def test_the_scale_profile_has_postgres_and_three_workers_sharing_the_work(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    scaled = {name for name, s in services.items() if "scale" in s.get("profiles", [])}
+    assert scaled == {"postgres", "worker-1", "worker-2", "worker-3"}
+    assert services["postgres"]["healthcheck"]["test"][1] == "pg_isready"
+    workers = [services[f"worker-{n}"] for n in (1, 2, 3)]
+    shards = sorted(environment(w)["DISCORD_SHARD_IDS"] for w in workers)
+    assert shards == ["0", "1", "2"]  # every shard has a worker, each exactly one
+    for worker in workers:
+        env = environment(worker)
+        assert env["DISCORD_SHARD_COUNT"] == "3"
+        assert env["NEMOBOT_DB"].startswith("postgresql://nemobot:${NEMOBOT_POSTGRES_PASSWORD")
+        assert env["NEMOBOT_SPOOL_DIR"] == "/data"
+        assert "nemobot-shared:/data" in worker["volumes"]  # one spool for every worker
+        assert worker["depends_on"]["postgres"]["condition"] == "service_healthy"
+        assert worker["healthcheck"]["test"] == services["bot"]["healthcheck"]["test"]

@@ -19,10 +19,12 @@ from bot.config import Settings
 from bot.doctor import doctor
 from sandbox import SandboxOptions, run_sandbox
 from storage import SqliteStore
+from storage.postgres import PostgresStore
 from tests.console.cli_support import clean_env, nemobot
 from tests.discord.fake import FakeDiscordOptions, running_fake_discord
 from tests.discord.harness import discord_bot, settings_for
 from tests.orphans import die_with_parent
+from tests.postgres import PostgresServer, fresh_database
 from tests.telegram.emulator import EmulatorOptions, running_emulator
 
 WRONG_TELEGRAM = "987654321:AAWrongTokenForDoctorTestsOnly_abcdefghij"
@@ -495,3 +497,22 @@ async def test_colour_only_on_a_terminal_and_without_no_color(tmp_path: Path) ->
     assert f"\033[31mFAIL\033[0m  backend {url}" in shown
     assert "\033[" not in plain
     assert "ok    settings: valid" in plain and f"FAIL  backend {url}" in plain
+
+
+async def test_a_postgresql_database_is_checked_by_url(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    url = await fresh_database(postgres_server)
+    async with run_sandbox(SandboxOptions()) as sandbox:
+        empty = await check(capsys, tmp_path, NEMO_API_BASE=sandbox.url, NEMOBOT_DB=url)
+        assert empty.code == 0, empty.lines
+        assert "empty (the first start applies schema" in empty.line("ok    database")
+        async with await PostgresStore.open(url):  # a worker is running on it
+            running = await check(capsys, tmp_path, NEMO_API_BASE=sandbox.url, NEMOBOT_DB=url)
+        assert "schema 1 of 1" in running.line("ok    database")
+        assert "1 other connection" in running.line("ok    database")
+        gone = "postgresql://nemobot:pw-not-shown@127.0.0.1:9/nemobot"
+        down = await check(capsys, tmp_path, NEMO_API_BASE=sandbox.url, NEMOBOT_DB=gone)
+    assert down.code == 1
+    assert "cannot reach PostgreSQL" in down.line("FAIL  database")
+    assert "pw-not-shown" not in "\n".join(down.lines)
