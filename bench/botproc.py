@@ -1,8 +1,10 @@
 """`python -m bench.botproc --api URL [--telegram URL]`: the bot alone in a process.
 
-The real composition (SQLite store in a temporary folder, one shared HTTP client, the
-NemoVideo client from `bot.app.client_config`, the engine built from `Settings`) with one of
-two front doors:
+The bot as shipped: `tune_interpreter()` before the loop starts (as `nemobot run` does),
+a SQLite store in a temporary folder, the one shared HTTP client of `make_http_client()`
+with its default transport (`CappedTransport`: 150 agent turns + 50 other requests in
+flight), the NemoVideo client from `bot.app.client_config` and the engine built from
+`Settings`, with one of two front doors:
 
 - **ingress** (default): a tiny aiohttp server on 127.0.0.1 stands in for a platform.
   `POST /submit` takes an `IncomingMessage` as JSON and answers once `engine.submit`
@@ -23,23 +25,21 @@ import argparse
 import asyncio
 import functools
 import logging
-import sys
 import tempfile
 import time
-import types
 from array import array
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 from aiohttp import web
 
 from bench.common import LoopLag, cpu_seconds, percentile, status_mb
 from bench.outbox import BenchOutbox
 from bench.procs import ready, wait_for_stop
 from bot.app import client_config
+from bot.app_tuning import tune_interpreter
 from bot.config import Settings
 from bot.core.engine import Accepted, Engine
 from bot.core.messages import IncomingMessage
@@ -124,51 +124,6 @@ class Probe:
         }
 
 
-class _Releasing(httpx.AsyncByteStream):
-    """A response body that gives its slot back when closed."""
-
-    def __init__(self, inner: httpx.AsyncByteStream, slots: asyncio.Semaphore) -> None:
-        self._inner = inner
-        self._slots: asyncio.Semaphore | None = slots
-
-    async def __aiter__(self) -> Any:
-        async for chunk in self._inner:
-            yield chunk
-
-    async def aclose(self) -> None:
-        try:
-            await self._inner.aclose()
-        finally:
-            slots, self._slots = self._slots, None
-            if slots is not None:
-                slots.release()
-
-
-class CappedTransport(httpx.AsyncBaseTransport):
-    """An experiment (`--backend-cap N`), not the bot as shipped: at most N requests in
-    flight (a streamed response holds its slot until closed), so requests wait in a plain
-    semaphore instead of inside httpcore's pool, whose queue is scanned per connection."""
-
-    def __init__(self, cap: int) -> None:
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=40)  # the bot's
-        self._inner = httpx.AsyncHTTPTransport(limits=limits)
-        self._slots = asyncio.Semaphore(cap)
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        await self._slots.acquire()
-        try:
-            response = await self._inner.handle_async_request(request)
-        except BaseException:
-            self._slots.release()
-            raise
-        assert isinstance(response.stream, httpx.AsyncByteStream)
-        response.stream = _Releasing(response.stream, self._slots)
-        return response
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-
 def _settings(args: argparse.Namespace, folder: Path) -> Settings:
     env = {
         "NEMO_API_BASE": args.api,
@@ -186,8 +141,7 @@ async def _run(args: argparse.Namespace) -> None:
         settings = _settings(args, Path(folder))
         store = await SqliteStore.open(settings.db_path)
         try:
-            extra = {"transport": CappedTransport(args.backend_cap)} if args.backend_cap else {}
-            async with make_http_client(**extra) as http, LoopLag() as lag:
+            async with make_http_client() as http, LoopLag() as lag:
                 engine = Engine(store, NemoClient(http, client_config(settings)), settings)
                 probe = Probe(engine, store)
                 await _serve(args, settings, engine, probe, lag)
@@ -252,16 +206,6 @@ async def _serve(
         await runner.cleanup()
 
 
-def _stub_sniffio() -> None:
-    """An experiment, not the bot as shipped: httpcore runs `import sniffio` each time it
-    sets up a lock (twice per request); sniffio is not installed, so every one of those is a
-    failed import that searches sys.path. A module that answers "asyncio" (what sniffio
-    would say) shows what installing it would save."""
-    stub = types.ModuleType("sniffio")
-    stub.current_async_library = lambda: "asyncio"  # type: ignore[attr-defined]
-    sys.modules["sniffio"] = stub
-
-
 def main(argv: list[str] | None = None) -> None:
     """Parse the options and run until SIGTERM."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -270,18 +214,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--queue-limit", type=int, default=5)
     parser.add_argument("--telegram", default="", help="Bot API root: run the Telegram adapter")
     parser.add_argument("--telegram-token", default="")
-    parser.add_argument(
-        "--backend-cap", type=int, default=0, help="experiment: at most N backend requests"
-    )
-    parser.add_argument(
-        "--sniffio", action="store_true", help="experiment: make `import sniffio` succeed"
-    )
-    parser.add_argument("--switch-interval", type=float, default=0.0, help="experiment: GIL, s")
     args = parser.parse_args(argv)
-    if args.sniffio:
-        _stub_sniffio()
-    if args.switch_interval:
-        sys.setswitchinterval(args.switch_interval)
+    tune_interpreter()  # as `nemobot run` does before its loop starts (bot/cli.py)
     logging.basicConfig(level=logging.WARNING, format="bot: %(levelname)s %(name)s: %(message)s")
     asyncio.run(_run(args))
 

@@ -386,7 +386,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--generation-delay", type=float, default=None)
     parser.add_argument("--image-seconds", type=float, default=1.0)
     parser.add_argument("--preset", default="ultrafast")
-    parser.add_argument("--bot-args", default="", help="extra bench.botproc options (experiments)")
+    parser.add_argument("--bot-args", default="", help="extra bench.botproc options")
     args = parser.parse_args(argv)
     pace: dict[str, Any] = {"image_seconds": args.image_seconds, "preset": args.preset}
     if args.chunk_delay is not None:

@@ -27,6 +27,7 @@ from adapters.tg.outbox import TelegramOutbox
 from bench.common import Metric, RssSampler, rss_mb
 from bench.procs import child
 from bench.report import emit
+from bot.app_tuning import tune_interpreter
 from bot.core.messages import ChatRef
 from bot.core.outbox import VideoFile
 from bot.nemo import ClientConfig, NemoClient, make_http_client
@@ -130,8 +131,9 @@ async def measure(megabytes: int = 150, upload_megabytes: int = 45) -> list[Metr
             f"peak RSS growth, {upload_megabytes} MB MP4 sent by TelegramOutbox (cloud mode)",
             round(uploaded[0], 1),
             "MB",
-            note=f"RSS {uploaded[1]:.0f} → {uploaded[2]:.0f} MB; the file is read whole "
-            "(`path.read_bytes()`) before PTB uploads it; over 50 MB a link is sent instead",
+            note=f"RSS {uploaded[1]:.0f} → {uploaded[2]:.0f} MB; streamed from disk "
+            "(`TelegramOutbox._upload`: an open file in PTB's `InputFile`); over 50 MB a link "
+            "is sent instead",
         ),
     ]
 
@@ -141,6 +143,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--megabytes", type=int, default=150)
     args = parser.parse_args(argv)
+    tune_interpreter()  # the client and outbox run in this process: tuned as `nemobot run` is
     emit(asyncio.run(measure(args.megabytes)))
 
 

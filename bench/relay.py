@@ -20,6 +20,7 @@ import functools
 import inspect
 import random
 import tempfile
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from bench.common import Metric, monotonic, percentile
 from bench.report import emit
 from bench.sandbox_proc import options_args
 from bench.wiring import BenchBot, bench_bot
+from bot.app_tuning import tune_interpreter
 from bot.nemo import Auth, NemoClient, ToolResult
 
 __all__ = ["measure"]
@@ -74,17 +76,18 @@ class StoreCalls:
 
         return timed
 
-    def before(self, start: float, end: float) -> tuple[int, float]:
-        """How many calls ran between the two stamps, and their summed seconds."""
-        inside = [b - a for _, a, b in self.calls if a >= start and b <= end]
-        return len(inside), sum(inside)
+    def before(self, start: float, end: float) -> tuple[int, float, str]:
+        """How many calls ran between the two stamps, their summed seconds and their names
+        in order ("get_user, enqueue, …")."""
+        inside = [(name, b - a) for name, a, b in self.calls if a >= start and b <= end]
+        return len(inside), sum(took for _, took in inside), ", ".join(n for n, _ in inside)
 
 
 async def _bot_turn(
     bot: BenchBot, user: str, text: str, kind: str, calls: StoreCalls | None = None
-) -> tuple[float, float, int, float]:
+) -> tuple[float, float, int, float, str]:
     """Submit one message; seconds until the turn's last reply and until the agent call, and
-    the store calls (count, seconds) made before the agent call."""
+    the store calls (count, seconds, names) made before the agent call."""
     outbox = bot.outbox
     want = (outbox.count(user, "final") + 1, outbox.count(user, "image") + (kind == "image"))
     stamps: AgentStamps = bot.http.event_hooks["request"][0]
@@ -94,8 +97,8 @@ async def _bot_turn(
     if (outbox.count(user, "final"), outbox.count(user, "image")) != want:
         got = [(r.code, r.text[:40]) for r in outbox.chats[user][-4:]]
         raise RuntimeError(f"bot turn {text!r} did not produce exactly one answer: {got}")
-    count, seconds = calls.before(started, stamps.last) if calls else (0, 0.0)
-    return outbox.last_at(user) - started, stamps.last - started, count, seconds
+    count, seconds, names = calls.before(started, stamps.last) if calls else (0, 0.0, "")
+    return outbox.last_at(user) - started, stamps.last - started, count, seconds, names
 
 
 async def _bare_turn(nemo: NemoClient, auth: Auth, session_id: str, text: str, dest: Path) -> float:
@@ -115,6 +118,7 @@ async def measure(turns: int = 30, seed: int = 7) -> list[Metric]:
     """Run `turns` bot and bare turns of each kind; p50/p90 and the p50 ratio per kind."""
     rng = random.Random(seed)
     timings: dict[tuple[str, str], list[float]] = {}
+    sequences: dict[str, Counter[str]] = {kind: Counter() for kind in TURNS}
     hooks = {"event_hooks": {"request": [AgentStamps()]}}
     async with bench_bot(options_args(), http_options=hooks) as bot:
         nemo = bot.nemo
@@ -135,23 +139,26 @@ async def measure(turns: int = 30, seed: int = 7) -> list[Metric]:
                     rng.shuffle(sides)
                     for side in sides:
                         if side == "bot":
-                            took, before, count, store_s = await _bot_turn(
+                            took, before, count, store_s, names = await _bot_turn(
                                 bot, "relay-user", text, kind, calls
                             )
+                            sequences[kind][names] += 1
                             timings.setdefault((kind, "before agent"), []).append(before)
                             timings.setdefault((kind, "store calls"), []).append(count)
                             timings.setdefault((kind, "store seconds"), []).append(store_s)
                         else:
                             took = await _bare_turn(nemo, auth, session.session_id, text, dest)
                         timings.setdefault((kind, side), []).append(took)
-    return _metrics(timings, turns)
+    return _metrics(timings, sequences, turns)
 
 
 def _ms(values: list[float], q: float) -> float:
     return round(percentile(values, q) * 1000, 1)
 
 
-def _metrics(timings: dict[tuple[str, str], list[float]], turns: int) -> list[Metric]:
+def _metrics(
+    timings: dict[tuple[str, str], list[float]], sequences: dict[str, Counter[str]], turns: int
+) -> list[Metric]:
     metrics: list[Metric] = []
     for kind in TURNS:
         bot, bare = timings[(kind, "bot")], timings[(kind, "bare")]
@@ -184,6 +191,16 @@ def _metrics(timings: dict[tuple[str, str], list[float]], turns: int) -> list[Me
                 f"{store_ms:.1f} ms), {extra - ahead:.1f} ms after",
             )
         )
+        names, seen = sequences[kind].most_common(1)[0]
+        metrics.append(
+            Metric(
+                BENCH,
+                f"{kind} turn, store calls before the agent call",
+                store_calls,
+                "",
+                note=f"in order: {names} ({seen} of {turns} turns; median {store_ms:.2f} ms)",
+            )
+        )
     return metrics
 
 
@@ -192,6 +209,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=30, help="turns of each kind per side")
     args = parser.parse_args(argv)
+    tune_interpreter()  # the engine runs in this process: tuned as `nemobot run` is
     emit(asyncio.run(measure(args.turns)))
 
 

@@ -17,6 +17,7 @@ from bench.common import Metric, monotonic
 from bench.report import emit
 from bench.sandbox_proc import options_args
 from bench.wiring import BenchBot, bench_bot
+from bot.app_tuning import tune_interpreter
 
 __all__ = ["measure"]
 
@@ -83,6 +84,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--image-seconds", type=float, default=3.0)
     parser.add_argument("--poll", type=float, default=0.2)
     args = parser.parse_args(argv)
+    tune_interpreter()  # the engine runs in this process: tuned as `nemobot run` is
     emit(asyncio.run(measure(args.image_seconds, args.poll)))
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import subprocess
 import sys
 import time
@@ -18,15 +20,12 @@ from bench.common import Metric, machine, metrics_from_json, metrics_to_json
 from bench.limits import limits
 from bench.report import MARKER, markdown, table
 
-__all__ = ["FIXES", "main"]
+__all__ = ["main"]
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 RAW = Path(__file__).with_name("results.json")  # the last run's metrics, for --rewrite
 
-# The bot changes recommended in RESULTS.md, applied from bench/botproc.py for the runs
-# marked "with fixes" (the bot's code is untouched): A. a 0.5 ms GIL switch interval,
-# B. at most 100 backend requests in flight, C. `import sniffio` succeeding.
-FIXES = "--switch-interval=0.0005 --backend-cap=100 --sniffio"
+_TICK = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
@@ -53,64 +52,125 @@ def plan(args: argparse.Namespace) -> list[Bench]:
         Bench("relay", "bench.relay", ("--turns", str(args.turns)), 180),
         Bench("arrival", "bench.crowd", (*arrival, "--bench", "arrival"), 240),
         Bench(
-            "arrival_fixes",
-            "bench.crowd",
-            (*arrival, "--bench", "arrival, with fixes", f"--bot-args={FIXES}"),
-            240,
-        ),
-        Bench(
             "crowd",
             "bench.crowd",
             (*crowd, "--users", str(args.users), "--bench", f"crowd {args.users}"),
-            420,
-        ),
-        Bench(
-            "crowd_fixes",
-            "bench.crowd",
-            (
-                *crowd,
-                *("--users", str(args.users), "--bench", f"crowd {args.users}, with fixes"),
-                f"--bot-args={FIXES}",
-            ),
             300,
         ),
-        Bench(
-            "crowd_big",
-            "bench.crowd",
-            (*big, "--bench", f"crowd {args.big_users}, with fixes", f"--bot-args={FIXES}"),
-            420,
-        ),
+        Bench("crowd_big", "bench.crowd", (*big, "--bench", f"crowd {args.big_users}"), 420),
         Bench("telegram", "bench.telegram_crowd", ("--users", str(args.telegram_users)), 240),
         Bench("render", "bench.render", (), 120),
         Bench("export_memory", "bench.export_memory", (), 120),
     ]
 
 
-def run_one(bench: Bench) -> tuple[list[Metric], float]:
-    """Run one benchmark child and read its metrics (a crash becomes a failed metric)."""
+def _busy_seconds() -> float:
+    """CPU time every core of the machine spent busy since boot (/proc/stat), in seconds."""
+    fields = Path("/proc/stat").read_text(encoding="ascii").splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / _TICK
+
+
+def _ours_seconds() -> float:
+    """CPU time of this process and of every benchmark process it (or they) reaped."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + reaped.ru_utime + reaped.ru_stime
+
+
+class Load:
+    """CPU the rest of the machine used while a benchmark ran: busy time minus ours."""
+
+    def __enter__(self) -> Load:
+        self._busy, self._ours = _busy_seconds(), _ours_seconds()
+        self.other = 0.0
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        busy, ours = _busy_seconds() - self._busy, _ours_seconds() - self._ours
+        self.other = max(0.0, busy - ours)
+
+
+def run_one(bench: Bench) -> tuple[list[Metric], float, float]:
+    """Run one benchmark child and read its metrics (a crash becomes a failed metric);
+    also the seconds it took and the CPU seconds other processes used meanwhile."""
     command = [sys.executable, "-m", bench.module, *bench.args]
     print(f"\n== {bench.name}: {' '.join(command[1:])}", flush=True)
     started = time.perf_counter()
-    try:
-        done = subprocess.run(
-            command, capture_output=True, text=True, timeout=bench.timeout, check=False
-        )
-    except subprocess.TimeoutExpired:
-        failed = Metric(bench.name, "finished", 0, "", "yes", False, f"over {bench.timeout:g} s")
-        return [failed], time.perf_counter() - started
+    with Load() as load:
+        try:
+            done = subprocess.run(
+                command, capture_output=True, text=True, timeout=bench.timeout, check=False
+            )
+        except subprocess.TimeoutExpired:
+            done = None
     took = time.perf_counter() - started
+    if done is None:
+        failed = Metric(bench.name, "finished", 0, "", "yes", False, f"over {bench.timeout:g} s")
+        return [failed], took, load.other
     for line in done.stdout.splitlines():
         if line.startswith(MARKER):
             metrics = metrics_from_json(line[len(MARKER) :])
             print(table(metrics), flush=True)
-            print(f"({took:.0f} s)", flush=True)
-            return metrics, took
+            print(f"({took:.0f} s; other processes {load.other:.1f} CPU-s)", flush=True)
+            return metrics, took, load.other
     tail = " / ".join(done.stderr.strip().splitlines()[-3:])[:300]
     print(done.stderr, file=sys.stderr)
-    return [Metric(bench.name, "finished", 0, "", "yes", False, f"crashed: {tail}")], took
+    failed = Metric(bench.name, "finished", 0, "", "yes", False, f"crashed: {tail}")
+    return [failed], took, load.other
 
 
-def notes(args: argparse.Namespace, took: dict[str, float]) -> list[str]:
+def _load_note(took: dict[str, float], other: dict[str, float]) -> str:
+    if not other:
+        return "Other load on the machine: not recorded."
+    parts = ", ".join(
+        f"{name} {other.get(name, 0.0):.0f} CPU-s in {seconds:.0f} s "
+        f"({other.get(name, 0.0) / (seconds * (os.cpu_count() or 1)):.0%})"
+        for name, seconds in took.items()
+    )
+    return (
+        "Other load on the machine (CPU time outside the benchmark's processes, kernel work "
+        "such as writeback included: /proc/stat's busy time minus this run's own, as a share "
+        f"of all {os.cpu_count()} cores): {parts}."
+    )
+
+
+def _git(*args: str) -> str:
+    try:
+        done = subprocess.run(
+            ["git", *args], capture_output=True, text=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return done.stdout if done.returncode == 0 else ""
+
+
+def tree(since: float) -> str:
+    """Which code was measured: the commit, and files changed outside bench/ (those edited
+    after `since`, a time.time() stamp, marked: someone changed them during the run)."""
+    root = Path(__file__).resolve().parent.parent
+    commit = _git("-C", str(root), "rev-parse", "--short", "HEAD").strip()
+    if not commit:
+        return ""
+    changed: list[str] = []
+    for line in _git("-C", str(root), "status", "--porcelain", "--", ".", ":!bench").splitlines():
+        path = line[3:].strip()
+        try:
+            during = (root / path).stat().st_mtime >= since
+        except OSError:
+            during = False
+        changed.append(f"{path} (edited during the run)" if during else path)
+    if not changed:
+        return f"commit {commit}, no uncommitted changes outside bench/"
+    return f"commit {commit}; uncommitted outside bench/ at the end: " + ", ".join(changed)
+
+
+def notes(
+    args: argparse.Namespace,
+    took: dict[str, float],
+    other: dict[str, float],
+    code: str = "",
+) -> list[str]:
     """How the run was set up, for readers of RESULTS.md."""
     seconds = ", ".join(f"{name} {value:.0f} s" for name, value in took.items())
     return [
@@ -126,14 +186,18 @@ def notes(args: argparse.Namespace, took: dict[str, float]) -> list[str]:
         f"each waiting for its answer and pausing 0-1 s; {args.exports:.0%} then export.",
         f"crowd {args.big_users}: one turn (hello) per user, no exports, arrivals within "
         f"{args.big_users / args.big_rate:g} s ({args.big_rate:g}/s), sandbox delays lowered to "
-        "0.005 s per chunk and 0.05 s per image, and only with fixes: the bot as shipped "
-        f"already loses answers at {args.users} users (row 'crowd {args.users}'), and its "
-        "backlog would not drain within the ten minutes.",
-        f"'with fixes' = `bench.botproc {FIXES}`: the changes A, B, C recommended below, "
-        "applied inside the bot process by bench/botproc.py (the bot's code is unchanged).",
+        "0.005 s per chunk and 0.05 s per image (memory and CPU per user at about the pace "
+        "one core of this machine serves).",
+        "The bot is the one shipped: `bench.botproc` calls `bot.app_tuning.tune_interpreter()` "
+        "(0.5 ms GIL switch interval) before its loop, as `nemobot run` does, and uses "
+        "`make_http_client()` with its default `CappedTransport` (150 agent turns + 50 other "
+        "requests in flight); sniffio is installed. relay, render and export relay call "
+        "`tune_interpreter()` too.",
         f"telegram: {args.telegram_users} users, 2 turns, through the real TelegramAdapter "
         "long-polling the Bot API emulator of the tests (in the generator's process).",
         f"Time per benchmark: {seconds}.",
+        _load_note(took, other),
+        *([f"Code measured: {code}."] if code else []),
     ]
 
 
@@ -161,30 +225,35 @@ def main(argv: list[str] | None = None) -> None:
         saved = json.loads(RAW.read_text(encoding="utf-8"))
         args = argparse.Namespace(**{**vars(args), **saved["args"]})
         metrics_saved = metrics_from_json(json.dumps(saved["metrics"]))
-        notes_saved = notes(args, saved["took"])
-        text = markdown(
-            saved["info"], metrics_saved, notes_saved, limits(metrics_saved), saved["command"]
-        )
+        code = saved["info"].get("tree", "")
+        notes_saved = notes(args, saved["took"], saved.get("other_cpu", {}), code)
+        paragraphs = limits(metrics_saved, saved["took"], saved.get("other_cpu"))
+        text = markdown(saved["info"], metrics_saved, notes_saved, paragraphs, saved["command"])
         args.out.write_text(text, encoding="utf-8")
         print(text)
         return
-    started = time.perf_counter()
+    started, wall_start = time.perf_counter(), time.time()
     chosen = set(args.only.split(",")) if args.only else None
     metrics: list[Metric] = []
     took: dict[str, float] = {}
+    other: dict[str, float] = {}
     for bench in plan(args):
         if chosen is None or bench.name in chosen:
-            found, took[bench.name] = run_one(bench)
+            found, took[bench.name], other[bench.name] = run_one(bench)
             metrics += found
-    info = {**machine(), "elapsed": time.perf_counter() - started}
+    info = {**machine(), "elapsed": time.perf_counter() - started, "tree": tree(wall_start)}
     command = "python -m bench.run " + " ".join(argv if argv is not None else sys.argv[1:])
-    text = markdown(info, metrics, notes(args, took), limits(metrics), command.strip())
+    paragraphs = limits(metrics, took, other)
+    text = markdown(
+        info, metrics, notes(args, took, other, info["tree"]), paragraphs, command.strip()
+    )
     args.out.write_text(text, encoding="utf-8")
     kept = {k: v for k, v in vars(args).items() if k not in ("out", "rewrite", "strict")}
     raw = {
         "info": info,
         "args": kept,
         "took": took,
+        "other_cpu": other,
         "command": command.strip(),
         "metrics": json.loads(metrics_to_json(metrics)),
     }

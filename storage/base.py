@@ -19,7 +19,6 @@ from .records import (
     RenderJob,
     SessionRecord,
     StoreStats,
-    Usage,
     UserRecord,
 )
 
@@ -124,10 +123,6 @@ class Store(Protocol):
         """
         ...
 
-    async def get_item(self, item_id: int) -> InboxItem | None:
-        """One inbox item by id."""
-        ...
-
     async def claim_next(self, user_id: int, owner: str, lease_seconds: float) -> InboxItem | None:
         """Lease the user's oldest queued item to `owner`, None while one of theirs runs."""
         ...
@@ -162,10 +157,6 @@ class Store(Protocol):
 
     async def running_item(self, user_id: int) -> InboxItem | None:
         """The user's running item, or None."""
-        ...
-
-    async def queued_count(self, user_id: int) -> int:
-        """How many of the user's items wait in line."""
         ...
 
     async def users_with_work(self, platforms: Collection[str]) -> list[int]:
@@ -276,10 +267,6 @@ class Store(Protocol):
         self, user_id: int, *, turns: int = 0, images: int = 0, exports: int = 0, uploads: int = 0
     ) -> None:
         """Add to the user's usage counters."""
-        ...
-
-    async def usage(self, user_id: int) -> Usage:
-        """The user's usage counters (zeros when none)."""
         ...
 
     # operators
