@@ -154,6 +154,12 @@ class Settings:
             metrics_port=reader.get("NEMOBOT_METRICS_PORT", _port, None),
             metrics_host=reader.get("NEMOBOT_METRICS_HOST", str, "127.0.0.1"),
         )
+        if settings.lease_seconds < 2 * settings.render_poll_seconds:
+            # A render's lease is renewed at each poll: shorter, and other workers take it.
+            reader.problems.append(
+                "NEMOBOT_LEASE_SECONDS: must be at least twice NEMOBOT_RENDER_POLL_SECONDS "
+                f"({settings.lease_seconds:g} < 2 × {settings.render_poll_seconds:g})"
+            )
         if reader.problems:
             raise ConfigError("invalid settings: " + "; ".join(reader.problems))
         return settings

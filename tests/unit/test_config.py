@@ -72,3 +72,14 @@ def test_env_file_is_read_and_environment_wins(tmp_path: Path, monkeypatch) -> N
     settings = load_settings(env_file)
     assert settings.render_poll_seconds == 7
     assert settings.queue_limit == 3
+
+
+def test_a_lease_must_outlast_two_render_polls() -> None:
+    """A render's lease is renewed at each poll; a shorter one lets other workers take it."""
+    quick = {"NEMOBOT_LEASE_SECONDS": "7", "NEMOBOT_RENDER_POLL_SECONDS": "3"}
+    assert Settings.from_env(quick).lease_seconds == 7
+    assert Settings.from_env({}).lease_seconds == 60
+    with pytest.raises(ConfigError, match="NEMOBOT_LEASE_SECONDS: must be at least twice"):
+        Settings.from_env({"NEMOBOT_LEASE_SECONDS": "50", "NEMOBOT_RENDER_POLL_SECONDS": "30"})
+    with pytest.raises(ConfigError, match="at least 1 second"):
+        Settings.from_env({"NEMOBOT_LEASE_SECONDS": "0.5", "NEMOBOT_RENDER_POLL_SECONDS": "0.1"})
