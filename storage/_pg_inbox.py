@@ -7,36 +7,11 @@ from collections.abc import Collection
 import asyncpg
 
 from ._pg_core import CHANNEL, PgCore
+from ._rows import FINISH_STATUSES, INBOX_COLUMNS, LANES, item_of
 from ._sqlite_util import lease_until
 from .records import Enqueued, InboxItem
 
 __all__ = ["PgInbox"]
-
-_COLUMNS = (
-    "id, platform, update_id, user_id, chat, kind, payload, status, reached_agent, "
-    "created_at, owner, lease_expires, lane, group_key"
-)
-_FINISH_STATUSES = frozenset({"done", "failed", "interrupted", "cancelled"})
-_LANES = frozenset({"line", "side"})
-
-
-def _item(row: asyncpg.Record) -> InboxItem:
-    return InboxItem(
-        id=row["id"],
-        platform=row["platform"],
-        update_id=row["update_id"],
-        user_id=row["user_id"],
-        chat=row["chat"],
-        kind=row["kind"],
-        payload=row["payload"],
-        status=row["status"],
-        reached_agent=row["reached_agent"],
-        created_at=row["created_at"],
-        owner=row["owner"],
-        lease_expires=row["lease_expires"],
-        lane=row["lane"],
-        group_key=row["group_key"],
-    )
 
 
 async def _place(
@@ -82,7 +57,7 @@ class PgInbox(PgCore):
         Two workers given the same update (a webhook retried elsewhere) race on the unique
         key: one stores it, the other gets it back as a duplicate.
         """
-        if lane not in _LANES:
+        if lane not in LANES:
             raise ValueError(f"unknown lane {lane!r}")
         now = self._now()
 
@@ -133,8 +108,8 @@ class PgInbox(PgCore):
 
     async def get_item(self, item_id: int) -> InboxItem | None:
         """One inbox item by id."""
-        rows = await self._fetch(f"SELECT {_COLUMNS} FROM inbox WHERE id = $1", item_id)
-        return _item(rows[0]) if rows else None
+        rows = await self._fetch(f"SELECT {INBOX_COLUMNS} FROM inbox WHERE id = $1", item_id)
+        return item_of(rows[0]) if rows else None
 
     async def claim_next(self, user_id: int, owner: str, lease_seconds: float) -> InboxItem | None:
         """Lease the user's oldest queued line item, unless one of theirs is running.
@@ -170,12 +145,12 @@ class PgInbox(PgCore):
                 f"UPDATE inbox SET status = 'running', owner = $2, lease_expires = $3 "
                 f"WHERE status = 'queued' AND id = (SELECT id FROM inbox WHERE user_id = $1 "
                 f"AND status = 'queued' AND lane = 'line' ORDER BY id LIMIT 1) "
-                f"RETURNING {_COLUMNS}",
+                f"RETURNING {INBOX_COLUMNS}",
                 user_id,
                 owner,
                 expires,
             )
-            return _item(row) if row is not None else None
+            return item_of(row) if row is not None else None
 
         return await self._tx(work)
 
@@ -184,25 +159,25 @@ class PgInbox(PgCore):
         expires = lease_until(self._now(), lease_seconds)
         rows = await self._fetch(
             f"UPDATE inbox SET status = 'running', owner = $2, lease_expires = $3 "
-            f"WHERE id = $1 AND status = 'queued' AND lane = 'side' RETURNING {_COLUMNS}",
+            f"WHERE id = $1 AND status = 'queued' AND lane = 'side' RETURNING {INBOX_COLUMNS}",
             item_id,
             owner,
             expires,
         )
-        return _item(rows[0]) if rows else None
+        return item_of(rows[0]) if rows else None
 
     async def absorb_group(self, item_id: int, user_id: int, group: str) -> list[InboxItem]:
         """Fold the user's other queued messages of `group` into running item `item_id`."""
         rows = await self._fetch(
             f"UPDATE inbox SET status = 'done', finished_at = $4 WHERE id IN ("
             "SELECT id FROM inbox WHERE user_id = $1 AND group_key = $2 AND status = 'queued' "
-            f"AND lane = 'line' AND id != $3 FOR UPDATE) RETURNING {_COLUMNS}",
+            f"AND lane = 'line' AND id != $3 FOR UPDATE) RETURNING {INBOX_COLUMNS}",
             user_id,
             group,
             item_id,
             self._now(),
         )
-        return sorted((_item(row) for row in rows), key=lambda item: item.id)
+        return sorted((item_of(row) for row in rows), key=lambda item: item.id)
 
     async def renew_lease(self, item_id: int, owner: str, lease_seconds: float) -> bool:
         """Extend `owner`'s lease on a running item; False if it is no longer theirs."""
@@ -235,7 +210,7 @@ class PgInbox(PgCore):
 
     async def finish(self, item_id: int, status: str, *, owner: str | None = None) -> bool:
         """End a running item as done, failed, interrupted or cancelled; False if not running."""
-        if status not in _FINISH_STATUSES:
+        if status not in FINISH_STATUSES:
             raise ValueError(f"cannot finish an inbox item as {status!r}")
         return await self._change_one(
             "UPDATE inbox SET status = $1, finished_at = $2, lease_expires = NULL "
@@ -258,13 +233,13 @@ class PgInbox(PgCore):
     async def running_item(self, user_id: int) -> InboxItem | None:
         """The user's running line item (one with a live lease first), or None."""
         rows = await self._fetch(
-            f"SELECT {_COLUMNS} FROM inbox WHERE user_id = $1 AND status = 'running' "
+            f"SELECT {INBOX_COLUMNS} FROM inbox WHERE user_id = $1 AND status = 'running' "
             "AND lane = 'line' ORDER BY coalesce(lease_expires > $2, FALSE) DESC, id DESC "
             "LIMIT 1",
             user_id,
             self._now(),
         )
-        return _item(rows[0]) if rows else None
+        return item_of(rows[0]) if rows else None
 
     async def queued_count(self, user_id: int) -> int:
         """How many of the user's items wait in line."""
@@ -317,12 +292,12 @@ class PgInbox(PgCore):
             rows = await conn.fetch(
                 f"UPDATE inbox SET status = 'interrupted', finished_at = $1, owner = $2, "
                 f"lease_expires = $3 WHERE id IN (SELECT id FROM inbox WHERE {expired} "
-                f"AND reached_agent FOR UPDATE SKIP LOCKED) RETURNING {_COLUMNS}",
+                f"AND reached_agent FOR UPDATE SKIP LOCKED) RETURNING {INBOX_COLUMNS}",
                 now,
                 owner,
                 expires,
             )
-            return sorted((_item(row) for row in rows), key=lambda item: item.id)
+            return sorted((item_of(row) for row in rows), key=lambda item: item.id)
 
         return await self._tx(work)
 

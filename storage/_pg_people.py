@@ -8,19 +8,10 @@ from collections.abc import Sequence
 import asyncpg
 
 from ._pg_core import PgCore
+from ._rows import credentials_of, image_of, session_of, usage_of, user_of
 from .records import Credentials, ImageRecord, SessionRecord, Usage, UserRecord
 
 __all__ = ["PgPeople"]
-
-
-def _user(row: asyncpg.Record) -> UserRecord:
-    return UserRecord(
-        id=row["id"],
-        platform=row["platform"],
-        platform_user_id=row["platform_user_id"],
-        language=row["language"],
-        created_at=row["created_at"],
-    )
 
 
 class PgPeople(PgCore):
@@ -46,14 +37,14 @@ class PgPeople(PgCore):
                 platform_user_id,
             )
             assert row is not None
-            return _user(row)
+            return user_of(row)
 
         return await self._tx(work)
 
     async def get_user(self, user_id: int) -> UserRecord | None:
         """One user by id."""
         rows = await self._fetch("SELECT * FROM users WHERE id = $1", user_id)
-        return _user(rows[0]) if rows else None
+        return user_of(rows[0]) if rows else None
 
     async def set_language(self, user_id: int, language: str) -> None:
         """Set the user's reply language."""
@@ -75,15 +66,7 @@ class PgPeople(PgCore):
         rows = await self._fetch("SELECT * FROM credentials WHERE user_id = $1", user_id)
         if not rows:
             return None
-        row = rows[0]
-        return Credentials(
-            user_id=row["user_id"],
-            client_id=row["client_id"],
-            anon_token=row["anon_token"],
-            anon_user_id=row["anon_user_id"],
-            anon_expires_at=row["anon_expires_at"],
-            login_token=row["login_token"],
-        )
+        return credentials_of(rows[0])
 
     async def save_anonymous_token(
         self,
@@ -122,14 +105,7 @@ class PgPeople(PgCore):
         )
         if not rows:
             return None
-        row = rows[0]
-        return SessionRecord(
-            user_id=row["user_id"],
-            account=row["account"],
-            session_id=row["session_id"],
-            task_id=row["task_id"],
-            created_at=row["created_at"],
-        )
+        return session_of(rows[0])
 
     async def save_session(
         self, user_id: int, account: str, session_id: str, task_id: str | None
@@ -187,16 +163,7 @@ class PgPeople(PgCore):
         rows = await self._fetch("SELECT * FROM images WHERE id = $1", image_id)
         if not rows:
             return None
-        row = rows[0]
-        return ImageRecord(
-            id=row["id"],
-            user_id=row["user_id"],
-            session_id=row["session_id"],
-            media_key=row["media_key"],
-            url=row["url"],
-            prompt=row["prompt"],
-            posted=row["posted"],
-        )
+        return image_of(rows[0])
 
     async def mark_image_posted(self, image_id: int) -> bool:
         """Record that the image reached the chat."""
@@ -222,13 +189,4 @@ class PgPeople(PgCore):
     async def usage(self, user_id: int) -> Usage:
         """The user's usage counters (zeros if nothing was counted yet)."""
         rows = await self._fetch("SELECT * FROM usage WHERE user_id = $1", user_id)
-        if not rows:
-            return Usage(user_id=user_id, turns=0, images=0, exports=0, uploads=0)
-        row = rows[0]
-        return Usage(
-            user_id=user_id,
-            turns=row["turns"],
-            images=row["images"],
-            exports=row["exports"],
-            uploads=row["uploads"],
-        )
+        return usage_of(user_id, rows[0] if rows else None)

@@ -5,37 +5,12 @@ from __future__ import annotations
 import asyncpg
 
 from ._pg_core import PgCore
+from ._rows import ACTIVE_RENDERS, RENDER_COLUMNS, job_of
 from ._sqlite_util import lease_until
 from .errors import RenderExistsError
 from .records import RENDER_STATUSES, RenderJob
 
 __all__ = ["PgRenders"]
-
-_COLUMNS = (
-    "render_id, user_id, chat, session_id, status, progress, output_url, error, attempt, "
-    "submitted_at, finished_at, delivered, created_at, owner, lease_expires"
-)
-_ACTIVE = "status NOT IN ('failed', 'cancelled', 'delivered', 'unconfirmed')"
-
-
-def _job(row: asyncpg.Record) -> RenderJob:
-    return RenderJob(
-        render_id=row["render_id"],
-        user_id=row["user_id"],
-        chat=row["chat"],
-        session_id=row["session_id"],
-        status=row["status"],
-        progress=row["progress"],
-        output_url=row["output_url"],
-        error=row["error"],
-        attempt=row["attempt"],
-        submitted_at=row["submitted_at"],
-        finished_at=row["finished_at"],
-        delivered=row["delivered"],
-        created_at=row["created_at"],
-        owner=row["owner"],
-        lease_expires=row["lease_expires"],
-    )
 
 
 class PgRenders(PgCore):
@@ -57,7 +32,7 @@ class PgRenders(PgCore):
             rows = await self._fetch(
                 "INSERT INTO renders (render_id, user_id, chat, session_id, attempt, created_at, "
                 f"owner, lease_expires) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-                f"RETURNING {_COLUMNS}",
+                f"RETURNING {RENDER_COLUMNS}",
                 render_id,
                 user_id,
                 chat,
@@ -69,7 +44,7 @@ class PgRenders(PgCore):
             )
         except asyncpg.UniqueViolationError:
             raise RenderExistsError(f"render {render_id!r} already exists") from None
-        return _job(rows[0])
+        return job_of(rows[0])
 
     async def update_render(
         self,
@@ -103,17 +78,19 @@ class PgRenders(PgCore):
 
     async def get_render(self, render_id: str) -> RenderJob | None:
         """One job by id."""
-        rows = await self._fetch(f"SELECT {_COLUMNS} FROM renders WHERE render_id = $1", render_id)
-        return _job(rows[0]) if rows else None
+        rows = await self._fetch(
+            f"SELECT {RENDER_COLUMNS} FROM renders WHERE render_id = $1", render_id
+        )
+        return job_of(rows[0]) if rows else None
 
     async def active_renders(self, user_id: int) -> list[RenderJob]:
         """The user's jobs not finished yet, newest first."""
         rows = await self._fetch(
-            f"SELECT {_COLUMNS} FROM renders WHERE user_id = $1 AND {_ACTIVE} "
+            f"SELECT {RENDER_COLUMNS} FROM renders WHERE user_id = $1 AND {ACTIVE_RENDERS} "
             "ORDER BY created_at DESC, seq DESC",
             user_id,
         )
-        return [_job(row) for row in rows]
+        return [job_of(row) for row in rows]
 
     async def claim_renders(self, owner: str, lease_seconds: float) -> list[RenderJob]:
         """Lease to `owner` every unfinished job whose lease is missing or expired.
@@ -124,20 +101,20 @@ class PgRenders(PgCore):
         now = self._now()
         rows = await self._fetch(
             f"UPDATE renders SET owner = $1, lease_expires = $2 WHERE render_id IN ("
-            f"SELECT render_id FROM renders WHERE {_ACTIVE} AND "
+            f"SELECT render_id FROM renders WHERE {ACTIVE_RENDERS} AND "
             "(lease_expires IS NULL OR lease_expires <= $3) FOR UPDATE SKIP LOCKED) "
-            f"RETURNING seq, {_COLUMNS}",
+            f"RETURNING seq, {RENDER_COLUMNS}",
             owner,
             lease_until(now, lease_seconds),
             now,
         )
-        return [_job(row) for row in sorted(rows, key=lambda r: (r["created_at"], r["seq"]))]
+        return [job_of(row) for row in sorted(rows, key=lambda r: (r["created_at"], r["seq"]))]
 
     async def renew_render_lease(self, render_id: str, owner: str, lease_seconds: float) -> bool:
         """Extend `owner`'s lease on an unfinished job; False if it is no longer theirs."""
         return await self._change_one(
             f"UPDATE renders SET lease_expires = $1 WHERE render_id = $2 AND owner = $3 "
-            f"AND {_ACTIVE}",
+            f"AND {ACTIVE_RENDERS}",
             lease_until(self._now(), lease_seconds),
             render_id,
             owner,
@@ -183,8 +160,8 @@ class PgRenders(PgCore):
     async def unconfirmed_render(self, user_id: int) -> RenderJob | None:
         """The user's latest render that may or may not have reached their chat."""
         rows = await self._fetch(
-            f"SELECT {_COLUMNS} FROM renders WHERE user_id = $1 AND status = 'unconfirmed' "
+            f"SELECT {RENDER_COLUMNS} FROM renders WHERE user_id = $1 AND status = 'unconfirmed' "
             "ORDER BY created_at DESC, seq DESC LIMIT 1",
             user_id,
         )
-        return _job(rows[0]) if rows else None
+        return job_of(rows[0]) if rows else None

@@ -6,38 +6,14 @@ import sqlite3
 from collections.abc import Collection
 from dataclasses import replace
 
+from ._rows import FINISH_STATUSES, INBOX_COLUMNS, LANES, item_of
 from ._sqlite_core import SqliteCore
 from ._sqlite_util import lease_until, marks, one
 from .records import Enqueued, InboxItem
 
 __all__ = ["SqliteInbox"]
 
-_COLUMNS = (
-    "id, platform, update_id, user_id, chat, kind, payload, status, reached_agent, "
-    "created_at, owner, lease_expires, lane, group_key"
-)
 _EXPIRED = "(lease_expires IS NULL OR lease_expires <= ?)"
-_FINISH_STATUSES = frozenset({"done", "failed", "interrupted", "cancelled"})
-_LANES = frozenset({"line", "side"})
-
-
-def _item(row: sqlite3.Row) -> InboxItem:
-    return InboxItem(
-        id=row["id"],
-        platform=row["platform"],
-        update_id=row["update_id"],
-        user_id=row["user_id"],
-        chat=row["chat"],
-        kind=row["kind"],
-        payload=row["payload"],
-        status=row["status"],
-        reached_agent=bool(row["reached_agent"]),
-        created_at=row["created_at"],
-        owner=row["owner"],
-        lease_expires=row["lease_expires"],
-        lane=row["lane"],
-        group_key=row["group_key"],
-    )
 
 
 def _place(conn: sqlite3.Connection, item_id: int, user_id: int, status: str, lane: str) -> int:
@@ -63,9 +39,9 @@ def _waiting(conn: sqlite3.Connection, user_id: int) -> int:
 
 
 def _by_id(conn: sqlite3.Connection, item_id: int) -> InboxItem:
-    row = one(conn, f"SELECT {_COLUMNS} FROM inbox WHERE id = ?", (item_id,))
+    row = one(conn, f"SELECT {INBOX_COLUMNS} FROM inbox WHERE id = ?", (item_id,))
     assert row is not None
-    return _item(row)
+    return item_of(row)
 
 
 class SqliteInbox(SqliteCore):
@@ -89,7 +65,7 @@ class SqliteInbox(SqliteCore):
         With `limit`, a line message is refused (not stored) while the user already has that
         many waiting. Side-lane messages have no place in line (position 0).
         """
-        if lane not in _LANES:
+        if lane not in LANES:
             raise ValueError(f"unknown lane {lane!r}")
         now = self._now()
 
@@ -118,8 +94,8 @@ class SqliteInbox(SqliteCore):
 
     async def get_item(self, item_id: int) -> InboxItem | None:
         """One inbox item by id."""
-        rows = await self._fetch(f"SELECT {_COLUMNS} FROM inbox WHERE id = ?", (item_id,))
-        return _item(rows[0]) if rows else None
+        rows = await self._fetch(f"SELECT {INBOX_COLUMNS} FROM inbox WHERE id = ?", (item_id,))
+        return item_of(rows[0]) if rows else None
 
     async def claim_next(self, user_id: int, owner: str, lease_seconds: float) -> InboxItem | None:
         """Lease the user's oldest queued line item to `owner`, unless one of theirs is running.
@@ -184,7 +160,7 @@ class SqliteInbox(SqliteCore):
 
         def work(conn: sqlite3.Connection) -> list[InboxItem]:
             rows = conn.execute(
-                f"SELECT {_COLUMNS} FROM inbox WHERE user_id = ? AND group_key = ? "
+                f"SELECT {INBOX_COLUMNS} FROM inbox WHERE user_id = ? AND group_key = ? "
                 "AND status = 'queued' AND lane = 'line' AND id != ? ORDER BY id",
                 (user_id, group, item_id),
             ).fetchall()
@@ -194,7 +170,7 @@ class SqliteInbox(SqliteCore):
                     f"WHERE id IN ({marks(len(rows))})",
                     (now, *(row["id"] for row in rows)),
                 )
-            return [_item(row) for row in rows]
+            return [item_of(row) for row in rows]
 
         return await self._write(work)
 
@@ -232,7 +208,7 @@ class SqliteInbox(SqliteCore):
 
     async def finish(self, item_id: int, status: str, *, owner: str | None = None) -> bool:
         """End a running item as done, failed, interrupted or cancelled; False if not running."""
-        if status not in _FINISH_STATUSES:
+        if status not in FINISH_STATUSES:
             raise ValueError(f"cannot finish an inbox item as {status!r}")
         return await self._change_one(
             "UPDATE inbox SET status = ?, finished_at = ?, lease_expires = NULL "
@@ -256,11 +232,11 @@ class SqliteInbox(SqliteCore):
     async def running_item(self, user_id: int) -> InboxItem | None:
         """The user's running line item (one with a live lease first), or None."""
         rows = await self._fetch(
-            f"SELECT {_COLUMNS} FROM inbox WHERE user_id = ? AND status = 'running' "
+            f"SELECT {INBOX_COLUMNS} FROM inbox WHERE user_id = ? AND status = 'running' "
             "AND lane = 'line' ORDER BY coalesce(lease_expires > ?, 0) DESC, id DESC LIMIT 1",
             (user_id, self._now()),
         )
-        return _item(rows[0]) if rows else None
+        return item_of(rows[0]) if rows else None
 
     async def queued_count(self, user_id: int) -> int:
         """How many of the user's items wait in line."""
@@ -306,7 +282,7 @@ class SqliteInbox(SqliteCore):
                 (now,),
             )
             rows = conn.execute(
-                f"SELECT {_COLUMNS} FROM inbox WHERE status = 'running' AND reached_agent = 1 "
+                f"SELECT {INBOX_COLUMNS} FROM inbox WHERE status = 'running' AND reached_agent = 1 "
                 f"AND {_EXPIRED} ORDER BY id",
                 (now,),
             ).fetchall()
@@ -316,7 +292,7 @@ class SqliteInbox(SqliteCore):
                 (now, owner, expires, now),
             )
             return [
-                replace(_item(row), status="interrupted", owner=owner, lease_expires=expires)
+                replace(item_of(row), status="interrupted", owner=owner, lease_expires=expires)
                 for row in rows
             ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from ._rows import rule_of
 from ._sqlite_core import SqliteCore
 from ._sqlite_util import one
 from .records import ACCESS_RULES, AccessRule, StoreStats
@@ -19,7 +20,7 @@ class SqliteOperators(SqliteCore):
     async def access_rules(self) -> list[AccessRule]:
         """Every ban and allow rule, oldest first."""
         rows = await self._fetch("SELECT * FROM access_rules ORDER BY set_at, who")
-        return [AccessRule(r["who"], r["rule"], r["set_by"], r["set_at"]) for r in rows]
+        return [rule_of(row) for row in rows]
 
     async def set_access(self, who: str, rule: str, on: bool, *, set_by: str = "") -> bool:
         """Add (`on`) or remove one rule; True if that changed anything."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from ._rows import ACTIVE_RENDERS, RENDER_COLUMNS, job_of
 from ._sqlite_core import SqliteCore
 from ._sqlite_util import lease_until, one
 from .errors import RenderExistsError
@@ -11,31 +12,7 @@ from .records import RENDER_STATUSES, RenderJob
 
 __all__ = ["SqliteRenders"]
 
-_COLUMNS = (
-    "render_id, user_id, chat, session_id, status, progress, output_url, error, attempt, "
-    "submitted_at, finished_at, delivered, created_at, owner, lease_expires"
-)
-_ACTIVE = "status NOT IN ('failed', 'cancelled', 'delivered', 'unconfirmed')"
-
-
-def _job(row: sqlite3.Row) -> RenderJob:
-    return RenderJob(
-        render_id=row["render_id"],
-        user_id=row["user_id"],
-        chat=row["chat"],
-        session_id=row["session_id"],
-        status=row["status"],
-        progress=row["progress"],
-        output_url=row["output_url"],
-        error=row["error"],
-        attempt=row["attempt"],
-        submitted_at=row["submitted_at"],
-        finished_at=row["finished_at"],
-        delivered=bool(row["delivered"]),
-        created_at=row["created_at"],
-        owner=row["owner"],
-        lease_expires=row["lease_expires"],
-    )
+_BY_ROWID = f"SELECT {RENDER_COLUMNS} FROM renders WHERE rowid = ?"
 
 
 class SqliteRenders(SqliteCore):
@@ -66,9 +43,11 @@ class SqliteRenders(SqliteCore):
                 if "renders.render_id" not in str(exc):
                     raise
                 raise RenderExistsError(f"render {render_id!r} already exists") from exc
-            row = one(conn, f"SELECT {_COLUMNS} FROM renders WHERE render_id = ?", (render_id,))
+            row = one(
+                conn, f"SELECT {RENDER_COLUMNS} FROM renders WHERE render_id = ?", (render_id,)
+            )
             assert row is not None
-            return _job(row)
+            return job_of(row)
 
         return await self._write(work)
 
@@ -104,24 +83,24 @@ class SqliteRenders(SqliteCore):
     async def get_render(self, render_id: str) -> RenderJob | None:
         """One job by id."""
         rows = await self._fetch(
-            f"SELECT {_COLUMNS} FROM renders WHERE render_id = ?", (render_id,)
+            f"SELECT {RENDER_COLUMNS} FROM renders WHERE render_id = ?", (render_id,)
         )
-        return _job(rows[0]) if rows else None
+        return job_of(rows[0]) if rows else None
 
     async def active_renders(self, user_id: int) -> list[RenderJob]:
         """The user's jobs not finished yet (not failed, cancelled, delivered), newest first."""
         rows = await self._fetch(
-            f"SELECT {_COLUMNS} FROM renders WHERE user_id = ? AND {_ACTIVE} "
+            f"SELECT {RENDER_COLUMNS} FROM renders WHERE user_id = ? AND {ACTIVE_RENDERS} "
             "ORDER BY created_at DESC, rowid DESC",
             (user_id,),
         )
-        return [_job(row) for row in rows]
+        return [job_of(row) for row in rows]
 
     async def claim_renders(self, owner: str, lease_seconds: float) -> list[RenderJob]:
         """Lease to `owner` every unfinished job whose lease is missing or expired."""
         now = self._now()
         expires = lease_until(now, lease_seconds)
-        claimable = f"{_ACTIVE} AND (lease_expires IS NULL OR lease_expires <= ?)"
+        claimable = f"{ACTIVE_RENDERS} AND (lease_expires IS NULL OR lease_expires <= ?)"
 
         def work(conn: sqlite3.Connection) -> list[RenderJob]:
             ids = [
@@ -136,9 +115,13 @@ class SqliteRenders(SqliteCore):
                 (owner, expires, now),
             )
             return [
-                _job(row)
+                job_of(row)
                 for rowid in ids
-                if (row := one(conn, f"SELECT {_COLUMNS} FROM renders WHERE rowid = ?", (rowid,)))
+                if (
+                    row := one(
+                        conn, f"SELECT {RENDER_COLUMNS} FROM renders WHERE rowid = ?", (rowid,)
+                    )
+                )
             ]
 
         return await self._write(work)
@@ -147,7 +130,8 @@ class SqliteRenders(SqliteCore):
         """Extend `owner`'s lease on an unfinished job; False if it is no longer theirs."""
         expires = lease_until(self._now(), lease_seconds)
         return await self._change_one(
-            f"UPDATE renders SET lease_expires = ? WHERE render_id = ? AND owner = ? AND {_ACTIVE}",
+            "UPDATE renders SET lease_expires = ? WHERE render_id = ? AND owner = ? "
+            f"AND {ACTIVE_RENDERS}",
             (expires, render_id, owner),
         )
 
@@ -188,8 +172,8 @@ class SqliteRenders(SqliteCore):
     async def unconfirmed_render(self, user_id: int) -> RenderJob | None:
         """The user's latest render that may or may not have reached their chat."""
         rows = await self._fetch(
-            f"SELECT {_COLUMNS} FROM renders WHERE user_id = ? AND status = 'unconfirmed' "
+            f"SELECT {RENDER_COLUMNS} FROM renders WHERE user_id = ? AND status = 'unconfirmed' "
             "ORDER BY created_at DESC, rowid DESC LIMIT 1",
             (user_id,),
         )
-        return _job(rows[0]) if rows else None
+        return job_of(rows[0]) if rows else None

@@ -17,6 +17,7 @@ import sqlite3
 import uuid
 from collections.abc import Sequence
 
+from ._rows import credentials_of, image_of, session_of, usage_of, user_of
 from ._sqlite_inbox import SqliteInbox
 from ._sqlite_operators import SqliteOperators
 from ._sqlite_renders import SqliteRenders
@@ -24,16 +25,6 @@ from ._sqlite_util import marks, one
 from .records import Credentials, ImageRecord, SessionRecord, Usage, UserRecord
 
 __all__ = ["SqliteStore"]
-
-
-def _user(row: sqlite3.Row) -> UserRecord:
-    return UserRecord(
-        id=row["id"],
-        platform=row["platform"],
-        platform_user_id=row["platform_user_id"],
-        language=row["language"],
-        created_at=row["created_at"],
-    )
 
 
 class SqliteStore(SqliteInbox, SqliteRenders, SqliteOperators):
@@ -59,14 +50,14 @@ class SqliteStore(SqliteInbox, SqliteRenders, SqliteOperators):
                 (platform, platform_user_id),
             )
             assert row is not None
-            return _user(row)
+            return user_of(row)
 
         return await self._write(work)
 
     async def get_user(self, user_id: int) -> UserRecord | None:
         """One user by id."""
         rows = await self._fetch("SELECT * FROM users WHERE id = ?", (user_id,))
-        return _user(rows[0]) if rows else None
+        return user_of(rows[0]) if rows else None
 
     async def set_language(self, user_id: int, language: str) -> None:
         """Set the user's reply language."""
@@ -95,15 +86,7 @@ class SqliteStore(SqliteInbox, SqliteRenders, SqliteOperators):
         rows = await self._fetch("SELECT * FROM credentials WHERE user_id = ?", (user_id,))
         if not rows:
             return None
-        row = rows[0]
-        return Credentials(
-            user_id=row["user_id"],
-            client_id=row["client_id"],
-            anon_token=row["anon_token"],
-            anon_user_id=row["anon_user_id"],
-            anon_expires_at=row["anon_expires_at"],
-            login_token=row["login_token"],
-        )
+        return credentials_of(rows[0])
 
     async def save_anonymous_token(
         self,
@@ -142,14 +125,7 @@ class SqliteStore(SqliteInbox, SqliteRenders, SqliteOperators):
         )
         if not rows:
             return None
-        row = rows[0]
-        return SessionRecord(
-            user_id=row["user_id"],
-            account=row["account"],
-            session_id=row["session_id"],
-            task_id=row["task_id"],
-            created_at=row["created_at"],
-        )
+        return session_of(rows[0])
 
     async def save_session(
         self, user_id: int, account: str, session_id: str, task_id: str | None
@@ -209,16 +185,7 @@ class SqliteStore(SqliteInbox, SqliteRenders, SqliteOperators):
         rows = await self._fetch("SELECT * FROM images WHERE id = ?", (image_id,))
         if not rows:
             return None
-        row = rows[0]
-        return ImageRecord(
-            id=row["id"],
-            user_id=row["user_id"],
-            session_id=row["session_id"],
-            media_key=row["media_key"],
-            url=row["url"],
-            prompt=row["prompt"],
-            posted=bool(row["posted"]),
-        )
+        return image_of(rows[0])
 
     async def mark_image_posted(self, image_id: int) -> bool:
         """Record that the image reached the chat."""
@@ -244,13 +211,4 @@ class SqliteStore(SqliteInbox, SqliteRenders, SqliteOperators):
     async def usage(self, user_id: int) -> Usage:
         """The user's usage counters (zeros if nothing was counted yet)."""
         rows = await self._fetch("SELECT * FROM usage WHERE user_id = ?", (user_id,))
-        if not rows:
-            return Usage(user_id=user_id, turns=0, images=0, exports=0, uploads=0)
-        row = rows[0]
-        return Usage(
-            user_id=user_id,
-            turns=row["turns"],
-            images=row["images"],
-            exports=row["exports"],
-            uploads=row["uploads"],
-        )
+        return usage_of(user_id, rows[0] if rows else None)
