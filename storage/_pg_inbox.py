@@ -7,7 +7,7 @@ from collections.abc import Collection
 import asyncpg
 
 from ._pg_core import CHANNEL, PgCore
-from ._rows import FINISH_STATUSES, INBOX_COLUMNS, LANES, item_of
+from ._rows import FINISH_STATUSES, INBOX_COLUMNS, check_lane, item_of
 from ._sqlite_util import lease_until
 from .records import Enqueued, InboxItem
 
@@ -51,15 +51,19 @@ class PgInbox(PgCore):
         lane: str = "line",
         group: str | None = None,
         limit: int | None = None,
+        owner: str | None = None,
+        lease_seconds: float = 0.0,
     ) -> Enqueued:
         """Store a message once per (platform, update_id), announce it, return its place.
 
         Two workers given the same update (a webhook retried elsewhere) race on the unique
         key: one stores it, the other gets it back as a duplicate.
         """
-        if lane not in LANES:
-            raise ValueError(f"unknown lane {lane!r}")
+        check_lane(lane, owner)
         now = self._now()
+        status, expires = (
+            ("queued", None) if owner is None else ("running", lease_until(now, lease_seconds))
+        )
 
         async def work(conn: asyncpg.Connection) -> Enqueued:
             # Serialize this user's enqueues, so the queue limit holds across workers.
@@ -79,7 +83,8 @@ class PgInbox(PgCore):
                 return Enqueued(item_id=0, position=0, duplicate=False, refused=True)
             new_id = await conn.fetchval(
                 "INSERT INTO inbox (platform, update_id, user_id, chat, kind, payload, "
-                "created_at, lane, group_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+                "created_at, lane, group_key, status, owner, lease_expires) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
                 "ON CONFLICT (platform, update_id) DO NOTHING RETURNING id",
                 platform,
                 update_id,
@@ -90,6 +95,9 @@ class PgInbox(PgCore):
                 now,
                 lane,
                 group,
+                status,
+                owner,
+                expires,
             )
             if new_id is None:  # another worker stored it a moment ago
                 other = await conn.fetchrow(
@@ -100,8 +108,9 @@ class PgInbox(PgCore):
                 assert other is not None
                 return Enqueued(item_id=other["id"], position=0, duplicate=True)
             note = f"line:{platform}:{user_id}" if lane == "line" else f"side:{platform}:{new_id}"
-            await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, note)  # sent on commit
-            place = await _place(conn, new_id, user_id, "queued", lane)
+            if owner is None:
+                await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, note)  # sent on commit
+            place = await _place(conn, new_id, user_id, status, lane)
             return Enqueued(item_id=new_id, position=place, duplicate=False)
 
         return await self._tx(work)

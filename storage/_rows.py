@@ -25,6 +25,7 @@ __all__ = [
     "LANES",
     "RENDER_COLUMNS",
     "Row",
+    "check_lane",
     "credentials_of",
     "image_of",
     "item_of",
@@ -46,6 +47,14 @@ RENDER_COLUMNS = (
 ACTIVE_RENDERS = "status NOT IN ('failed', 'cancelled', 'delivered', 'unconfirmed')"
 FINISH_STATUSES = frozenset({"done", "failed", "interrupted", "cancelled"})
 LANES = frozenset({"line", "side"})
+
+
+def check_lane(lane: str, owner: str | None) -> None:
+    """Refuse an unknown lane, and a line message stored already leased (only side ones are)."""
+    if lane not in LANES:
+        raise ValueError(f"unknown lane {lane!r}")
+    if owner is not None and lane != "side":
+        raise ValueError("only side-lane messages are stored already leased")
 
 
 class Row(Protocol):

@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Collection
 from dataclasses import replace
 
-from ._rows import FINISH_STATUSES, INBOX_COLUMNS, LANES, item_of
+from ._rows import FINISH_STATUSES, INBOX_COLUMNS, check_lane, item_of
 from ._sqlite_core import SqliteCore
 from ._sqlite_util import lease_until, marks, one
 from .records import Enqueued, InboxItem
@@ -59,15 +59,19 @@ class SqliteInbox(SqliteCore):
         lane: str = "line",
         group: str | None = None,
         limit: int | None = None,
+        owner: str | None = None,
+        lease_seconds: float = 0.0,
     ) -> Enqueued:
         """Store a message once per (platform, update_id) and return its place in line.
 
         With `limit`, a line message is refused (not stored) while the user already has that
         many waiting. Side-lane messages have no place in line (position 0).
         """
-        if lane not in LANES:
-            raise ValueError(f"unknown lane {lane!r}")
+        check_lane(lane, owner)
         now = self._now()
+        status, expires = (
+            ("queued", None) if owner is None else ("running", lease_until(now, lease_seconds))
+        )
 
         def work(conn: sqlite3.Connection) -> Enqueued:
             seen = one(
@@ -82,12 +86,16 @@ class SqliteInbox(SqliteCore):
                 return Enqueued(item_id=0, position=0, duplicate=False, refused=True)
             cursor = conn.execute(
                 "INSERT INTO inbox (platform, update_id, user_id, chat, kind, payload, created_at,"
-                " lane, group_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (platform, update_id, user_id, chat, kind, payload, now, lane, group),
+                " lane, group_key, status, owner, lease_expires)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    *(platform, update_id, user_id, chat, kind, payload, now),
+                    *(lane, group, status, owner, expires),
+                ),
             )
             new_id = cursor.lastrowid
             assert new_id is not None
-            place = _place(conn, new_id, user_id, "queued", lane)
+            place = _place(conn, new_id, user_id, status, lane)
             return Enqueued(item_id=new_id, position=place, duplicate=False)
 
         return await self._write(work)

@@ -285,6 +285,9 @@ class Engine:
         # anything token-shaped pasted into a message is masked (for the agent too).
         stored = replace(msg, text=redact(msg.text) if spec.keep_text else "")
         unlimited = msg.group is not None or self._admission.is_admin(msg.user)
+        # A side message this worker answers at once is stored leased to it: the message in
+        # memory (a /login's token) is here only, so no other worker may take it up.
+        serve_now = spec.lane == "side" and self._accepting and self._runs_work
         placed = await self.store.enqueue(
             msg.chat.platform,
             msg.update_id,
@@ -295,6 +298,8 @@ class Engine:
             lane=spec.lane,
             group=msg.group,
             limit=None if unlimited else self._queue_limit,
+            owner=self.worker_id if serve_now else None,
+            lease_seconds=self.timing.lease_seconds,
         )
         if placed.duplicate:
             return Accepted("duplicate", placed.position)
@@ -302,12 +307,9 @@ class Engine:
             self._notice(msg, t("queue_full", user.language, limit=self._queue_limit))
             return Accepted("full")
         if spec.lane == "side":
-            if self._accepting and self._runs_work:  # else it waits in the store
-                self._spawn(
-                    self._run_side(
-                        placed.item_id, (user, stored if spec.keep_text else msg, intent)
-                    )
-                )
+            if serve_now:  # else it waits in the store for a worker
+                known = (user, stored if spec.keep_text else msg, intent)
+                self._spawn(self._run_side(placed.item_id, known))
             return Accepted("side")
         if msg.group is not None:
             self._groups[(user.id, msg.group)] = asyncio.get_running_loop().time()
@@ -338,21 +340,24 @@ class Engine:
     async def _run_side(
         self, item_id: int, known: tuple[UserRecord, IncomingMessage, Intent] | None
     ) -> None:
-        """Answer one side-lane message (in memory when just accepted, else from the store)."""
-        item = await self.store.claim_item(item_id, self.worker_id, self.timing.lease_seconds)
-        if item is None:
-            return
-        user, msg, intent = known or await self._unpack(item)
-        status = "done"
-        if not REGISTRY[intent.kind].keep_text and known is None:
-            status = "failed"  # its text (a token) was never stored: nothing to act on
-        else:
-            pacer = self.platforms.for_chat(msg.chat)
-            if pacer is None:
-                await self.store.release_item(item.id, self.worker_id)
+        """Answer one side-lane message: just accepted here (stored leased to this worker, in
+        memory), or taken from the store."""
+        if known is None:
+            item = await self.store.claim_item(item_id, self.worker_id, self.timing.lease_seconds)
+            if item is None:
                 return
-            await self._service.serve(pacer, user, msg, intent)
-        await self.store.finish(item.id, status, owner=self.worker_id)
+            known = await self._unpack(item)
+            if not REGISTRY[known[2].kind].keep_text:
+                # Its text (a token) was never stored: nothing to act on.
+                await self.store.finish(item_id, "failed", owner=self.worker_id)
+                return
+        user, msg, intent = known
+        pacer = self.platforms.for_chat(msg.chat)
+        if pacer is None:
+            await self.store.release_item(item_id, self.worker_id)
+            return
+        await self._service.serve(pacer, user, msg, intent)
+        await self.store.finish(item_id, "done", owner=self.worker_id)
 
     async def _run_line_item(self, item: InboxItem) -> str:
         user, msg, intent = await self._unpack(item)

@@ -323,6 +323,23 @@ async def test_side_lane_items_are_deduped_but_never_in_line(store) -> None:
     assert await store.claim_next(user.id, "w", 30) is not None
 
 
+async def test_a_side_item_stored_leased_is_its_owners_until_the_lease_runs_out(
+    store: Store, user: UserRecord, clock: FakeClock
+) -> None:
+    placed = await store.enqueue(
+        "console", "own-1", user.id, "{}", "cancel", "{}", lane="side", owner="w1", lease_seconds=5
+    )
+    assert placed.position == 0
+    assert await store.side_items(["console"]) == []  # nobody else is to take it up
+    assert await store.claim_item(placed.item_id, "w2", 5) is None
+    clock.advance(6)  # its worker died before answering
+    assert await store.recover("w2", 5) == []  # never sent anywhere: back in the store
+    assert await store.side_items(["console"]) == [placed.item_id]
+    assert await store.claim_item(placed.item_id, "w2", 5) is not None
+    with pytest.raises(ValueError, match="side-lane"):
+        await store.enqueue("console", "own-2", user.id, "{}", "turn", "{}", owner="w1")
+
+
 async def test_a_full_line_refuses_without_storing(store) -> None:
     user = await store.upsert_user("console", "u-full")
     for n in range(2):
