@@ -126,6 +126,7 @@ class Engine:
         self._started = False
         self._accepting = True
         # "ingress" workers only store what arrives; "worker" and "all" run turns and renders.
+        self._role = settings.role
         self._runs_work = settings.role != "ingress"
         self._listening = False
 
@@ -168,6 +169,8 @@ class Engine:
         self._accepting = True
         self._lines.open()
         self.scratch.sweep()
+        if self.store.shared:
+            log.info("worker %s starting on a shared store (role %s)", self.worker_id, self._role)
         if self._runs_work:
             await self._recover()
         self._started = True
