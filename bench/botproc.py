@@ -1,10 +1,11 @@
-"""`python -m bench.botproc --api URL [--telegram URL]`: the bot alone in a process.
+"""`python -m bench.botproc --api URL [--telegram URL] [--db URL]`: the bot alone in a process.
 
 The bot as shipped: `tune_interpreter()` before the loop starts (as `nemobot run` does),
-a SQLite store in a temporary folder, the one shared HTTP client of `make_http_client()`
-with its default transport (`CappedTransport`: 150 agent turns + 50 other requests in
-flight), the NemoVideo client from `bot.app.client_config` and the engine built from
-`Settings`, with one of two front doors:
+a SQLite store in a temporary folder (or the database `--db` names: several of these
+processes on one PostgreSQL database are the workers of the scale benchmark), the one
+shared HTTP client of `make_http_client()` with its default transport (`CappedTransport`:
+150 agent turns + 50 other requests in flight), the NemoVideo client from
+`bot.app.client_config` and the engine built from `Settings`, with one of two front doors:
 
 - **ingress** (default): a tiny aiohttp server on 127.0.0.1 stands in for a platform.
   `POST /submit` takes an `IncomingMessage` as JSON and answers once `engine.submit`
@@ -44,7 +45,7 @@ from bot.config import Settings
 from bot.core.engine import Accepted, Engine
 from bot.core.messages import IncomingMessage
 from bot.nemo import NemoClient, make_http_client
-from storage import SqliteStore
+from storage import Store, open_store
 
 __all__ = ["main"]
 
@@ -89,7 +90,7 @@ def _timed(samples: array[float], call: Callable[..., Awaitable[Any]]) -> Callab
 class Probe:
     """What this process measures about itself."""
 
-    def __init__(self, engine: Engine, store: SqliteStore) -> None:
+    def __init__(self, engine: Engine, store: Store) -> None:
         self.submit: array[float] = array("d")
         self.enqueue: array[float] = array("d")
         self.statuses: Counter[str] = Counter()
@@ -127,7 +128,7 @@ class Probe:
 def _settings(args: argparse.Namespace, folder: Path) -> Settings:
     env = {
         "NEMO_API_BASE": args.api,
-        "NEMOBOT_DB": str(folder / "bench.db"),
+        "NEMOBOT_DB": args.db or str(folder / "bench.db"),
         "NEMOBOT_RENDER_POLL_SECONDS": f"{args.render_poll:g}",
         "NEMOBOT_QUEUE_LIMIT": str(args.queue_limit),
     }
@@ -139,10 +140,11 @@ def _settings(args: argparse.Namespace, folder: Path) -> Settings:
 async def _run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="nemobot-botproc-") as folder:
         settings = _settings(args, Path(folder))
-        store = await SqliteStore.open(settings.db_path)
+        store = await open_store(settings.database)
         try:
             async with make_http_client() as http, LoopLag() as lag:
-                engine = Engine(store, NemoClient(http, client_config(settings)), settings)
+                nemo = NemoClient(http, client_config(settings))
+                engine = Engine(store, nemo, settings, worker_id=args.worker_id or None)
                 probe = Probe(engine, store)
                 await _serve(args, settings, engine, probe, lag)
         finally:
@@ -214,6 +216,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--queue-limit", type=int, default=5)
     parser.add_argument("--telegram", default="", help="Bot API root: run the Telegram adapter")
     parser.add_argument("--telegram-token", default="")
+    parser.add_argument("--db", default="", help="NEMOBOT_DB (default: SQLite, a temporary file)")
+    parser.add_argument("--worker-id", default="", help="the engine's id for its leases")
     args = parser.parse_args(argv)
     tune_interpreter()  # as `nemobot run` does before its loop starts (bot/cli.py)
     logging.basicConfig(level=logging.WARNING, format="bot: %(levelname)s %(name)s: %(message)s")

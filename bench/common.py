@@ -19,7 +19,9 @@ __all__ = [
     "LoopLag",
     "Metric",
     "RssSampler",
+    "busy_seconds",
     "cpu_seconds",
+    "family_cpu_seconds",
     "machine",
     "metrics_from_json",
     "metrics_to_json",
@@ -49,6 +51,30 @@ def cpu_seconds(pid: int | str = "self", *, children: bool = True) -> float:
     utime, stime, cutime, cstime = (int(v) for v in fields[11:15])
     ticks = utime + stime + (cutime + cstime if children else 0)
     return ticks / _TICK
+
+
+def family_cpu_seconds(pid: int) -> float:
+    """CPU time of a process and its live and reaped children (a PostgreSQL postmaster and
+    its server processes)."""
+    total = cpu_seconds(pid)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            raw = stat.read_text(encoding="ascii")
+        except OSError:  # gone meanwhile
+            continue
+        if int(raw[raw.rindex(")") + 2 :].split()[1]) == pid:
+            try:
+                total += cpu_seconds(stat.parent.name)
+            except OSError:
+                continue
+    return total
+
+
+def busy_seconds() -> float:
+    """CPU time every core of the machine spent busy since boot (/proc/stat), in seconds."""
+    fields = Path("/proc/stat").read_text(encoding="ascii").splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / _TICK
 
 
 def status_mb(field: str, pid: int | str = "self") -> float:

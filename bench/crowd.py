@@ -23,16 +23,25 @@ import random
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 
 from bench.common import Metric, monotonic, percentile
-from bench.loadgen import Bot, running_bot
+from bench.loadgen import Replies, running_bot
 from bench.report import emit
 from bench.sandbox_proc import options_args
 
-__all__ = ["Outcome", "conversation", "run_crowd"]
+__all__ = ["Client", "Outcome", "conversation", "play_user", "run_crowd", "tally"]
+
+
+class Client(Protocol):
+    """What a simulated user talks to: one bot, or several workers behind a balancer."""
+
+    replies: Replies
+
+    async def submit(self, user: str, text: str) -> float: ...
+
 
 TURN_TIMEOUT = 120.0
 EXPORT_TIMEOUT = 300.0
@@ -83,8 +92,14 @@ class Outcome:
 _KINDS = ("text", "image", "title")
 
 
-async def _user(
-    bot: Bot, out: Outcome, i: int, arrive: float, exports: bool, think: float, rng: random.Random
+async def play_user(
+    bot: Client,
+    out: Outcome,
+    i: int,
+    arrive: float,
+    exports: bool,
+    think: float,
+    rng: random.Random,
 ) -> None:
     chat = f"user-{i}"
     pauses = [rng.uniform(0, 2 * think) for _ in range(out.turns)]
@@ -121,7 +136,7 @@ async def _user(
         out.export_seconds.append(delivered - started)
 
 
-def _check(bot: Bot, out: Outcome) -> None:
+def tally(bot: Client, out: Outcome) -> None:
     """Lost and duplicated finished answers, images and videos; stray texts."""
     for i in range(out.users):
         chat = f"user-{i}"
@@ -156,7 +171,7 @@ async def run_crowd(
         arrivals = sorted(rng.uniform(0, ramp) for _ in range(users))
         await asyncio.gather(
             *(
-                _user(bot, out, i, start + arrivals[i], i in exporters, think, rng)
+                play_user(bot, out, i, start + arrivals[i], i in exporters, think, rng)
                 for i in range(users)
             )
         )
@@ -165,7 +180,7 @@ async def run_crowd(
         await asyncio.sleep(0.3)  # the last reply lines in flight
         out.report = await bot.report()
         cpu_after = bot.cpu()
-        _check(bot, out)
+        tally(bot, out)
         out.acks, out.ack_errors = bot.acks, bot.ack_errors
         out.receive_lag = bot.replies.receive_lag
         out.events = bot.replies.lines

@@ -16,7 +16,7 @@ import asyncio
 import itertools
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +27,7 @@ from bench.procs import Child, child
 from bench.sandbox_proc import options_args
 from bot.core.messages import ChatRef, IncomingMessage, User
 
-__all__ = ["Bot", "Replies", "running_bot"]
+__all__ = ["Bot", "Replies", "running_bot", "running_workers"]
 
 PLATFORM = "console"
 
@@ -158,26 +158,54 @@ async def running_bot(
     bot_args: list[str] | None = None,
 ) -> AsyncIterator[Bot]:
     """Sandbox and bot processes, the ingress session and the reply stream; all stopped."""
+    async with running_workers(
+        [bot_args or []],
+        sandbox_args=sandbox_args,
+        render_poll=render_poll,
+        connections=connections,
+    ) as (bot,):
+        yield bot
+
+
+@asynccontextmanager
+async def running_workers(
+    worker_args: list[list[str]],
+    *,
+    sandbox_args: list[str] | None = None,
+    render_poll: float = 1.0,
+    connections: int = 100,
+) -> AsyncIterator[list[Bot]]:
+    """One sandbox and a bot process per entry of `worker_args` (its extra options; the same
+    `--db` makes them workers of one bot), started one after the other; one reply stream
+    and one message numbering for all of them."""
     sandbox_args = sandbox_args if sandbox_args is not None else options_args()
-    async with child("sandbox", "bench.sandbox_proc", *sandbox_args) as sandbox:
-        args = [
-            "--api",
-            sandbox.info["url"],
-            "--render-poll",
-            f"{render_poll:g}",
-            *(bot_args or []),
+    async with (
+        child("sandbox", "bench.sandbox_proc", *sandbox_args) as sandbox,
+        AsyncExitStack() as stack,
+    ):
+        api = ["--api", sandbox.info["url"], "--render-poll", f"{render_poll:g}"]
+        names = ["bot"] if len(worker_args) == 1 else [f"bot{n}" for n in range(len(worker_args))]
+        children = [
+            await stack.enter_async_context(child(name, "bench.botproc", *api, *extra))
+            for name, extra in zip(names, worker_args, strict=True)
         ]
-        async with child("bot", "bench.botproc", *args) as bot:
+        connector = aiohttp.TCPConnector(limit=connections)
+        timeout = aiohttp.ClientTimeout(total=60)
+        http = await stack.enter_async_context(
+            aiohttp.ClientSession(connector=connector, timeout=timeout)
+        )
+        replies, numbers = Replies(), itertools.count(1)
+        bots = []
+        for bot in children:
             base = f"http://127.0.0.1:{bot.info['port']}"
-            connector = aiohttp.TCPConnector(limit=connections)
-            timeout = aiohttp.ClientTimeout(total=60)
-            async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
-                replies = Replies()
-                events = await http.get(f"{base}/events", timeout=aiohttp.ClientTimeout())
-                follower = asyncio.create_task(_follow(events, replies))
-                try:
-                    yield Bot(sandbox, bot, http, base, replies)
-                finally:
-                    follower.cancel()
-                    await asyncio.gather(follower, return_exceptions=True)
-                    events.close()
+            events = await http.get(f"{base}/events", timeout=aiohttp.ClientTimeout())
+            stack.callback(events.close)
+            follower = asyncio.create_task(_follow(events, replies))
+            stack.push_async_callback(_stopped, follower)
+            bots.append(Bot(sandbox, bot, http, base, replies, _numbers=numbers))
+        yield bots
+
+
+async def _stopped(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)

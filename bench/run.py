@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import Metric, machine, metrics_from_json, metrics_to_json
+from bench.common import Metric, busy_seconds, machine, metrics_from_json, metrics_to_json
 from bench.limits import limits
 from bench.report import MARKER, markdown, table
 
@@ -24,8 +24,6 @@ __all__ = ["main"]
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 RAW = Path(__file__).with_name("results.json")  # the last run's metrics, for --rewrite
-
-_TICK = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
@@ -61,14 +59,8 @@ def plan(args: argparse.Namespace) -> list[Bench]:
         Bench("telegram", "bench.telegram_crowd", ("--users", str(args.telegram_users)), 240),
         Bench("render", "bench.render", (), 120),
         Bench("export_memory", "bench.export_memory", (), 120),
+        Bench("scale", "bench.scale", ("--users", str(args.scale_users)), 480),
     ]
-
-
-def _busy_seconds() -> float:
-    """CPU time every core of the machine spent busy since boot (/proc/stat), in seconds."""
-    fields = Path("/proc/stat").read_text(encoding="ascii").splitlines()[0].split()[1:]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in fields[:8])
-    return (user + nice + system + irq + softirq + steal) / _TICK
 
 
 def _ours_seconds() -> float:
@@ -82,12 +74,12 @@ class Load:
     """CPU the rest of the machine used while a benchmark ran: busy time minus ours."""
 
     def __enter__(self) -> Load:
-        self._busy, self._ours = _busy_seconds(), _ours_seconds()
+        self._busy, self._ours = busy_seconds(), _ours_seconds()
         self.other = 0.0
         return self
 
     def __exit__(self, *exc: object) -> None:
-        busy, ours = _busy_seconds() - self._busy, _ours_seconds() - self._ours
+        busy, ours = busy_seconds() - self._busy, _ours_seconds() - self._ours
         self.other = max(0.0, busy - ours)
 
 
@@ -195,6 +187,11 @@ def notes(
         "`tune_interpreter()` too.",
         f"telegram: {args.telegram_users} users, 2 turns, through the real TelegramAdapter "
         "long-polling the Bot API emulator of the tests (in the generator's process).",
+        f"scale: {getattr(args, 'scale_users', 400)} users arriving within 5 s, hello → image "
+        "→ title with 0-1 s pauses, no exports, the crowds' sandbox pace; one bot on SQLite, "
+        "then 1, 2 and 4 `bench.botproc` workers on one PostgreSQL database (a throwaway "
+        "cluster from Debian's binaries with its default durability: fsync and synchronous "
+        "commits on), each message sent to the next worker in turn.",
         f"Time per benchmark: {seconds}.",
         _load_note(took, other),
         *([f"Code measured: {code}."] if code else []),
@@ -208,6 +205,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--big-users", type=int, default=10_000, help="the large crowd")
     parser.add_argument("--big-rate", type=float, default=80.0, help="its arrivals per second")
     parser.add_argument("--telegram-users", type=int, default=100)
+    parser.add_argument("--scale-users", type=int, default=400, help="the scale crowd's users")
     parser.add_argument("--exports", type=float, default=0.05, help="share of users exporting")
     parser.add_argument("--turns", type=int, default=30, help="relay: turns per kind and side")
     parser.add_argument(
