@@ -41,7 +41,7 @@ from bot.core.texts import chat_language, t
 from bot.core.uploads import Uploads
 from bot.logs import pseudonym, redact
 from bot.nemo import NemoClient
-from storage import InboxItem, Store, UserRecord
+from storage import Enqueued, InboxItem, Store, UserRecord
 
 __all__ = ["Accepted", "Engine"]
 
@@ -287,23 +287,10 @@ class Engine:
         # A token never rests in the database: a /login's text is not stored at all, and
         # anything token-shaped pasted into a message is masked (for the agent too).
         stored = replace(msg, text=redact(msg.text) if spec.keep_text else "")
-        unlimited = msg.group is not None or self._admission.is_admin(msg.user)
         # A side message this worker answers at once is stored leased to it: the message in
         # memory (a /login's token) is here only, so no other worker may take it up.
         serve_now = spec.lane == "side" and self._accepting and self._runs_work
-        placed = await self.store.enqueue(
-            msg.chat.platform,
-            msg.update_id,
-            user.id,
-            msg.chat.to_json(),
-            intent.kind,
-            stored.to_json(),
-            lane=spec.lane,
-            group=msg.group,
-            limit=None if unlimited else self._queue_limit,
-            owner=self.worker_id if serve_now else None,
-            lease_seconds=self.timing.lease_seconds,
-        )
+        placed = await self._store(stored, user, intent, serve_now)
         if placed.duplicate:
             return Accepted("duplicate", placed.position)
         if placed.refused:
@@ -321,6 +308,25 @@ class Engine:
         if self._accepting and self._runs_work:
             self._lines.wake(user.id)
         return Accepted("queued", placed.position)
+
+    async def _store(
+        self, stored: IncomingMessage, user: UserRecord, intent: Intent, leased: bool
+    ) -> Enqueued:
+        """Write the message to the inbox, in its lane (leased to this worker if `leased`)."""
+        unlimited = stored.group is not None or self._admission.is_admin(stored.user)
+        return await self.store.enqueue(
+            stored.chat.platform,
+            stored.update_id,
+            user.id,
+            stored.chat.to_json(),
+            intent.kind,
+            stored.to_json(),
+            lane=REGISTRY[intent.kind].lane,
+            group=stored.group,
+            limit=None if unlimited else self._queue_limit,
+            owner=self.worker_id if leased else None,
+            lease_seconds=self.timing.lease_seconds,
+        )
 
     async def _user(self, msg: IncomingMessage) -> UserRecord:
         """The sender's record; known ids are cached so a message costs a read, not a write."""
