@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.core.messages import ChatRef, IncomingMessage, User
+
 __all__ = [
     "LoopLag",
     "Metric",
@@ -28,6 +30,7 @@ __all__ = [
     "monotonic",
     "peak_rss_mb",
     "percentile",
+    "private_message",
     "rss_mb",
     "status_mb",
 ]
@@ -207,3 +210,14 @@ class LoopLag:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+
+
+def private_message(user: str, text: str, update_id: str, number: int) -> IncomingMessage:
+    """A console user's message in their private chat (chat id = user id)."""
+    return IncomingMessage(
+        update_id=update_id,
+        user=User("console", user),
+        chat=ChatRef("console", user, private=True),
+        text=text,
+        message_id=f"m{number}",
+    )

@@ -22,14 +22,11 @@ from typing import Any
 
 import aiohttp
 
-from bench.common import cpu_seconds, monotonic
+from bench.common import cpu_seconds, monotonic, private_message
 from bench.procs import Child, child
 from bench.sandbox_proc import options_args
-from bot.core.messages import ChatRef, IncomingMessage, User
 
 __all__ = ["Bot", "Replies", "running_bot", "running_workers"]
-
-PLATFORM = "console"
 
 
 @dataclass
@@ -96,13 +93,7 @@ class Bot:
     def message(self, user: str, text: str) -> str:
         """A private-chat message from `user` (chat id = user id), as the ingress takes it."""
         number = next(self._numbers)
-        return IncomingMessage(
-            update_id=f"g-{number}",
-            user=User(PLATFORM, user),
-            chat=ChatRef(PLATFORM, user, private=True),
-            text=text,
-            message_id=f"m{number}",
-        ).to_json()
+        return private_message(user, text, f"g-{number}", number).to_json()
 
     async def submit(self, user: str, text: str) -> float:
         """Send one message; returns when it was sent (the turn's start). Records the ack."""

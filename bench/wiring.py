@@ -18,18 +18,17 @@ from typing import Any
 
 import httpx
 
+from bench.common import private_message
 from bench.outbox import BenchOutbox
 from bench.procs import Child, child
 from bot.app import client_config
 from bot.config import Settings
 from bot.core.engine import Engine
-from bot.core.messages import ChatRef, IncomingMessage, User
+from bot.core.messages import IncomingMessage
 from bot.nemo import NemoClient, make_http_client
 from storage import SqliteStore
 
 __all__ = ["BenchBot", "bench_bot"]
-
-PLATFORM = "console"
 
 
 @dataclass
@@ -49,13 +48,7 @@ class BenchBot:
     def message(self, user: str, text: str) -> IncomingMessage:
         """A private-chat message from `user` (chat id = user id)."""
         number = next(self._numbers)
-        return IncomingMessage(
-            update_id=f"b-{self._run}-{number}",
-            user=User(PLATFORM, user),
-            chat=ChatRef(PLATFORM, user, private=True),
-            text=text,
-            message_id=f"m{number}",
-        )
+        return private_message(user, text, f"b-{self._run}-{number}", number)
 
 
 @asynccontextmanager
