@@ -21,6 +21,7 @@ from pathlib import Path
 
 import aiohttp
 import asyncpg
+import pytest
 from aiohttp import web
 
 from sandbox import RunningSandbox, SandboxOptions, run_sandbox
@@ -254,6 +255,7 @@ def _story(world: World, chat: int, i: int) -> list[str]:
     return labels
 
 
+@pytest.mark.timeout(300)  # ~90 s here: 300 users, 1,200 messages, 300 ffmpeg renders
 async def test_three_workers_answer_every_message_once_in_order(
     tmp_path: Path, postgres_server: PostgresServer, unused_tcp_port_factory: Ports
 ) -> None:
