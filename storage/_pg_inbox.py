@@ -7,7 +7,15 @@ from collections.abc import Collection
 import asyncpg
 
 from ._pg_core import CHANNEL, PgCore
-from ._rows import FINISH_STATUSES, INBOX_COLUMNS, check_lane, item_of
+from ._rows import (
+    FINISH_STATUSES,
+    INBOX_COLUMNS,
+    RATE_COUNTS,
+    RATE_WINDOW_SECONDS,
+    THROTTLED_KIND,
+    check_lane,
+    item_of,
+)
 from ._sqlite_util import lease_until
 from .records import Enqueued, InboxItem
 
@@ -36,6 +44,17 @@ async def _waiting(conn: asyncpg.Connection, user_id: int) -> int:
     return count
 
 
+async def _rate(conn: asyncpg.Connection, user_id: int, now: float) -> tuple[int, int]:
+    """The user's messages and recorded refusals within the rate window before `now`."""
+    row = await conn.fetchrow(
+        f"SELECT {RATE_COUNTS} FROM inbox WHERE user_id = $1 AND created_at > $2",
+        user_id,
+        now - RATE_WINDOW_SECONDS,
+    )
+    assert row is not None
+    return row[0], row[1]
+
+
 class PgInbox(PgCore):
     """Inbox methods of the PostgreSQL store."""
 
@@ -51,6 +70,7 @@ class PgInbox(PgCore):
         lane: str = "line",
         group: str | None = None,
         limit: int | None = None,
+        per_minute: int | None = None,
         owner: str | None = None,
         lease_seconds: float = 0.0,
     ) -> Enqueued:
@@ -79,6 +99,17 @@ class PgInbox(PgCore):
                     conn, seen["id"], seen["user_id"], seen["status"], seen["lane"]
                 )
                 return Enqueued(item_id=seen["id"], position=place, duplicate=True)
+            if per_minute is not None:
+                sent, refusals = await _rate(conn, user_id, now)
+                if sent >= per_minute:
+                    await conn.execute(
+                        "INSERT INTO inbox (platform, update_id, user_id, chat, kind, payload, "
+                        "created_at, finished_at, lane, status) "
+                        "VALUES ($1, $2, $3, $4, $5, '', $6, $6, 'side', 'cancelled')",
+                        *(platform, update_id, user_id, chat, THROTTLED_KIND, now),
+                    )
+                    first = refusals == 0
+                    return Enqueued(0, 0, duplicate=False, throttled=True, first_refusal=first)
             if limit is not None and lane == "line" and await _waiting(conn, user_id) >= limit:
                 return Enqueued(item_id=0, position=0, duplicate=False, refused=True)
             new_id = await conn.fetchval(

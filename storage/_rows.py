@@ -23,7 +23,10 @@ __all__ = [
     "FINISH_STATUSES",
     "INBOX_COLUMNS",
     "LANES",
+    "RATE_COUNTS",
+    "RATE_WINDOW_SECONDS",
     "RENDER_COLUMNS",
+    "THROTTLED_KIND",
     "Row",
     "check_lane",
     "credentials_of",
@@ -47,6 +50,13 @@ RENDER_COLUMNS = (
 ACTIVE_RENDERS = "status NOT IN ('failed', 'cancelled', 'delivered', 'unconfirmed')"
 FINISH_STATUSES = frozenset({"done", "failed", "interrupted", "cancelled"})
 LANES = frozenset({"line", "side"})
+RATE_WINDOW_SECONDS = 60.0  # `enqueue(per_minute=…)` counts the messages stored this long ago
+THROTTLED_KIND = "throttled"  # the kind of the row that keeps a refused message's update id
+# Within the rate window: the user's messages, and the refusals already recorded.
+RATE_COUNTS = (
+    f"count(*) FILTER (WHERE kind != '{THROTTLED_KIND}'), "
+    f"count(*) FILTER (WHERE kind = '{THROTTLED_KIND}')"
+)
 
 
 def check_lane(lane: str, owner: str | None) -> None:

@@ -6,7 +6,15 @@ import sqlite3
 from collections.abc import Collection
 from dataclasses import replace
 
-from ._rows import FINISH_STATUSES, INBOX_COLUMNS, check_lane, item_of
+from ._rows import (
+    FINISH_STATUSES,
+    INBOX_COLUMNS,
+    RATE_COUNTS,
+    RATE_WINDOW_SECONDS,
+    THROTTLED_KIND,
+    check_lane,
+    item_of,
+)
 from ._sqlite_core import SqliteCore
 from ._sqlite_util import lease_until, marks, one
 from .records import Enqueued, InboxItem
@@ -38,6 +46,17 @@ def _waiting(conn: sqlite3.Connection, user_id: int) -> int:
     return int(row[0]) if row is not None else 0
 
 
+def _rate(conn: sqlite3.Connection, user_id: int, now: float) -> tuple[int, int]:
+    """The user's messages and recorded refusals within the rate window before `now`."""
+    row = one(
+        conn,
+        f"SELECT {RATE_COUNTS} FROM inbox WHERE user_id = ? AND created_at > ?",
+        (user_id, now - RATE_WINDOW_SECONDS),
+    )
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
 def _by_id(conn: sqlite3.Connection, item_id: int) -> InboxItem:
     row = one(conn, f"SELECT {INBOX_COLUMNS} FROM inbox WHERE id = ?", (item_id,))
     assert row is not None
@@ -59,6 +78,7 @@ class SqliteInbox(SqliteCore):
         lane: str = "line",
         group: str | None = None,
         limit: int | None = None,
+        per_minute: int | None = None,
         owner: str | None = None,
         lease_seconds: float = 0.0,
     ) -> Enqueued:
@@ -82,6 +102,17 @@ class SqliteInbox(SqliteCore):
             if seen is not None:
                 place = _place(conn, seen["id"], seen["user_id"], seen["status"], seen["lane"])
                 return Enqueued(item_id=seen["id"], position=place, duplicate=True)
+            if per_minute is not None:
+                sent, refusals = _rate(conn, user_id, now)
+                if sent >= per_minute:
+                    conn.execute(
+                        "INSERT INTO inbox (platform, update_id, user_id, chat, kind, payload, "
+                        "created_at, finished_at, lane, status) "
+                        "VALUES (?, ?, ?, ?, ?, '', ?, ?, 'side', 'cancelled')",
+                        (platform, update_id, user_id, chat, THROTTLED_KIND, now, now),
+                    )
+                    first = refusals == 0
+                    return Enqueued(0, 0, duplicate=False, throttled=True, first_refusal=first)
             if limit is not None and lane == "line" and _waiting(conn, user_id) >= limit:
                 return Enqueued(item_id=0, position=0, duplicate=False, refused=True)
             cursor = conn.execute(

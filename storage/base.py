@@ -115,13 +115,15 @@ class Store(Protocol):
         lane: str = "line",
         group: str | None = None,
         limit: int | None = None,
+        per_minute: int | None = None,
         owner: str | None = None,
         lease_seconds: float = 0.0,
     ) -> Enqueued:
         """Store a message once per (platform, update_id), in one transaction; return its place.
 
         `lane` "line" queues it behind the user's other messages, "side" beside them.
-        `limit` refuses a line message while the user already has that many waiting.
+        `limit` refuses a line message while the user already has that many waiting;
+        `per_minute` refuses any message once the user sent that many in the last minute.
         `owner` (side lane only) stores it already leased to that worker, which answers it at
         once: no other worker takes it up unless the lease runs out.
         """

@@ -102,12 +102,18 @@ class Enqueued:
     """Result of `enqueue`: position 1 runs next, 0 means no longer queued.
 
     `refused`: not stored, the user already had `limit` messages waiting.
+    `throttled`: not run, the user already sent `per_minute` messages in the last minute
+    (counted in the database, so across every worker); only its update id is kept, so a
+    redelivery stays a duplicate. `first_refusal`: the first such refusal in that minute
+    (the one to tell the user about).
     """
 
     item_id: int
     position: int
     duplicate: bool
     refused: bool = False
+    throttled: bool = False
+    first_refusal: bool = False
 
 
 @dataclass(frozen=True, slots=True)

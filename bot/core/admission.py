@@ -42,12 +42,16 @@ class Admission:
         admins: frozenset[str],
         per_minute: int,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        count_rate: bool = True,
     ) -> None:
+        """`count_rate=False`: the per-minute rate is left to the store (shared by workers)."""
         self._configured = allowed
         self._allowed = allowed
         self._banned: frozenset[str] = frozenset()
         self._admins = admins
         self._per_minute = per_minute
+        self._count_rate = count_rate
         self._clock = clock
         self._recent: dict[int, deque[float]] = {}
         self._told: dict[int, float] = {}
@@ -88,9 +92,14 @@ class Admission:
         if len(msg.text) > MAX_MESSAGE_CHARS:
             values = {"length": len(msg.text), "limit": MAX_MESSAGE_CHARS}
             return Refusal("too_long", "too_long", values)
-        if not self.is_admin(msg.user) and self._too_fast(user_id):
+        if self._count_rate and not self.is_admin(msg.user) and self._too_fast(user_id):
             return Refusal("throttled", self._tell_once(user_id, "slow_down"))
         return None
+
+    @property
+    def per_minute(self) -> int:
+        """Messages a user may send a minute (`NEMOBOT_USER_MESSAGES_PER_MINUTE`)."""
+        return self._per_minute
 
     def _too_fast(self, user_id: int) -> bool:
         now = self._clock()

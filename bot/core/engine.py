@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from bot.config import Settings
 from bot.core.accounts import Accounts
-from bot.core.admission import Admission, RefusalStatus
+from bot.core.admission import Admission, Refusal, RefusalStatus
 from bot.core.commands import Handlers
 from bot.core.context import Timing
 from bot.core.conversation import Conversation
@@ -95,7 +95,10 @@ class Engine:
             render_keep_days=settings.render_keep_days,
         )
         self._admission = Admission(
-            settings.allowed_users, settings.admins, settings.user_messages_per_minute
+            settings.allowed_users,
+            settings.admins,
+            settings.user_messages_per_minute,
+            count_rate=not store.shared,  # a shared store counts it for every worker
         )
         self.observer = observer or NoObserver()
         self.platforms = Platforms(self.observer)
@@ -279,9 +282,7 @@ class Engine:
         user = await self._user(msg)
         refused = self._admission.refusal(msg, user.id)
         if refused is not None:
-            if refused.text_key is not None:
-                self._notice(msg, t(refused.text_key, user.language, **refused.values))
-            return Accepted(refused.status)
+            return self._refuse(msg, user, refused)
         intent = route(msg.text, has_attachments=bool(msg.attachments))
         spec = REGISTRY[intent.kind]
         # A token never rests in the database: a /login's text is not stored at all, and
@@ -293,6 +294,9 @@ class Engine:
         placed = await self._store(stored, user, intent, serve_now)
         if placed.duplicate:
             return Accepted("duplicate", placed.position)
+        if placed.throttled:  # counted by the store, across workers: it says when to tell
+            line = "slow_down" if placed.first_refusal else None
+            return self._refuse(msg, user, Refusal("throttled", line))
         if placed.refused:
             self._notice(msg, t("queue_full", user.language, limit=self._queue_limit))
             return Accepted("full")
@@ -312,8 +316,14 @@ class Engine:
     async def _store(
         self, stored: IncomingMessage, user: UserRecord, intent: Intent, leased: bool
     ) -> Enqueued:
-        """Write the message to the inbox, in its lane (leased to this worker if `leased`)."""
-        unlimited = stored.group is not None or self._admission.is_admin(stored.user)
+        """Write the message to the inbox, in its lane (leased to this worker if `leased`).
+
+        With a shared store the per-user rate is counted there too: each worker sees only
+        the messages a load balancer hands it.
+        """
+        admin = self._admission.is_admin(stored.user)
+        unlimited = stored.group is not None or admin
+        shared_rate = self.store.shared and not admin
         return await self.store.enqueue(
             stored.chat.platform,
             stored.update_id,
@@ -324,9 +334,16 @@ class Engine:
             lane=REGISTRY[intent.kind].lane,
             group=stored.group,
             limit=None if unlimited else self._queue_limit,
+            per_minute=self._admission.per_minute if shared_rate else None,
             owner=self.worker_id if leased else None,
             lease_seconds=self.timing.lease_seconds,
         )
+
+    def _refuse(self, msg: IncomingMessage, user: UserRecord, refused: Refusal) -> Accepted:
+        """Not stored: tell the sender why (when the refusal has a line for them)."""
+        if refused.text_key is not None:
+            self._notice(msg, t(refused.text_key, user.language, **refused.values))
+        return Accepted(refused.status)
 
     async def _user(self, msg: IncomingMessage) -> UserRecord:
         """The sender's record; known ids are cached so a message costs a read, not a write."""

@@ -128,3 +128,22 @@ async def test_cancel_on_one_worker_stops_a_turn_running_on_another(
 
         await asyncio.wait_for(stopped(), 10)  # the running worker noticed and stopped
         assert sandbox.sandbox.sse_calls == 1
+
+
+async def test_a_flooding_user_is_throttled_across_workers(
+    tmp_path: Path, postgres_server: PostgresServer, sandbox: RunningSandbox
+) -> None:
+    url = await fresh_database(postgres_server)
+    env = {"NEMOBOT_USER_MESSAGES_PER_MINUTE": "3", "NEMOBOT_QUEUE_LIMIT": "50"}
+    async with workers(tmp_path, url, sandbox, ("all", "all", "all"), **env) as bots:
+        # Round robin: each worker alone sees at most 2 of the 6, under its own limit of 3.
+        pick = itertools.cycle(bots)
+        statuses = []
+        for _ in range(6):
+            bot = next(pick)
+            statuses.append((await bot.engine.submit(bot.message("/help"))).status)
+        assert statuses == ["side"] * 3 + ["throttled"] * 3
+        await idle(bots)
+        told = [a for a in answers(bots, "chat-u1") if a.startswith(t("slow_down")[:20])]
+        assert len(told) == 1  # one line, whichever worker refused first
+        assert sum(a == t("help") for a in answers(bots, "chat-u1")) == 3

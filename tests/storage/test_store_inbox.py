@@ -340,6 +340,29 @@ async def test_a_side_item_stored_leased_is_its_owners_until_the_lease_runs_out(
         await store.enqueue("console", "own-2", user.id, "{}", "turn", "{}", owner="w1")
 
 
+async def test_a_user_over_the_rate_is_refused_and_told_once(
+    store: Store, user: UserRecord, clock: FakeClock
+) -> None:
+    for n in range(3):
+        kind, lane = ("turn", "line") if n % 2 else ("status", "side")
+        placed = await store.enqueue(
+            "console", f"r{n}", user.id, "{}", kind, "{}", lane=lane, per_minute=3
+        )
+        assert not placed.throttled  # side-lane messages count too
+        clock.advance(10)
+    over = await store.enqueue("console", "r3", user.id, "{}", "turn", "{}", per_minute=3)
+    assert over.throttled and over.first_refusal and not over.duplicate
+    clock.advance(1)
+    more = await store.enqueue("console", "r4", user.id, "{}", "turn", "{}", per_minute=3)
+    assert more.throttled and not more.first_refusal  # told once is enough
+    assert await store.queued_count(user.id) == 1  # only r1 waits: refusals never run
+    again = await store.enqueue("console", "r3", user.id, "{}", "turn", "{}", per_minute=3)
+    assert again.duplicate and not again.throttled  # a redelivered refusal stays refused
+    clock.advance(30)  # r0 is now over a minute old; refusals do not count as messages
+    later = await store.enqueue("console", "r5", user.id, "{}", "turn", "{}", per_minute=3)
+    assert not later.throttled and later.position == 2
+
+
 async def test_a_full_line_refuses_without_storing(store) -> None:
     user = await store.upsert_user("console", "u-full")
     for n in range(2):
