@@ -143,10 +143,10 @@ def limits(
             "write — and the merges listed under relay), and less CPU per first turn; or "
             "acknowledging from a process that only stores messages, apart from the one "
             "that runs turns. This load sits on the knee, so the figure is bimodal: the bot either "
-            "keeps up with the arrivals or falls behind and the writes queue. Four more runs "
-            "of arrival alone on this code, machine otherwise idle, gave engine.submit p99 of "
-            "122, 825 and 1451 ms and, on bf1dfdc's code (the run before, 89 ms), 1075 ms: "
-            "the spread is the knee, not a change in the code."
+            "keeps up with the arrivals or falls behind and the writes queue. Other runs of "
+            "arrival alone on this machine, otherwise idle: engine.submit p99 of 122, 825 and "
+            "1451 ms with commit b5c12ef's code, and 1075 ms with bf1dfdc's (whose own full "
+            "run had 89 ms): the spread is the knee, not a change in the code."
         )
     crowd, big = _crowd_names(f)
     if crowd:
@@ -303,5 +303,8 @@ def _scale(f: _Found) -> str:
         "work out of the bot's process into the server's (plus a round trip and a commit "
         "flushed to disk per write), at about the same total; SQLite cannot be shared by "
         "processes at all. Turn p95 is queueing: 400 users arriving within 5 s offer their "
-        f"first turns faster than any of these rates.{projection}"
+        "first turns faster than any of these rates. Between runs these figures move by up "
+        "to ~15 % with the machine (the run before this one, commit b5c12ef, same load: "
+        "SQLite ×1 51.8/s, PostgreSQL ×1 51.4, ×2 51.4, ×4 42.8); four workers were the "
+        f"slowest in both.{projection}"
     )
