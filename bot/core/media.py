@@ -1,4 +1,5 @@
-"""Local media helpers: read an MP4's size and length, make a thumbnail (bundled ffmpeg)."""
+"""Local media helpers (bundled ffmpeg): read an MP4's size and length, make a thumbnail,
+turn a voice note into audio NemoVideo accepts."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from pathlib import Path
 
 import imageio_ffmpeg
 
-__all__ = ["VideoInfo", "probe_video", "thumbnail"]
+__all__ = ["CONVERTIBLE_AUDIO", "VideoInfo", "audio_to_m4a", "probe_video", "thumbnail"]
+
+# Voice notes (Telegram's and Discord's are Ogg Opus): NemoVideo takes none of these as they are.
+CONVERTIBLE_AUDIO = frozenset({"ogg", "oga", "opus"})
 
 _DURATION = re.compile(r"Duration:\s*(\d+):(\d+):(\d+(?:\.\d+)?)")
 _VIDEO = re.compile(r"Stream #.*Video:\s*(\w+).*?,\s*(\d{2,5})x(\d{2,5})")
@@ -71,3 +75,21 @@ async def thumbnail(video: Path, dest: Path, *, at: float = 0.5) -> Path | None:
         str(dest),
     )
     return dest if code == 0 and dest.exists() else None
+
+
+async def audio_to_m4a(source: Path, dest: Path) -> Path | None:
+    """`source` re-encoded as AAC in `dest` (.m4a), or None if ffmpeg cannot read it as audio."""
+    code, _ = await _run(
+        "-y",
+        "-loglevel",
+        "error",
+        "-i",
+        str(source),
+        "-vn",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "128k",
+        str(dest),
+    )
+    return dest if code == 0 and dest.exists() and dest.stat().st_size > 0 else None

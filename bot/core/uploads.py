@@ -8,6 +8,7 @@ import re
 from pathlib import Path, PurePath
 
 from bot.core.context import TurnContext
+from bot.core.media import CONVERTIBLE_AUDIO, audio_to_m4a
 from bot.core.messages import Attachment
 from bot.core.outbox import OutboxError, OutboxTooLarge
 from bot.core.scratch import Scratch
@@ -44,10 +45,10 @@ class Uploads:
             for index, attachment in enumerate(attachments):
                 name = safe_name(attachment.name, f"file{index + 1}")
                 found = await self._fetch_checked(ctx, attachment, name, Path(folder) / str(index))
-                if isinstance(found, Path):
-                    accepted.append((found, name))
-                else:
+                if isinstance(found, str):
                     problems.append(found)
+                else:
+                    accepted.append(found)
             for problem in problems:
                 await ctx.pacer.send_text(ctx.chat, problem)
             if not accepted:
@@ -58,19 +59,28 @@ class Uploads:
 
     async def _fetch_checked(
         self, ctx: TurnContext, attachment: Attachment, name: str, folder: Path
-    ) -> Path | str:
-        """The local copy of an acceptable file, or the line explaining why not."""
+    ) -> tuple[Path, str] | str:
+        """The local copy of an acceptable file and its name, or the line explaining why not.
+
+        A voice note is re-encoded to .m4a first: NemoVideo does not take Ogg.
+        """
         limits = ctx.pacer.limits(ctx.chat)
         cap = min(self._limit, limits.max_download or self._limit)
         if attachment.size is not None and attachment.size > cap:
             if cap < self._limit:  # the platform's download limit, not NemoVideo's
                 return _download_too_big(ctx.lang, name, attachment.size, cap, limits.download_hint)
             return t("upload_too_big", ctx.lang, name=name)
-        if PurePath(name).suffix.lower().lstrip(".") not in ACCEPTED_EXTENSIONS:
+        voice = PurePath(name).suffix.lower().lstrip(".") in CONVERTIBLE_AUDIO
+        if not voice and PurePath(name).suffix.lower().lstrip(".") not in ACCEPTED_EXTENSIONS:
             return t("upload_unsupported", ctx.lang, name=name)
         folder.mkdir()
         try:
             path = await ctx.pacer.fetch_attachment(attachment, folder / name, cap)
+            if voice:
+                converted = await audio_to_m4a(path, path.with_suffix(".m4a"))
+                if converted is None:
+                    return t("upload_unsupported", ctx.lang, name=name)
+                path, name = converted, converted.name
             await asyncio.to_thread(check_upload, path, name, limit=self._limit)
         except OutboxTooLarge:
             if cap < self._limit:
@@ -83,7 +93,7 @@ class Uploads:
             return t("upload_too_big", ctx.lang, name=name)
         except UnsupportedFile:
             return t("upload_unsupported", ctx.lang, name=name)
-        return path
+        return path, name
 
 
 def _download_too_big(lang: str, name: str, size: int, cap: int, hint: bool) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
+import imageio_ffmpeg
 from PIL import Image
 
 from bot.core.messages import Attachment
+from bot.core.texts import t
 from sandbox import RunningSandbox
 from tests.engine.harness import Bot, running_bot
 
@@ -174,3 +177,31 @@ async def test_one_bad_file_among_good_ones_is_named_and_the_rest_uploaded(
             "📎 Added 1 file(s) to your project.",
         ]
         assert len(upload_calls(sandbox)) == 1
+
+
+def voice_note(path: Path) -> Path:
+    """One second of Ogg Opus, as Telegram and Discord deliver voice messages."""
+    subprocess.run(
+        [
+            *(imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-f"),
+            *("lavfi", "-i", "sine=frequency=440:duration=1", "-c:a", "libopus", str(path)),
+        ],
+        check=True,
+        stdin=subprocess.DEVNULL,
+    )
+    return path
+
+
+async def test_a_voice_note_is_uploaded_as_m4a(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    note = voice_note(tmp_path / "voice_1.ogg")
+    broken = tmp_path / "broken.ogg"
+    broken.write_bytes(b"OggS" + bytes(200))
+    async with running_bot(tmp_path, sandbox.url) as bot:
+        files = (attach(bot, note, "voice_1.ogg"), attach(bot, broken, "broken.ogg"))
+        await bot.say("", attachments=files)
+        assert bot.outbox.texts()[:2] == [
+            t("upload_unsupported", name="broken.ogg"),
+            "📎 Added 1 file(s) to your project.",
+        ]
+        session = next(iter(sandbox.sandbox.sessions.values()))
+        assert [info["filename"] for info in session.video_infos] == ["voice_1.m4a"]
