@@ -70,8 +70,9 @@ class Uploads:
             if cap < self._limit:  # the platform's download limit, not NemoVideo's
                 return _download_too_big(ctx.lang, name, attachment.size, cap, limits.download_hint)
             return t("upload_too_big", ctx.lang, name=name)
-        voice = PurePath(name).suffix.lower().lstrip(".") in CONVERTIBLE_AUDIO
-        if not voice and PurePath(name).suffix.lower().lstrip(".") not in ACCEPTED_EXTENSIONS:
+        extension = PurePath(name).suffix.lower().lstrip(".")
+        voice = extension in CONVERTIBLE_AUDIO
+        if not voice and extension not in ACCEPTED_EXTENSIONS:
             return t("upload_unsupported", ctx.lang, name=name)
         folder.mkdir()
         try:
@@ -80,8 +81,8 @@ class Uploads:
                 converted = await audio_to_m4a(path, path.with_suffix(".m4a"))
                 if converted is None:
                     return t("upload_unsupported", ctx.lang, name=name)
-                path, name = converted, converted.name
-            await asyncio.to_thread(check_upload, path, name, limit=self._limit)
+                path = converted
+            await asyncio.to_thread(check_upload, path, path.name, limit=self._limit)
         except OutboxTooLarge:
             if cap < self._limit:
                 return _download_too_big(ctx.lang, name, cap + 1, cap, limits.download_hint)
@@ -93,7 +94,7 @@ class Uploads:
             return t("upload_too_big", ctx.lang, name=name)
         except UnsupportedFile:
             return t("upload_unsupported", ctx.lang, name=name)
-        return path, name
+        return path, path.name if voice else name
 
 
 def _download_too_big(lang: str, name: str, size: int, cap: int, hint: bool) -> str:
