@@ -5,12 +5,10 @@ from __future__ import annotations
 import asyncpg
 
 from ._pg_core import PgCore
-from ._rows import rule_of
+from ._rows import FINISHED_RENDERS, rule_of
 from .records import ACCESS_RULES, AccessRule, StoreStats
 
 __all__ = ["PgOperators"]
-
-_FINISHED_RENDERS = "('failed', 'cancelled', 'delivered', 'unconfirmed')"
 
 
 class PgOperators(PgCore):
@@ -81,7 +79,7 @@ class PgOperators(PgCore):
 
         async def work(conn: asyncpg.Connection) -> int:
             deleted = await conn.fetch(
-                f"DELETE FROM renders WHERE status IN {_FINISHED_RENDERS} "
+                f"DELETE FROM renders WHERE status IN {FINISHED_RENDERS} "
                 "AND coalesce(finished_at, created_at) < $1 RETURNING render_id",
                 older_than,
             )

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncpg
 
 from ._pg_core import PgCore
-from ._rows import ACTIVE_RENDERS, RENDER_COLUMNS, job_of
+from ._rows import ACTIVE_RENDERS, RENDER_COLUMNS, job_of, render_changes
 from ._sqlite_util import lease_until
 from .errors import RenderExistsError
-from .records import RENDER_STATUSES, RenderJob
+from .records import RenderJob
 
 __all__ = ["PgRenders"]
 
@@ -58,17 +58,14 @@ class PgRenders(PgCore):
         finished_at: float | None = None,
     ) -> bool:
         """Set the given fields (None leaves a field as is); False if there is no such job."""
-        if status is not None and status not in RENDER_STATUSES:
-            raise ValueError(f"unknown render status {status!r}")
-        fields = {
-            "status": status,
-            "progress": progress,
-            "output_url": output_url,
-            "error": error,
-            "submitted_at": submitted_at,
-            "finished_at": finished_at,
-        }
-        changes = {name: value for name, value in fields.items() if value is not None}
+        changes = render_changes(
+            status=status,
+            progress=progress,
+            output_url=output_url,
+            error=error,
+            submitted_at=submitted_at,
+            finished_at=finished_at,
+        )
         assignments = ", ".join(f"{name} = ${index}" for index, name in enumerate(changes, start=2))
         return await self._change_one(
             f"UPDATE renders SET {assignments or 'render_id = render_id'} WHERE render_id = $1",

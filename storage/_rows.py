@@ -8,6 +8,8 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from .records import (
+    RENDER_STATUSES,
+    TERMINAL_RENDER_STATUSES,
     AccessRule,
     Credentials,
     ImageRecord,
@@ -20,6 +22,7 @@ from .records import (
 
 __all__ = [
     "ACTIVE_RENDERS",
+    "FINISHED_RENDERS",
     "FINISH_STATUSES",
     "INBOX_COLUMNS",
     "LANES",
@@ -33,6 +36,7 @@ __all__ = [
     "image_of",
     "item_of",
     "job_of",
+    "render_changes",
     "rule_of",
     "session_of",
     "usage_of",
@@ -47,7 +51,9 @@ RENDER_COLUMNS = (
     "render_id, user_id, chat, session_id, status, progress, output_url, error, attempt, "
     "submitted_at, finished_at, delivered, created_at, owner, lease_expires"
 )
-ACTIVE_RENDERS = "status NOT IN ('failed', 'cancelled', 'delivered', 'unconfirmed')"
+# The statuses a render ends in, as an SQL list.
+FINISHED_RENDERS = "(" + ", ".join(f"'{s}'" for s in sorted(TERMINAL_RENDER_STATUSES)) + ")"
+ACTIVE_RENDERS = f"status NOT IN {FINISHED_RENDERS}"
 FINISH_STATUSES = frozenset({"done", "failed", "interrupted", "cancelled"})
 LANES = frozenset({"line", "side"})
 RATE_WINDOW_SECONDS = 60.0  # `enqueue(per_minute=…)` counts the messages stored this long ago
@@ -65,6 +71,14 @@ def check_lane(lane: str, owner: str | None) -> None:
         raise ValueError(f"unknown lane {lane!r}")
     if owner is not None and lane != "side":
         raise ValueError("only side-lane messages are stored already leased")
+
+
+def render_changes(**fields: Any) -> dict[str, Any]:
+    """The render fields `update_render` sets (None leaves one as is); unknown statuses refused."""
+    status = fields.get("status")
+    if status is not None and status not in RENDER_STATUSES:
+        raise ValueError(f"unknown render status {status!r}")
+    return {name: value for name, value in fields.items() if value is not None}
 
 
 class Row(Protocol):

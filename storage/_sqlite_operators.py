@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 
-from ._rows import rule_of
+from ._rows import FINISHED_RENDERS, rule_of
 from ._sqlite_core import SqliteCore
 from ._sqlite_util import one
 from .records import ACCESS_RULES, AccessRule, StoreStats
 
 __all__ = ["SqliteOperators"]
-
-_FINISHED_RENDERS = "('failed', 'cancelled', 'delivered', 'unconfirmed')"
 
 
 class SqliteOperators(SqliteCore):
@@ -87,7 +85,7 @@ class SqliteOperators(SqliteCore):
 
         def work(conn: sqlite3.Connection) -> int:
             deleted = conn.execute(
-                f"DELETE FROM renders WHERE status IN {_FINISHED_RENDERS} "
+                f"DELETE FROM renders WHERE status IN {FINISHED_RENDERS} "
                 "AND coalesce(finished_at, created_at) < ?",
                 (older_than,),
             ).rowcount

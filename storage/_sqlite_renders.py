@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 
-from ._rows import ACTIVE_RENDERS, RENDER_COLUMNS, job_of
+from ._rows import ACTIVE_RENDERS, RENDER_COLUMNS, job_of, render_changes
 from ._sqlite_core import SqliteCore
 from ._sqlite_util import lease_until, one
 from .errors import RenderExistsError
-from .records import RENDER_STATUSES, RenderJob
+from .records import RenderJob
 
 __all__ = ["SqliteRenders"]
 
@@ -63,17 +63,14 @@ class SqliteRenders(SqliteCore):
         finished_at: float | None = None,
     ) -> bool:
         """Set the given fields (None leaves a field as is); False if there is no such job."""
-        if status is not None and status not in RENDER_STATUSES:
-            raise ValueError(f"unknown render status {status!r}")
-        fields = {
-            "status": status,
-            "progress": progress,
-            "output_url": output_url,
-            "error": error,
-            "submitted_at": submitted_at,
-            "finished_at": finished_at,
-        }
-        changes = {name: value for name, value in fields.items() if value is not None}
+        changes = render_changes(
+            status=status,
+            progress=progress,
+            output_url=output_url,
+            error=error,
+            submitted_at=submitted_at,
+            finished_at=finished_at,
+        )
         assignments = ", ".join(f"{name} = ?" for name in changes) or "render_id = render_id"
         return await self._change_one(
             f"UPDATE renders SET {assignments} WHERE render_id = ?",
