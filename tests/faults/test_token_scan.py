@@ -13,10 +13,10 @@ import sqlite3
 from pathlib import Path
 
 from sandbox import SandboxOptions, run_sandbox
-from tests.console.cli_support import clean_env, nemobot
+from tests.console.cli_support import nemobot
 from tests.discord.fake import FakeDiscordOptions, running_fake_discord
+from tests.discord.test_discord_process import start_on_both_platforms
 from tests.telegram.emulator import running_emulator
-from tests.telegram.test_telegram_process import _start
 
 GUILD = 1700000000000000001
 CHANNEL = 1700000000000000011
@@ -57,22 +57,10 @@ async def test_no_token_material_in_logs_or_the_database(tmp_path: Path) -> None
         running_emulator() as emu,
         running_fake_discord(FakeDiscordOptions()) as fake,
     ):
-        emu.private_chat(TG_USER)
-        fake.add_guild(GUILD, channels=[(CHANNEL, "general")])
-        fake.add_user(ALICE, "alice")
-        env = clean_env(
-            NEMO_API_BASE=sandbox.url,
-            NEMOBOT_DB=str(tmp_path / "bot.db"),
-            NEMOBOT_LOG_LEVEL="DEBUG",
-            NEMOBOT_RENDER_POLL_SECONDS="0.3",
-            TELEGRAM_BOT_TOKEN=emu.token,
-            TELEGRAM_API_BASE_URL=emu.url,
-            DISCORD_BOT_TOKEN=fake.options.token,
-            DISCORD_API_BASE_URL=fake.url,
+        people = (GUILD, CHANNEL, ALICE, TG_USER)
+        bot = await start_on_both_platforms(
+            tmp_path, sandbox, emu, fake, people, NEMOBOT_RENDER_POLL_SECONDS="0.3"
         )
-        bot = await _start(tmp_path, env)
-        await fake.wait_connected(30)
-        await emu.wait_for(lambda e: e.waiting_pollers > 0, 30)
         # Telegram: image, video, credits, a pasted token, a login in private.
         for text in ("generate an image of a kite", "export", "/credits", f"my key is {PASTED}"):
             emu.send_message(TG_USER, TG_USER, text)
