@@ -19,20 +19,25 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def test_sandbox_command_serves_and_stops_on_ctrl_c(tmp_path: Path) -> None:
-    port = _free_port()
-    process = await asyncio.create_subprocess_exec(
+async def _sandbox_command(folder: Path, port: int) -> asyncio.subprocess.Process:
+    """`nemobot sandbox --port PORT`, its banner on a pipe."""
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot.cli",
         "sandbox",
         "--port",
         str(port),
-        cwd=tmp_path,
+        cwd=folder,
         env=clean_env(),
         stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
     )
+
+
+async def test_sandbox_command_serves_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    port = _free_port()
+    process = await _sandbox_command(tmp_path, port)
     assert process.stdout is not None
     try:
         async with asyncio.timeout(30):
@@ -56,18 +61,7 @@ async def test_sandbox_command_cleans_up_on_sigterm(tmp_path: Path) -> None:
 
     before = set(Path(tempfile.gettempdir()).glob("nemo-sandbox-*"))
     port = _free_port()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "sandbox",
-        "--port",
-        str(port),
-        cwd=tmp_path,
-        env=clean_env(),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
+    process = await _sandbox_command(tmp_path, port)
     assert process.stdout is not None
     async with asyncio.timeout(30):
         await process.stdout.readline()
