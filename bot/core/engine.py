@@ -21,6 +21,7 @@ from typing import Any, Literal
 from bot.config import Settings
 from bot.core.accounts import Accounts
 from bot.core.admission import Admission, Refusal, RefusalStatus
+from bot.core.albums import Albums
 from bot.core.commands import Handlers
 from bot.core.context import Timing
 from bot.core.conversation import Conversation
@@ -123,7 +124,7 @@ class Engine:
         self._lines = Lines(store, self.worker_id, self.timing, self._run_line_item)
         self._service = self._serving(nemo, settings.nemo_web_base)
         self._user_ids: dict[tuple[str, str], int] = {}  # a cache: ids never change
-        self._groups: dict[tuple[int, str], float] = {}  # album → when its last part came
+        self._albums = Albums(store, self.timing.album_seconds)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._chores: asyncio.Task[None] | None = None  # housekeeping, for the engine's life
         self._started = False
@@ -306,7 +307,7 @@ class Engine:
                 self._spawn(self._run_side(placed.item_id, known))
             return Accepted("side")
         if msg.group is not None:
-            self._groups[(user.id, msg.group)] = asyncio.get_running_loop().time()
+            self._albums.arrived(user.id, msg.group)
         elif placed.position > 1:
             self._notice(msg, t("queued", user.language, position=placed.position))
         if self._accepting and self._runs_work:
@@ -391,7 +392,7 @@ class Engine:
         if pacer is None:
             return "release"
         if item.group_key is not None:
-            msg = await self._gather_album(item, msg)
+            msg = await self._albums.gather(item, msg)
             intent = route(msg.text, has_attachments=bool(msg.attachments))
 
         async def reached_agent() -> None:
@@ -407,24 +408,6 @@ class Engine:
         if user is None:  # pragma: no cover - rows are deleted with their user
             raise LookupError(f"inbox item {item.id} has no user")
         return user, msg, route(msg.text, has_attachments=bool(msg.attachments))
-
-    async def _gather_album(self, item: InboxItem, msg: IncomingMessage) -> IncomingMessage:
-        """Wait for the rest of an album, then fold its messages into this one."""
-        assert item.group_key is not None
-        key = (item.user_id, item.group_key)
-        loop = asyncio.get_running_loop()
-        while (last := self._groups.get(key)) is not None:
-            wait = last + self.timing.album_seconds - loop.time()
-            if wait <= 0:
-                break
-            await asyncio.sleep(wait)
-        self._groups.pop(key, None)
-        parts = [msg]
-        for sibling in await self.store.absorb_group(item.id, item.user_id, item.group_key):
-            parts.append(IncomingMessage.from_json(sibling.payload))
-        text = next((p.text for p in parts if p.text.strip()), "")
-        files = tuple(a for p in parts for a in p.attachments)
-        return replace(msg, text=text, attachments=files)
 
     async def _report_interrupted(self, item: InboxItem) -> None:
         """Tell the user what became of a turn that was running when we stopped."""
