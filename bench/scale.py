@@ -21,11 +21,8 @@ import asyncio
 import contextlib
 import itertools
 import random
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-
-import asyncpg
 
 from bench.common import (
     Metric,
@@ -40,6 +37,7 @@ from bench.loadgen import Bot, Replies, running_workers
 from bench.report import emit
 from bench.sandbox_proc import options_args
 from tests.pg_cluster import Cluster, PostgresUnavailable, binaries, cluster
+from tests.postgres import PostgresServer, fresh_database
 
 __all__ = ["main"]
 
@@ -71,16 +69,6 @@ class Run:
     rest_cpu: float  # the kernel and anything else on the machine
 
 
-async def _fresh_database(server: str) -> str:
-    name = f"bench_{uuid.uuid4().hex[:12]}"
-    conn = await asyncpg.connect(server)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return f"{server.rpartition('/')[0]}/{name}"
-
-
 async def run_one(
     label: str,
     server: Cluster | None,
@@ -91,7 +79,7 @@ async def run_one(
 ) -> Run:
     """The crowd against `workers` bot processes on a fresh database of `server` (None:
     SQLite, a temporary file)."""
-    database = await _fresh_database(server.url) if server is not None else ""
+    database = await fresh_database(PostgresServer(server.url)) if server is not None else ""
 
     def database_cpu() -> float:
         return family_cpu_seconds(server.pid) if server is not None else 0.0
