@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
 import sys
 from pathlib import Path
 
 import httpx
 
 from tests.console.cli_support import clean_env
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def _sandbox_command(folder: Path, port: int) -> asyncio.subprocess.Process:
@@ -35,8 +28,10 @@ async def _sandbox_command(folder: Path, port: int) -> asyncio.subprocess.Proces
     )
 
 
-async def test_sandbox_command_serves_and_stops_on_ctrl_c(tmp_path: Path) -> None:
-    port = _free_port()
+async def test_sandbox_command_serves_and_stops_on_ctrl_c(
+    tmp_path: Path, unused_tcp_port: int
+) -> None:
+    port = unused_tcp_port
     process = await _sandbox_command(tmp_path, port)
     assert process.stdout is not None
     try:
@@ -55,12 +50,12 @@ async def test_sandbox_command_serves_and_stops_on_ctrl_c(tmp_path: Path) -> Non
     assert code == 0
 
 
-async def test_sandbox_command_cleans_up_on_sigterm(tmp_path: Path) -> None:
+async def test_sandbox_command_cleans_up_on_sigterm(tmp_path: Path, unused_tcp_port: int) -> None:
     """SIGTERM (a service manager stopping it) removes its data folder, like Ctrl-C."""
     import tempfile
 
     before = set(Path(tempfile.gettempdir()).glob("nemo-sandbox-*"))
-    port = _free_port()
+    port = unused_tcp_port
     process = await _sandbox_command(tmp_path, port)
     assert process.stdout is not None
     async with asyncio.timeout(30):

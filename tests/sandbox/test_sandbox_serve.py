@@ -5,21 +5,13 @@ from __future__ import annotations
 import asyncio
 import re
 import signal
-import socket
 import sys
 
 import httpx
 
 
-def free_port() -> int:
-    """A port that was free a moment ago."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-async def test_serve_prints_url_and_stops_on_ctrl_c():
-    port = free_port()
+async def test_serve_prints_url_and_stops_on_ctrl_c(unused_tcp_port):
+    port = unused_tcp_port
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
