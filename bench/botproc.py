@@ -15,7 +15,7 @@ shared HTTP client of `make_http_client()` with its default transport (`CappedTr
   emulator lives in the load generator's process); the control routes below still serve.
 
 Either way `GET /report` says what this process measured itself: the time inside
-`engine.submit` and inside `store.enqueue` per message, the event loop's lag, its peak RSS
+`engine.submit` and inside `store.accept` per message, the event loop's lag, its peak RSS
 (VmHWM) and CPU; `POST /idle` answers once the engine has no work left (renders included).
 It prints `READY {"port": …}` and stops on SIGTERM like the real bot.
 """
@@ -98,7 +98,7 @@ class Probe:
         # The instances' public methods, wrapped: whoever calls them (the ingress or the
         # Telegram adapter) is timed.
         engine.submit = _timed(self.submit, self._count(engine.submit))  # type: ignore[method-assign]
-        store.enqueue = _timed(self.enqueue, store.enqueue)  # type: ignore[method-assign]
+        store.accept = _timed(self.enqueue, store.accept)  # type: ignore[method-assign]
 
     def _count(self, submit: Callable[[IncomingMessage], Awaitable[Accepted]]) -> Any:
         async def counted(msg: IncomingMessage) -> Accepted:

@@ -234,7 +234,7 @@ def arrival_metrics(out: Outcome, bench: str, target_ms: float) -> list[Metric]:
         ),
         Metric(
             bench,
-            "store.enqueue p99 (in the bot)",
+            "store.accept p99 (in the bot)",
             _ms(enqueue, 99),
             "ms",
             note=f"p50 {_ms(enqueue, 50)} ms; the write itself, inside submit",
@@ -365,7 +365,7 @@ def crowd_metrics(out: Outcome, bench: str, rss_target: float) -> list[Metric]:
             _ms(out.acks, 99),
             "ms",
             note=f"p50 {_ms(out.acks, 50)} ms; engine.submit p99 {_ms(report['submit'], 99)} ms,"
-            f" store.enqueue p99 {_ms(report['enqueue'], 99)} ms",
+            f" store.accept p99 {_ms(report['enqueue'], 99)} ms",
         ),
         Metric(
             bench,

@@ -20,6 +20,7 @@ from typing import Any, Self, TypeVar
 import asyncpg
 
 from .errors import SchemaVersionError, StoreClosedError, StoreOpenError
+from .queries import Dialect, Policy, run_pg
 
 __all__ = ["CHANNEL", "PgCore", "pg_migrations"]
 
@@ -160,6 +161,16 @@ class PgCore:
         """Run `work` as one transaction."""
         async with self._connection() as conn, conn.transaction():
             return await work(conn)
+
+    async def _transact(self, dialect: Dialect, work: Policy[T]) -> T:
+        """Run a policy as one transaction (see `storage.queries`)."""
+        async with self._connection() as conn, conn.transaction():
+            return await run_pg(conn, dialect, work)
+
+    async def _look(self, dialect: Dialect, work: Policy[T]) -> T:
+        """Run a read-only policy."""
+        async with self._connection() as conn:
+            return await run_pg(conn, dialect, work)
 
     async def _fetch(self, sql: str, *args: object) -> list[asyncpg.Record]:
         async with self._connection() as conn:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncpg
 
 from ._pg_core import PgCore
-from ._rows import FINISHED_RENDERS, rule_of
+from ._rows import rule_of, sql_list
+from .lifecycle import ITEM_ACTIVE, RENDER_FINAL
 from .records import ACCESS_RULES, AccessRule, StoreStats
 
 __all__ = ["PgOperators"]
@@ -42,7 +43,7 @@ class PgOperators(PgCore):
         async def work(conn: asyncpg.Connection) -> StoreStats:
             inbox = await conn.fetchrow(
                 "SELECT count(*) AS total, count(*) FILTER (WHERE status = 'queued') AS queued, "
-                "count(*) FILTER (WHERE status = 'running') AS running, "
+                f"count(*) FILTER (WHERE status IN {sql_list(ITEM_ACTIVE)}) AS running, "
                 "count(*) FILTER (WHERE reached_agent AND created_at >= $1) AS turns FROM inbox",
                 since,
             )
@@ -79,7 +80,7 @@ class PgOperators(PgCore):
 
         async def work(conn: asyncpg.Connection) -> int:
             deleted = await conn.fetch(
-                f"DELETE FROM renders WHERE status IN {FINISHED_RENDERS} "
+                f"DELETE FROM renders WHERE status IN {sql_list(RENDER_FINAL)} "
                 "AND coalesce(finished_at, created_at) < $1 RETURNING render_id",
                 older_than,
             )

@@ -8,8 +8,6 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from .records import (
-    RENDER_STATUSES,
-    TERMINAL_RENDER_STATUSES,
     AccessRule,
     Credentials,
     ImageRecord,
@@ -21,42 +19,32 @@ from .records import (
 )
 
 __all__ = [
-    "ACTIVE_RENDERS",
-    "FINISHED_RENDERS",
-    "FINISH_STATUSES",
     "INBOX_COLUMNS",
-    "LANES",
     "RATE_COUNTS",
     "RATE_WINDOW_SECONDS",
     "RENDER_COLUMNS",
     "THROTTLED_KIND",
     "Row",
-    "check_lane",
     "credentials_of",
     "image_of",
     "item_of",
     "job_of",
-    "render_changes",
     "rule_of",
     "session_of",
+    "sql_list",
     "usage_of",
     "user_of",
 ]
 
 INBOX_COLUMNS = (
     "id, platform, update_id, user_id, chat, kind, payload, status, reached_agent, "
-    "created_at, owner, lease_expires, lane, group_key"
+    "created_at, owner, lease_expires, lane, group_key, intent"
 )
 RENDER_COLUMNS = (
     "render_id, user_id, chat, session_id, status, progress, output_url, error, attempt, "
     "submitted_at, finished_at, delivered, created_at, owner, lease_expires"
 )
-# The statuses a render ends in, as an SQL list.
-FINISHED_RENDERS = "(" + ", ".join(f"'{s}'" for s in sorted(TERMINAL_RENDER_STATUSES)) + ")"
-ACTIVE_RENDERS = f"status NOT IN {FINISHED_RENDERS}"
-FINISH_STATUSES = frozenset({"done", "failed", "interrupted", "cancelled"})
-LANES = frozenset({"line", "side"})
-RATE_WINDOW_SECONDS = 60.0  # `enqueue(per_minute=…)` counts the messages stored this long ago
+RATE_WINDOW_SECONDS = 60.0  # the per-user rate counts the messages stored this long ago
 THROTTLED_KIND = "throttled"  # the kind of the row that keeps a refused message's update id
 # Within the rate window: the user's messages, and the refusals already recorded.
 RATE_COUNTS = (
@@ -65,20 +53,9 @@ RATE_COUNTS = (
 )
 
 
-def check_lane(lane: str, owner: str | None) -> None:
-    """Refuse an unknown lane, and a line message stored already leased (only side ones are)."""
-    if lane not in LANES:
-        raise ValueError(f"unknown lane {lane!r}")
-    if owner is not None and lane != "side":
-        raise ValueError("only side-lane messages are stored already leased")
-
-
-def render_changes(**fields: Any) -> dict[str, Any]:
-    """The render fields `update_render` sets (None leaves one as is); unknown statuses refused."""
-    status = fields.get("status")
-    if status is not None and status not in RENDER_STATUSES:
-        raise ValueError(f"unknown render status {status!r}")
-    return {name: value for name, value in fields.items() if value is not None}
+def sql_list(states: frozenset[str]) -> str:
+    """A set of states as an SQL list: `('a', 'b')`."""
+    return "(" + ", ".join(f"'{s}'" for s in sorted(states)) + ")"
 
 
 class Row(Protocol):
@@ -138,6 +115,7 @@ def item_of(row: Row) -> InboxItem:
         lease_expires=row["lease_expires"],
         lane=row["lane"],
         group_key=row["group_key"],
+        intent=row["intent"],
     )
 
 

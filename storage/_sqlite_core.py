@@ -21,6 +21,7 @@ import aiosqlite
 
 from ._sqlite_files import ProcessLock, check_location, create_private_file, tighten
 from .errors import StoreClosedError, StoreError, StoreOpenError
+from .queries import Dialect, Policy, run_sqlite
 from .schema import load_migrations, migrate, schema_version
 
 __all__ = ["BUSY_TIMEOUT_MS", "SqliteCore", "in_thread"]
@@ -177,6 +178,14 @@ class SqliteCore:
             raise StoreClosedError("the store is closed")
         return await in_thread(self._reader, work)
 
+    async def _transact(self, dialect: Dialect, work: Policy[T]) -> T:
+        """Run a policy as one write transaction (see `storage.queries`)."""
+        return await self._write(lambda conn: run_sqlite(conn, dialect, work))
+
+    async def _look(self, dialect: Dialect, work: Policy[T]) -> T:
+        """Run a read-only policy on the read connection."""
+        return await self._read(lambda conn: run_sqlite(conn, dialect, work))
+
     async def _change_one(self, sql: str, params: tuple[object, ...]) -> bool:
         """One statement as its own write transaction; True if it changed exactly one row."""
         return await self._write(lambda conn: conn.execute(sql, params).rowcount == 1)
@@ -187,7 +196,11 @@ class SqliteCore:
 
 
 def _expire_all_leases(conn: sqlite3.Connection) -> None:
-    conn.execute("UPDATE inbox SET owner = NULL, lease_expires = NULL WHERE status = 'running'")
+    # Whoever held them is gone: the next claim takes each over as the lifecycle says.
+    conn.execute(
+        "UPDATE inbox SET owner = NULL, lease_expires = NULL "
+        "WHERE status IN ('claimed', 'sending', 'reporting')"
+    )
     conn.execute(
         "UPDATE renders SET owner = NULL, lease_expires = NULL "
         "WHERE owner IS NOT NULL OR lease_expires IS NOT NULL"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 
-from ._rows import FINISHED_RENDERS, rule_of
+from ._rows import rule_of, sql_list
 from ._sqlite_core import SqliteCore
 from ._sqlite_util import one
+from .lifecycle import ITEM_ACTIVE, RENDER_FINAL
 from .records import ACCESS_RULES, AccessRule, StoreStats
 
 __all__ = ["SqliteOperators"]
@@ -46,7 +47,7 @@ class SqliteOperators(SqliteCore):
                 conn,
                 "SELECT count(*) AS total, "
                 "coalesce(sum(status = 'queued'), 0) AS queued, "
-                "coalesce(sum(status = 'running'), 0) AS running FROM inbox",
+                f"coalesce(sum(status IN {sql_list(ITEM_ACTIVE)}), 0) AS running FROM inbox",
                 (),
             )
             assert inbox is not None
@@ -85,7 +86,7 @@ class SqliteOperators(SqliteCore):
 
         def work(conn: sqlite3.Connection) -> int:
             deleted = conn.execute(
-                f"DELETE FROM renders WHERE status IN {FINISHED_RENDERS} "
+                f"DELETE FROM renders WHERE status IN {sql_list(RENDER_FINAL)} "
                 "AND coalesce(finished_at, created_at) < ?",
                 (older_than,),
             ).rowcount

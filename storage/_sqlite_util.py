@@ -6,14 +6,7 @@ import sqlite3
 
 import aiosqlite
 
-__all__ = ["lease_until", "marks", "one", "rollback_quietly"]
-
-
-def lease_until(now: float, lease_seconds: float) -> float:
-    """The expiry time of a lease taken at `now`."""
-    if lease_seconds <= 0:
-        raise ValueError(f"lease_seconds must be positive, got {lease_seconds!r}")
-    return now + lease_seconds
+__all__ = ["marks", "one", "rollback_quietly"]
 
 
 def one(conn: sqlite3.Connection, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Row | None:

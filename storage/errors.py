@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .records import RenderJob
 
 __all__ = [
     "RenderExistsError",
@@ -27,7 +31,12 @@ class StoreClosedError(StoreError):
 
 
 class RenderExistsError(StoreError):
-    """`create_render` was called with a render id that is already stored."""
+    """`create_render` was called with a render id that is already stored, or for a message
+    that already has its render (`existing`)."""
+
+    def __init__(self, message: str, *, existing: RenderJob | None = None) -> None:
+        super().__init__(message)
+        self.existing = existing
 
 
 class StoreOpenError(StoreError):

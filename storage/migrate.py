@@ -48,6 +48,8 @@ TABLES: dict[str, tuple[str, ...]] = {
         "lease_expires",
         "lane",
         "group_key",
+        "intent",
+        "press_key",
     ),
     "renders": (
         "render_id",
@@ -65,6 +67,7 @@ TABLES: dict[str, tuple[str, ...]] = {
         "created_at",
         "owner",
         "lease_expires",
+        "item_id",
     ),
     "usage": ("user_id", "turns", "images", "exports", "uploads"),
     "images": (

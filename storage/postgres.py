@@ -12,13 +12,16 @@ messages are announced to the others (`listen`).
 
 from __future__ import annotations
 
-from ._pg_inbox import PgInbox
+from ._ops import InboxOps, RenderOps
 from ._pg_operators import PgOperators
 from ._pg_people import PgPeople
-from ._pg_renders import PgRenders
+from ._pg_sql import INBOX_SQL, RENDER_SQL
 
 __all__ = ["PostgresStore"]
 
 
-class PostgresStore(PgInbox, PgRenders, PgPeople, PgOperators):
+class PostgresStore(InboxOps, RenderOps, PgPeople, PgOperators):
     """The durable store on PostgreSQL (asyncpg pool, shared by every worker)."""
+
+    _INBOX_SQL = INBOX_SQL
+    _RENDER_SQL = RENDER_SQL

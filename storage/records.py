@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .lifecycle import ITEM_FINAL, ITEM_STATES, RENDER_FINAL, RENDER_STATES
+
 __all__ = [
     "ACCESS_RULES",
     "FINISHED_INBOX_STATUSES",
@@ -22,24 +24,11 @@ __all__ = [
     "UserRecord",
 ]
 
-INBOX_STATUSES = frozenset({"queued", "running", "done", "failed", "cancelled", "interrupted"})
-FINISHED_INBOX_STATUSES = frozenset({"done", "failed", "cancelled", "interrupted"})
-
-# "created": persisted before the submit call, not yet confirmed submitted by NemoVideo.
-RENDER_STATUSES = frozenset(
-    {
-        "created",
-        "pending",
-        "processing",
-        "completed",
-        "failed",
-        "cancelled",
-        "delivering",
-        "delivered",
-        "unconfirmed",  # was being sent when the bot stopped: resent only on request
-    }
-)
-TERMINAL_RENDER_STATUSES = frozenset({"failed", "cancelled", "delivered", "unconfirmed"})
+# The states and their transitions are in `storage/lifecycle.py`.
+INBOX_STATUSES = ITEM_STATES
+FINISHED_INBOX_STATUSES = ITEM_FINAL
+RENDER_STATUSES = RENDER_STATES
+TERMINAL_RENDER_STATUSES = RENDER_FINAL
 ACCESS_RULES = frozenset({"ban", "allow"})
 
 
@@ -79,7 +68,11 @@ class SessionRecord:
 
 @dataclass(frozen=True, slots=True)
 class InboxItem:
-    """One accepted chat message; `chat` and `payload` are opaque JSON strings."""
+    """One accepted chat message; `chat`, `intent` and `payload` are opaque JSON strings.
+
+    `status` follows `storage.lifecycle.INBOX`; `reached_agent` is set with `sending` and
+    kept (the turn may have been charged).
+    """
 
     id: int
     platform: str
@@ -95,6 +88,7 @@ class InboxItem:
     lease_expires: float | None
     lane: str = "line"  # "line": the user's queue; "side": answered beside it
     group_key: str | None = None
+    intent: str | None = None  # decided when accepted (None: stored by an older version)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +96,7 @@ class Enqueued:
     """Result of `enqueue`: position 1 runs next, 0 means no longer queued.
 
     `refused`: not stored, the user already had `limit` messages waiting.
+    `repeat`: a button press the same as one still pending (`item_id` is that one's).
     `throttled`: not run, the user already sent `per_minute` messages in the last minute
     (counted in the database, so across every worker); only its update id is kept, so a
     redelivery stays a duplicate. `first_refusal`: the first such refusal in that minute
@@ -112,6 +107,7 @@ class Enqueued:
     position: int
     duplicate: bool
     refused: bool = False
+    repeat: bool = False
     throttled: bool = False
     first_refusal: bool = False
 

@@ -17,18 +17,21 @@ import sqlite3
 import uuid
 from collections.abc import Sequence
 
+from ._ops import InboxOps, RenderOps
 from ._rows import credentials_of, image_of, session_of, usage_of, user_of
-from ._sqlite_inbox import SqliteInbox
 from ._sqlite_operators import SqliteOperators
-from ._sqlite_renders import SqliteRenders
+from ._sqlite_sql import INBOX_SQL, RENDER_SQL
 from ._sqlite_util import marks, one
 from .records import Credentials, ImageRecord, SessionRecord, Usage, UserRecord
 
 __all__ = ["SqliteStore"]
 
 
-class SqliteStore(SqliteInbox, SqliteRenders, SqliteOperators):
+class SqliteStore(InboxOps, RenderOps, SqliteOperators):
     """The durable store on SQLite (aiosqlite, WAL, one writer)."""
+
+    _INBOX_SQL = INBOX_SQL
+    _RENDER_SQL = RENDER_SQL
 
     # --- users ---------------------------------------------------------------------------
 

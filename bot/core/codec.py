@@ -3,8 +3,9 @@
 A payload names the user a button was made for (the store's user id) and a tag of the
 session it belongs to, so a press by someone else, or under a replaced project, is
 recognised instead of acting on the wrong one. `ref` points at a stored image for Again and
-Variation. Stable strings, so buttons keep working after a restart; at most 64 bytes
-(Telegram's callback_data) and so within Discord's 100-character custom_id.
+Variation, or at an inbox item for Send again. Stable strings, so buttons keep working after a
+restart; at most 64 bytes (Telegram's callback_data) and so within Discord's 100-character
+custom_id.
 """
 
 from __future__ import annotations
@@ -17,7 +18,18 @@ __all__ = ["ACTIONS", "MAX_BYTES", "ButtonAction", "decode", "encode", "session_
 
 PREFIX = "nemo"
 ACTIONS = frozenset(
-    {"export", "status", "credits", "new", "retry", "again", "variation", "web", "resend"}
+    {
+        "export",
+        "status",
+        "credits",
+        "new",
+        "retry",
+        "again",
+        "variation",
+        "web",
+        "resend",
+        "sendagain",
+    }
 )
 MAX_BYTES = 64
 _TAG = re.compile(r"^[A-Za-z0-9_-]{0,20}\Z")

@@ -13,8 +13,8 @@ from bot.core.context import TurnContext
 from bot.core.conversation import Conversation
 from bot.core.export import Exporter, ExportRequest
 from bot.core.gallery import images_in_state
-from bot.core.intents import Intent, handles
-from bot.core.keyboards import answer_buttons
+from bot.core.intents import REGISTRY, Intent, handles
+from bot.core.keyboards import answer_buttons, send_again_buttons
 from bot.core.messages import IncomingMessage
 from bot.core.outbox import OutboxError
 from bot.core.texts import LANGUAGES, t
@@ -67,7 +67,9 @@ class Handlers:
     async def export(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """Render the latest draft."""
         request = ExportRequest(
-            ctx.user_id, ctx.chat, ctx.lang, ctx.account, ctx.session_id, exempt=ctx.admin
+            *(ctx.user_id, ctx.chat, ctx.lang, ctx.account, ctx.session_id),
+            exempt=ctx.admin,
+            item_id=ctx.item_id,
         )
         await self.exporter.start(request, ctx.pacer)
 
@@ -119,15 +121,36 @@ class Handlers:
 
     @handles("interrupted", lane="line", session=True)
     async def interrupted(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
-        """A turn was running when the bot stopped: say what the project looks like now.
+        """A turn that may have reached the agent when its worker stopped: say so in the
+        message's own words, show the project now, and offer to send it again.
 
         Images the turn made and that were never posted come too (ones that may have been
         posted are not sent again).
         """
         state = await self.conversation.state(ctx)
         found = summary(state.draft, ctx.lang) or t("status_empty", ctx.lang)
-        await self.reply(ctx, "interrupted", state=found)
+        words = _quote(intent.arg) or t("your_message", ctx.lang)
+        buttons = (
+            () if ctx.item_id is None else send_again_buttons(ctx.user_id, ctx.item_id, ctx.lang)
+        )
+        line = t("interrupted", ctx.lang, words=words, state=found)
+        await ctx.pacer.send_text(ctx.chat, line, buttons)
+        if ctx.told is not None:  # recorded at once: the images below may take a while
+            await ctx.told()
         await self.conversation.gallery.post(ctx, images_in_state(state.generated_media))
+
+    @handles("send_again", lane="line", session=True)
+    async def send_again(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
+        """↩️ The user asks to send a reported message again: once, as it was decided."""
+        ref = intent.button.ref if intent.button else None
+        item = await self.store.resend_item(ref, ctx.user_id) if ref is not None else None
+        again = Intent.from_json(item.intent) if item is not None and item.intent else None
+        if item is None or again is None or not _resendable(again):
+            await self.reply(ctx, "nothing_to_send_again")
+            return
+        await REGISTRY[again.kind].handler(
+            self, ctx, IncomingMessage.from_json(item.payload), again
+        )
 
     # -- beside the line: they only read, or are about the bot itself -------------------
 
@@ -228,3 +251,21 @@ class Handlers:
     async def unknown_command(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """A slash command the bot does not have."""
         await self.reply(ctx, "unknown_command", command=intent.arg[:32])
+
+
+_QUOTE_CHARS = 60
+# What Send again may run: the line's work that talks to the agent, with what it needs kept.
+_RESENDABLE = frozenset({"turn", "upload", "again", "variation"})
+
+
+def _quote(text: str) -> str:
+    """The first words of a message, on one line, to remind the user which one is meant."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= _QUOTE_CHARS else flat[: _QUOTE_CHARS - 1].rstrip() + "…"
+
+
+def _resendable(intent: Intent) -> bool:
+    """A decided intent that can run again (its text not yet erased by housekeeping)."""
+    if intent.kind not in _RESENDABLE:
+        return False
+    return bool(intent.arg) or intent.kind != "turn"

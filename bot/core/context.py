@@ -40,3 +40,5 @@ class TurnContext:
     reached_agent: bool = False  # the agent accepted the message (never resend it)
     admin: bool = False  # an operator: per-user limits do not apply
     accepted_at: float | None = None  # when the message was stored (epoch seconds)
+    item_id: int | None = None  # the inbox item being served
+    told: Callable[[], Awaitable[object]] | None = None  # records a report once it is out

@@ -112,8 +112,6 @@ class Conversation:
         self._stop_watching(ctx.session_id)
         before = await self.state(ctx, fresh=False)
         reply = _Reply()
-        if ctx.before_agent is not None:
-            await ctx.before_agent()
         started, outcome = time.monotonic(), "failed"
         try:
             async with LiveMessage(ctx.pacer, ctx.chat) as live:
@@ -135,7 +133,9 @@ class Conversation:
         async with (
             keep_typing(ctx.pacer, ctx.chat),
             Heartbeat(self._timing.still_working_seconds, still_working) as heartbeat,
-            self._nemo.stream(ctx.account.auth, ctx.session_id, text) as stream,
+            self._nemo.stream(
+                ctx.account.auth, ctx.session_id, text, before_send=ctx.before_agent
+            ) as stream,
         ):
             ctx.reached_agent = True
             first = True

@@ -1,4 +1,12 @@
-"""Render jobs: submit once, persist, poll, resume after a restart, deliver exactly once."""
+"""Render jobs: submitted once, persisted, followed by the one holder of the lease, delivered once.
+
+The job's lifecycle is `storage.lifecycle.RENDER`. A job is stored (`created`) before its
+submit call, so a crash can never lose or double it: whoever takes it over asks the backend
+about that id before submitting anything. While this worker follows a job, a keeper renews
+its lease on its own clock (never tied to the poll interval); a refused renewal means the job
+is no longer ours, and following stops at once. Only the holder may record an answer or
+begin the delivery, which is a compare-and-set in the database.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +15,8 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Protocol
 
 from bot.core.accounts import Account, Accounts, TokenUnavailable
 from bot.core.context import Timing
@@ -25,9 +34,16 @@ from bot.core.texts import t
 from bot.nemo import NemoClient, RenderIds, RenderStatus
 from bot.nemo.draft import has_content
 from bot.nemo.errors import NemoError, NemoUnavailable, NotFound, RenderConflict
-from storage import RenderExistsError, RenderJob, Store
+from storage import (
+    NewRender,
+    PeopleStore,
+    RenderExistsError,
+    RenderJob,
+    RenderStore,
+    StatusAnswer,
+)
 
-__all__ = ["ExportRequest", "Exporter"]
+__all__ = ["ExportRequest", "Exporter", "RenderStores"]
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +53,10 @@ _GIVE_UP_SECONDS = 2 * 3600
 _ID_ATTEMPTS = 3
 # A backend's failure text is shown only when it reads like a sentence for people.
 _MAX_REASON = 160
+
+
+class RenderStores(RenderStore, PeopleStore, Protocol):
+    """What the exporter needs from the store: render jobs, and users (language, usage)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +69,7 @@ class ExportRequest:
     account: Account
     session_id: str
     exempt: bool = False  # an operator: no limit on renders at once
+    item_id: int | None = None  # the export message: it gets one render, however often run
 
 
 class Exporter:
@@ -56,7 +77,7 @@ class Exporter:
 
     def __init__(
         self,
-        store: Store,
+        store: RenderStores,
         nemo: NemoClient,
         accounts: Accounts,
         platforms: Platforms,
@@ -79,12 +100,14 @@ class Exporter:
         self._render_ids = render_ids or RenderIds()
         self._per_user = per_user
         self._observer = observer or NoObserver()
-        self._delivery = Delivery(store, nemo, web_base, scratch, self._observer)
+        self._delivery = Delivery(store, nemo, web_base, scratch, self._observer, worker_id)
         self._tasks: dict[str, asyncio.Task[None]] = {}
 
     async def start(self, request: ExportRequest, pacer: Pacer) -> None:
         """Export the session's latest draft (or say why not)."""
         chat, lang = request.chat, request.lang
+        if request.item_id is not None and await self._store.render_for_item(request.item_id):
+            return  # this message was run before (a takeover): its render goes on
         active = await self._store.active_renders(request.user_id)
         if active and not request.exempt and len(active) >= self._per_user:
             await pacer.send_text(chat, t("export_busy", lang, progress=active[0].progress))
@@ -95,121 +118,131 @@ class Exporter:
             return
         progress = RenderProgress(pacer, chat, lang, await self._store.render_seconds())
         for _ in range(_ID_ATTEMPTS):
-            render_id = self._render_ids()
+            new = NewRender(self._render_ids(), request.user_id, chat.to_json(), request.session_id)
+            new = replace(new, item_id=request.item_id)
             try:
-                await self._store.create_render(
-                    render_id,
-                    request.user_id,
-                    chat.to_json(),
-                    request.session_id,
-                    self._worker,
-                    self._timing.lease_seconds,
-                )
-            except RenderExistsError:
+                job = await self._store.create_render(new, self._worker, self._timing.lease_seconds)
+            except RenderExistsError as exc:
+                if exc.existing is not None:  # this message was run before: its render goes on
+                    return
                 continue  # another worker minted the same id in the same millisecond
             await progress.show(0)
-            outcome = await self._first_submit(request, pacer, render_id, state.draft)
+            outcome = await self._first_submit(request, pacer, job, state.draft)
             if outcome == "follow":
-                self._follow(render_id, lang, progress)
+                self._follow(job, lang, progress)
             if outcome != "taken":
                 return
         await pacer.send_text(chat, t("err_generic", lang))
 
     async def _first_submit(
-        self, request: ExportRequest, pacer: Pacer, render_id: str, draft: Mapping[str, object]
+        self, request: ExportRequest, pacer: Pacer, job: RenderJob, draft: Mapping[str, object]
     ) -> str:
         """Submit a new job: "follow" it (it arrived, or may have), "taken", or "refused"."""
         try:
-            await self._submit(request.account, render_id, request.session_id, draft, first=True)
+            await self._submit(request.account, job, draft)
         except RenderConflict:
             # A fresh id the backend already has: another bot minted it in the same ms.
-            await self._store.update_render(render_id, status="failed", error="id taken")
+            await self._store.end_render(
+                job.render_id, self._worker, "fail", "id taken", detach=True
+            )
             return "taken"
         except NemoUnavailable as exc:
             # Unknown whether it arrived: the poller asks about this id before resubmitting.
-            log.warning("render %s submit uncertain: %s", render_id, exc.message)
+            log.warning("render %s submit uncertain: %s", job.render_id, exc.message)
         except NemoError as exc:
-            await self._store.update_render(render_id, status="failed", error=exc.message)
+            await self._store.end_render(job.render_id, self._worker, "fail", exc.message)
             web = self._web_base
             await pacer.send_text(request.chat, describe(exc, request.lang, request.account, web))
             return "refused"
         return "follow"
 
-    async def _submit(
-        self,
-        account: Account,
-        render_id: str,
-        session_id: str,
-        draft: Mapping[str, object],
-        *,
-        first: bool = False,
-    ) -> None:
-        """Submit under `render_id`; on a resubmit, a conflict means our earlier try arrived."""
-        try:
-            status = await self._nemo.submit_render(account.auth, session_id, draft, render_id)
-        except RenderConflict:
-            if first:
-                raise
-            return
-        await self._store.update_render(
-            render_id, status=status.status, progress=status.progress, submitted_at=time.time()
-        )
+    async def _submit(self, account: Account, job: RenderJob, draft: Mapping[str, object]) -> None:
+        """Submit under the job's id and record the answer (ours to record, or nobody's)."""
+        status = await self._nemo.submit_render(account.auth, job.session_id, draft, job.render_id)
+        answer = _answer(status, submitted_at=time.time())
+        await self._store.record_status(job.render_id, self._worker, answer)
 
     # -- following jobs -----------------------------------------------------------------
 
     async def resume(self) -> int:
-        """Take up every unfinished render of a connected platform; returns how many."""
-        jobs = await self._store.claim_renders(self._worker, self._timing.lease_seconds)
+        """Take over every active job whose lease ran out (a connected platform's only)."""
+        platforms = self._platforms.names
+        if not platforms:
+            return 0
+        lease = self._timing.lease_seconds
+        jobs = await self._store.take_over_renders(self._worker, lease, platforms)
         followed = 0
         history = await self._store.render_seconds()
         for job in jobs:
-            if job.render_id in self._tasks:
-                continue
             chat = ChatRef.from_json(job.chat)
             pacer = self._platforms.for_chat(chat)
-            if pacer is None:
-                await self._store.release_render(job.render_id, self._worker)
+            if pacer is None or job.render_id in self._tasks:
+                if job.status != "unconfirmed":
+                    await self._store.release_render(job.render_id, self._worker)
                 continue  # taken up when its platform connects
             user = await self._store.get_user(job.user_id)
             lang = user.language if user else "en"
-            if job.status == "delivering":
+            if job.status == "unconfirmed":  # it was being sent when its worker stopped
                 await self._unconfirmed(job, pacer, chat, lang)
                 continue
             if job.status in ("pending", "processing"):  # submitted and not finished
                 with contextlib.suppress(OutboxError):
                     await pacer.send_text(chat, t("export_resumed", lang))
-            # "created": the bot stopped around the submit; say so once the backend knows it.
+            # "created": stopped around the submit; say so once the backend knows it.
             progress = RenderProgress(pacer, chat, lang, history)
-            self._follow(job.render_id, lang, progress, announce=job.status == "created")
+            self._follow(job, lang, progress, announce=job.status == "created")
             followed += 1
         return followed
 
     async def _unconfirmed(self, job: RenderJob, pacer: Pacer, chat: ChatRef, lang: str) -> None:
-        """The bot stopped while sending this video: never send it again unasked."""
-        await self._store.update_render(job.render_id, status="unconfirmed")
+        """The video may or may not be in the chat: never send it again unasked."""
         self._observer.render_finished("unconfirmed")
-        await self._store.release_render(job.render_id, self._worker)
         buttons = resend_buttons(job.user_id, job.session_id, lang)
         with contextlib.suppress(OutboxError):
             await pacer.send_text(chat, t("export_unconfirmed", lang), buttons)
 
     async def resend(self, request: ExportRequest, pacer: Pacer) -> None:
         """Send again, on the user's request, a video that may not have arrived."""
-        job = await self._store.unconfirmed_render(request.user_id)
+        lease = self._timing.lease_seconds
+        job = await self._store.resend_render(request.user_id, self._worker, lease)
         if job is None:
             await pacer.send_text(request.chat, t("nothing_to_resend", request.lang))
             return
-        await self._store.update_render(job.render_id, status="completed")
-        status = RenderStatus(job.render_id, "completed", 100, job.output_url)
         progress = RenderProgress(pacer, request.chat, request.lang, [])
-        await self._delivery.deliver(job, status, request.account, progress, request.lang)
+        keeper = asyncio.create_task(self._keep(job.render_id, None))
+        try:
+            await self._delivery.deliver(job, request.account, progress, request.lang)
+        finally:
+            keeper.cancel()
 
     def _follow(
-        self, render_id: str, lang: str, progress: RenderProgress, *, announce: bool = False
+        self, job: RenderJob, lang: str, progress: RenderProgress, *, announce: bool = False
     ) -> None:
-        task = asyncio.create_task(self._guarded_poll(render_id, lang, progress, announce))
+        render_id = job.render_id
+        task = asyncio.create_task(self._guarded_poll(job, lang, progress, announce))
+        keeper = asyncio.create_task(self._keep(render_id, task))
         self._tasks[render_id] = task
-        task.add_done_callback(lambda _: self._tasks.pop(render_id, None))
+
+        def done(_: object) -> None:
+            keeper.cancel()
+            self._tasks.pop(render_id, None)
+
+        task.add_done_callback(done)
+
+    async def _keep(self, render_id: str, follower: asyncio.Task[None] | None) -> None:
+        """Renew the job's lease while it is followed; stop the follower once it is not ours."""
+        lease = self._timing.lease_seconds
+        while True:
+            await asyncio.sleep(lease / 3)
+            try:
+                ours = await self._store.renew_render(render_id, self._worker, lease)
+            except Exception as exc:  # noqa: BLE001 - the database may answer next time
+                log.warning("could not renew render %s (%s)", render_id, type(exc).__name__)
+                continue
+            if not ours:
+                if follower is not None:
+                    follower.cancel()
+                return
 
     async def wait_idle(self) -> None:
         """Wait until every render this worker follows is delivered or failed."""
@@ -226,54 +259,51 @@ class Exporter:
             await self._store.release_render(render_id, self._worker)
 
     async def _guarded_poll(
-        self, render_id: str, lang: str, progress: RenderProgress, announce: bool
+        self, job: RenderJob, lang: str, progress: RenderProgress, announce: bool
     ) -> None:
         """Follow one render; a failure is logged and the row kept for the next start."""
         try:
-            await self._poll(render_id, lang, progress, announce)
+            await self._poll(job, lang, progress, announce)
         except asyncio.CancelledError:
             raise
         except OutboxError as exc:
-            log.warning("stopped following render %s: %s", render_id, exc)
+            log.warning("stopped following render %s: %s", job.render_id, exc)
         except (NemoError, TokenUnavailable) as exc:
-            log.warning("stopped following render %s: %r", render_id, exc)
+            log.warning("stopped following render %s: %r", job.render_id, exc)
             with contextlib.suppress(OutboxError):
                 await progress.pacer.send_text(
                     progress.chat, describe(exc, lang, None, self._web_base)
                 )
         except Exception as exc:  # noqa: BLE001 - a poller's bug must not go unnoticed or kill the bot
-            log.error("render %s poller failed: %s: %s", render_id, type(exc).__name__, exc)
+            log.error("render %s poller failed: %s: %s", job.render_id, type(exc).__name__, exc)
 
     async def _poll(
-        self, render_id: str, lang: str, progress: RenderProgress, announce: bool = False
+        self, job: RenderJob, lang: str, progress: RenderProgress, announce: bool = False
     ) -> None:
-        job = await self._store.get_render(render_id)
-        if job is None:
-            return
         last_contact = time.monotonic()
         while True:
             account = await self._accounts.account(job.user_id)
-            status: RenderStatus | None = None
             try:
                 status = await self._status(account, job)
-                last_contact = time.monotonic()
-                if announce and not status.finished:
-                    announce = False
-                    with contextlib.suppress(OutboxError):
-                        await progress.pacer.send_text(progress.chat, t("export_resumed", lang))
             except NemoUnavailable as exc:
                 if time.monotonic() - last_contact > _GIVE_UP_SECONDS:
                     await self._fail(job, progress, lang, "lost")
                     return
-                log.info("render %s poll failed, will poll again: %s", render_id, exc.message)
+                log.info("render %s poll failed, will poll again: %s", job.render_id, exc.message)
+                await asyncio.sleep(self._timing.render_poll_seconds)
+                continue
             except NotFound:
                 await self._fail(job, progress, lang, "lost")
                 return
-            if status is not None and await self._settled(job, status, account, progress, lang):
+            last_contact = time.monotonic()
+            if announce and not status.finished:
+                announce = False
+                with contextlib.suppress(OutboxError):
+                    await progress.pacer.send_text(progress.chat, t("export_resumed", lang))
+            settled = await self._settled(job, status, account, progress, lang)
+            if settled is None:
                 return
-            await self._store.renew_render_lease(
-                render_id, self._worker, self._timing.lease_seconds
-            )
+            job = settled
             await asyncio.sleep(self._timing.render_poll_seconds)
 
     async def _settled(
@@ -283,23 +313,25 @@ class Exporter:
         account: Account,
         progress: RenderProgress,
         lang: str,
-    ) -> bool:
-        """Record a poll's answer; True once the job is delivered or failed."""
-        await self._store.update_render(
-            job.render_id, status=status.status, progress=status.progress
-        )
-        if status.status == "completed":
-            await self._delivery.deliver(job, status, account, progress, lang)
-            return True
+    ) -> RenderJob | None:
+        """Act on a poll's answer; the job while it goes on, None once it is over for us."""
         if status.status in ("failed", "cancelled"):
             await self._fail(job, progress, lang, status.error or "")
-            return True
-        await progress.show(status.progress)
-        return False
+            return None
+        if job.status != "completed":  # a job taken over once complete needs no record
+            recorded = await self._store.record_status(job.render_id, self._worker, _answer(status))
+            if recorded is None:  # no longer ours (taken over after a stall, or already over)
+                return None
+            job = recorded
+        if job.status == "completed":
+            await self._delivery.deliver(job, account, progress, lang)
+            return None
+        await progress.show(job.progress)
+        return job
 
     async def _status(self, account: Account, job: RenderJob) -> RenderStatus:
         """Poll; a job whose submit never arrived is submitted now, under the same id."""
-        if job.status in ("completed", "delivering"):
+        if job.status == "completed":
             return RenderStatus(job.render_id, "completed", 100, job.output_url)
         try:
             return await self._nemo.render_status(account.auth, job.render_id)
@@ -307,13 +339,13 @@ class Exporter:
             if job.status != "created":
                 raise
         state = await self._nemo.state(account.auth, job.session_id)
-        await self._submit(account, job.render_id, job.session_id, state.draft)
+        with contextlib.suppress(RenderConflict):  # our earlier submit did arrive after all
+            await self._submit(account, job, state.draft)
         return await self._nemo.render_status(account.auth, job.render_id)
 
     async def _fail(self, job: RenderJob, progress: RenderProgress, lang: str, reason: str) -> None:
-        await self._store.update_render(
-            job.render_id, status="failed", error=reason or None, finished_at=time.time()
-        )
+        if not await self._store.end_render(job.render_id, self._worker, "fail", reason or None):
+            return  # no longer ours to end
         self._observer.render_finished("lost" if reason == "lost" else "failed")
         if reason == "lost":
             text = t("export_lost", lang)
@@ -324,6 +356,17 @@ class Exporter:
         retry = retry_buttons(job.user_id, job.session_id, lang)
         with contextlib.suppress(OutboxError):
             await progress.pacer.send_text(progress.chat, text, retry)
+
+
+def _answer(status: RenderStatus, submitted_at: float | None = None) -> StatusAnswer:
+    """A backend status as the job's state: any unfinished one the vendor names is processing."""
+    if status.status == "completed":
+        state = "completed"
+    elif status.status == "pending":
+        state = "pending"
+    else:
+        state = "processing"
+    return StatusAnswer(state, status.progress, status.output_url, submitted_at)
 
 
 def _readable(reason: str) -> bool:

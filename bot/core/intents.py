@@ -10,12 +10,12 @@ A handler is registered with `@handles(...)`, which records how it runs:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, TypeVar
+from dataclasses import asdict, dataclass
+from typing import Literal, TypeVar
 
-if TYPE_CHECKING:
-    from bot.core.codec import ButtonAction
+from bot.core.codec import ButtonAction
 
 __all__ = ["REGISTRY", "Intent", "IntentSpec", "Lane", "handles", "spec"]
 
@@ -30,6 +30,21 @@ class Intent:
     kind: str
     arg: str = ""
     button: ButtonAction | None = None  # set when the message is a button press
+
+    def to_json(self) -> str:
+        """Stored with the message when it is accepted: the decision is never made again."""
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, raw: str) -> Intent:
+        """Inverse of `to_json`."""
+        data = json.loads(raw)
+        button = data.get("button")
+        return cls(
+            kind=str(data["kind"]),
+            arg=str(data.get("arg") or ""),
+            button=ButtonAction(**button) if isinstance(button, dict) else None,
+        )
 
 
 @dataclass(frozen=True, slots=True)

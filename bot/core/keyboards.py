@@ -6,7 +6,14 @@ from bot.core import codec
 from bot.core.outbox import Button, Keyboard
 from bot.core.texts import t
 
-__all__ = ["answer_buttons", "button", "delivered_buttons", "resend_buttons", "retry_buttons"]
+__all__ = [
+    "answer_buttons",
+    "button",
+    "delivered_buttons",
+    "resend_buttons",
+    "retry_buttons",
+    "send_again_buttons",
+]
 
 
 def button(action: str, label_key: str, user_id: int, session_id: str, lang: str) -> Button:
@@ -41,3 +48,9 @@ def resend_buttons(user_id: int, session_id: str, lang: str) -> Keyboard:
 def delivered_buttons(user_id: int, session_id: str, lang: str) -> Keyboard:
     """Under a delivered video: keep refining it in the web editor."""
     return ((button("web", "btn_web", user_id, session_id, lang),),)
+
+
+def send_again_buttons(user_id: int, item_id: int, lang: str) -> Keyboard:
+    """Under the report of a message that may or may not have reached the agent."""
+    payload = codec.encode("sendagain", user_id, "", ref=item_id)
+    return ((Button(t("btn_send_again", lang), payload),),)

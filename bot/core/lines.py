@@ -1,35 +1,43 @@
-"""Each user's line: their queued messages, claimed from the store and run one at a time."""
+"""Each user's line: their messages claimed from the store and worked on one at a time.
+
+The store hands out a user's line head only (`claim_next`): the oldest item not yet final.
+So message N+1 is never worked on before message N is answered, reported or cancelled,
+whichever worker had it. While an item runs its lease is renewed; a refused renewal (a
+`/cancel` from another worker, or a takeover after a stall) stops the work at once.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, Literal
 
-from bot.core.context import Timing
-from storage import InboxItem, Store
+from storage import Claim, InboxStore
 
-__all__ = ["Lines"]
+__all__ = ["Lines", "Outcome"]
 
 log = logging.getLogger(__name__)
 
-# What running an item may answer: finished ("done"), or "release": its platform is gone,
-# so the item goes back to the store for later.
-RunItem = Callable[[InboxItem], Coroutine[Any, Any, str]]
+# How working on an item ended: answered ("finish"), "report"ed (a takeover told the user),
+# or "release"d: its platform is gone, so it goes back to the store for later.
+Outcome = Literal["finish", "report", "release"]
+RunClaim = Callable[[Claim], Coroutine[Any, Any, Outcome]]
 
 
 class Lines:
-    """Per-user drainers over the store's inbox; one running item per user."""
+    """Per-user drainers over the store's inbox; one item at a time per user."""
 
-    def __init__(self, store: Store, worker_id: str, timing: Timing, run_item: RunItem) -> None:
-        self._store = store
+    def __init__(
+        self, inbox: InboxStore, worker_id: str, lease_seconds: float, run_claim: RunClaim
+    ) -> None:
+        self._inbox = inbox
         self._worker = worker_id
-        self._timing = timing
-        self._run_item = run_item
+        self._lease = lease_seconds
+        self._run_claim = run_claim
         self._drainers: dict[int, asyncio.Task[None]] = {}
         self._rewake: set[int] = set()
-        self._turns: dict[int, asyncio.Task[str]] = {}
+        self._turns: dict[int, asyncio.Task[Outcome]] = {}
         self._stopping = False
 
     def open(self) -> None:
@@ -52,20 +60,17 @@ class Lines:
         self._drainers[user_id] = asyncio.create_task(self._drain(user_id))
 
     async def cancel(self, user_id: int) -> tuple[int, bool]:
-        """Drop the user's queued messages and stop their running one.
+        """/cancel: drop the user's queued messages and end their active one, anywhere.
 
-        A turn running on another worker (shared store) is ended in the store; that worker
-        stops it when its next lease renewal is refused.
+        The store ends the active item whichever worker holds it; here, a turn of this
+        worker stops at once, one on another worker when its next renewal is refused.
         """
-        dropped = await self._store.cancel_queued(user_id)
+        dropped, ended = await self._inbox.cancel_user(user_id)
         turn = self._turns.get(user_id)
-        stopped = turn is not None and not turn.done()
-        if turn is not None and stopped:
+        running_here = turn is not None and not turn.done()
+        if turn is not None and running_here:
             turn.cancel()
-        elif self._store.shared:
-            running = await self._store.running_item(user_id)
-            stopped = running is not None and await self._store.finish(running.id, "cancelled")
-        return dropped, stopped
+        return dropped, ended is not None or running_here
 
     async def wait_idle(self) -> None:
         """Wait until no line is being worked through (never cancelling one if cancelled)."""
@@ -73,7 +78,7 @@ class Lines:
             await asyncio.wait(list(self._drainers.values()))
 
     async def stop(self) -> None:
-        """Stop every line; running items go back to the store for the next start."""
+        """Stop every line; items being worked on go back to the store (see `release`)."""
         self._stopping = True
         tasks = [*self._turns.values(), *self._drainers.values()]
         for task in tasks:
@@ -84,11 +89,9 @@ class Lines:
         try:
             while not self._stopping:
                 self._rewake.discard(user_id)
-                item = await self._store.claim_next(
-                    user_id, self._worker, self._timing.lease_seconds
-                )
-                if item is not None:
-                    if await self._run(user_id, item) == "release":
+                claim = await self._inbox.claim_next(user_id, self._worker, self._lease)
+                if claim is not None:
+                    if await self._run(user_id, claim) == "release":
                         return
                 elif user_id not in self._rewake:
                     return
@@ -97,38 +100,43 @@ class Lines:
             if self._drainers.get(user_id) is asyncio.current_task():
                 del self._drainers[user_id]
 
-    async def _run(self, user_id: int, item: InboxItem) -> str:
-        turn = asyncio.create_task(self._run_item(item))
+    async def _run(self, user_id: int, claim: Claim) -> Outcome | None:
+        """Work on one claimed item and record how it ended (None: it was not ours to end)."""
+        item = claim.item
+        turn = asyncio.create_task(self._run_claim(claim))
         self._turns[user_id] = turn
-        renewer = asyncio.create_task(self._renew(item, turn))
-        status = "done"
+        renewer = asyncio.create_task(self._renew(item.id, turn))
         try:
-            status = await turn
+            outcome = await turn
         except asyncio.CancelledError:
-            # Only /cancel cancels the turn alone. A drainer cancelled itself (stopping, or
-            # shutting down) passes that on to the awaited turn: leave the row for the next
-            # start (it is reported or rerun there), and claim nothing more.
             current = asyncio.current_task()
             stopping = self._stopping or (current is not None and current.cancelling() > 0)
             if stopping or not turn.cancelled():
-                await self._store.release_item(item.id, self._worker)
+                # Shutting down: unsent work is queued again, sent work waits for a takeover.
+                await self._inbox.release(item.id, self._worker)
                 raise
-            status = "cancelled"
+            # /cancel, or no longer ours: the store already says what became of it.
+            return None
         finally:
             renewer.cancel()
             self._turns.pop(user_id, None)
-        if status == "release":
-            await self._store.release_item(item.id, self._worker)
-            return status
-        await self._store.finish(item.id, status, owner=self._worker)
-        return status
+        if outcome == "release":
+            await self._inbox.release(item.id, self._worker)
+        else:
+            await self._inbox.finish(item.id, self._worker, outcome)
+        return outcome
 
-    async def _renew(self, item: InboxItem, turn: asyncio.Task[str]) -> None:
+    async def _renew(self, item_id: int, turn: asyncio.Task[Outcome]) -> None:
         while True:
-            await asyncio.sleep(self._timing.lease_seconds / 3)
-            if not await self._store.renew_lease(item.id, self._worker, self._timing.lease_seconds):
-                # No longer ours: cancelled from another worker, or taken over after our
-                # lease ran out. Either way this worker must stop working on it.
-                log.info("inbox item %d is no longer ours; stopping its turn", item.id)
+            await asyncio.sleep(self._lease / 3)
+            try:
+                ours = await self._inbox.renew(item_id, self._worker, self._lease)
+            except Exception as exc:  # noqa: BLE001 - the database may answer the next time
+                log.warning("could not renew a lease (%s: %s)", type(exc).__name__, exc)
+                continue
+            if not ours:
+                # Cancelled from another worker, or taken over after our lease ran out:
+                # either way this worker must stop working on it.
+                log.info("inbox item %d is no longer ours; stopping its work", item_id)
                 turn.cancel()
                 return

@@ -70,3 +70,13 @@ class RenderProgress:
             self._shown = (percent, eta)
         except OutboxError as exc:
             log.debug("render progress refused: %s", exc)
+
+    async def done(self) -> None:
+        """The video arrived: the progress message has said all it had to, so it goes."""
+        if self._message_id is None:
+            return
+        message_id, self._message_id = self._message_id, None
+        try:
+            await self.pacer.delete_message(self.chat, message_id)
+        except OutboxError as exc:
+            log.debug("render progress not removed: %s", exc)

@@ -23,6 +23,7 @@ BUTTON_INTENTS = {
     "variation": "variation",
     "web": "web",
     "resend": "resend",
+    "sendagain": "send_again",
 }
 
 

@@ -58,12 +58,16 @@ class Service:
         intent: Intent,
         before_agent: BeforeAgent | None = None,
         accepted_at: float | None = None,
+        *,
+        item: int | None = None,
+        told: BeforeAgent | None = None,
     ) -> None:
-        """Run `intent`; never raises for a backend, platform or programming fault."""
+        """Run `intent` (for inbox item `item`; `told` records a report once it is out);
+        never raises for a backend, platform or programming fault."""
         user = await self._sticky_language(user, msg)
         lang = user.language
         try:
-            await self._run(pacer, user, msg, intent, before_agent, accepted_at)
+            await self._run(pacer, user, msg, intent, before_agent, accepted_at, item, told)
         except asyncio.CancelledError:
             raise
         except TokenUnavailable as exc:
@@ -100,6 +104,8 @@ class Service:
         intent: Intent,
         before_agent: BeforeAgent | None,
         accepted_at: float | None,
+        item: int | None,
+        told: BeforeAgent | None,
     ) -> None:
         spec = REGISTRY[intent.kind]
         lang = user.language
@@ -112,6 +118,8 @@ class Service:
         ctx = TurnContext(user.id, msg.chat, pacer, account, "", lang, before_agent)
         ctx.admin = self._admission.is_admin(msg.user)
         ctx.accepted_at = accepted_at
+        ctx.item_id = item
+        ctx.told = told
         if spec.session:
             await self._open(ctx, lang)
         try:

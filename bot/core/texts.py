@@ -140,9 +140,16 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
     "nothing_to_cancel": ("There's nothing to cancel.", "没有可以取消的操作。"),
     "interrupted": (
-        "⚠️ I restarted while working on your last message, so I won't send it again "
-        "(that could cost credits twice). {state}",
-        "⚠️ 处理你上一条消息时我重启了，为避免重复扣费不会再次发送。{state}",
+        "⚠️ I restarted while working on your message “{words}”. It may have reached the "
+        "agent, so I didn't send it again on my own (that could cost credits twice); tap "
+        "Send again if you want it. {state}",
+        "⚠️ 处理你的消息“{words}”时我重启了。它可能已送达智能体，为避免重复扣费我没有自动重发；"
+        "需要的话请点击“再发一次”。{state}",
+    ),
+    "your_message": ("your last message", "上一条消息"),
+    "nothing_to_send_again": (
+        "That message was already sent again, or is too old to send now. Just write it again.",
+        "那条消息已经重发过，或者太久了无法再发。请重新输入一次。",
     ),
     # -- the turn
     "still_working": (
@@ -291,6 +298,11 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "tap Resend.",
         "⚠️ 发送视频时我重启了，视频可能已经在上面了。如果没有，请点击“重新发送”。",
     ),
+    "export_send_failed": (
+        "⚠️ Sending your video failed, and it may or may not have arrived. If it isn't "
+        "above, tap Resend.",
+        "⚠️ 发送视频时出错，视频可能没有送达。如果上面没有，请点击“重新发送”。",
+    ),
     "nothing_to_resend": (
         "There's no video waiting to be sent again. Say “export” for a new one.",
         "没有需要重新发送的视频。说“导出”可以生成新的视频。",
@@ -436,6 +448,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "btn_new": ("New session", "新项目"),
     "btn_retry": ("Retry", "重试"),
     "btn_resend": ("Resend", "重新发送"),
+    "btn_send_again": ("↩️ Send again", "↩️ 再发一次"),
     "btn_again": ("🔁 Again", "🔁 再来一张"),
     "btn_variation": ("✨ Variation", "✨ 变体"),
     "btn_again_n": ("🔁 Again #{n}", "🔁 再来一张 #{n}"),

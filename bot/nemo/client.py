@@ -240,8 +240,19 @@ class NemoClient:
     # -- the agent --------------------------------------------------------------------------
 
     @asynccontextmanager
-    async def stream(self, auth: Auth, session_id: str, text: str) -> AsyncIterator[Stream]:
-        """Send `text` to the agent; yields a `Stream` of typed events until the turn ends."""
+    async def stream(
+        self,
+        auth: Auth,
+        session_id: str,
+        text: str,
+        *,
+        before_send: Callable[[], Awaitable[object]] | None = None,
+    ) -> AsyncIterator[Stream]:
+        """Send `text` to the agent; yields a `Stream` of typed events until the turn ends.
+
+        `before_send` runs right before each attempt's request leaves, after everything else
+        is ready: what it records ("this may reach the agent") is as late as it can be.
+        """
         body = {
             "app_name": "nemo_agent",
             "user_id": "me",
@@ -258,6 +269,8 @@ class NemoClient:
                 json=body,
                 timeout=httpx.Timeout(10.0, read=self.config.sse_idle_seconds + 5.0),
             )
+            if before_send is not None:
+                await before_send()
             response = await self._send(request, endpoint)
             content_type = response.headers.get("content-type", "")
             if response.status_code == 200 and content_type.startswith("text/event-stream"):

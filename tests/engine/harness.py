@@ -28,11 +28,12 @@ from bot.core.outbox import (
     VideoFile,
 )
 from bot.core.pacing import utf16_len
+from bot.core.router import route
 from bot.nemo import NemoClient, make_http_client
 from bot.nemo.errors import NemoError
 from bot.ops.metrics import Metrics
 from sandbox import RunningSandbox, SandboxOptions, run_sandbox
-from storage import SqliteStore, open_store
+from storage import NewItem, SqliteStore, open_store
 
 FAST = Timing(
     still_working_seconds=0,
@@ -310,6 +311,20 @@ class Bot:
     async def press(self, button: Button, **kwargs: object) -> None:
         """Press a button the bot sent (adapters hand its payload over as the text)."""
         await self.say(button.data, **kwargs)
+
+
+def new_item(msg: IncomingMessage, user_id: int) -> NewItem:
+    """`msg` as the engine would store it (intent decided), for a test that plays a worker."""
+    intent = route(msg.text, has_attachments=bool(msg.attachments))
+    return NewItem(
+        platform=msg.chat.platform,
+        update_id=msg.update_id,
+        user_id=user_id,
+        chat=msg.chat.to_json(),
+        kind=intent.kind,
+        intent=intent.to_json(),
+        payload=msg.to_json(),
+    )
 
 
 def sandbox_settings(url: str, **env: str) -> Settings:

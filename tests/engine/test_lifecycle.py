@@ -71,8 +71,9 @@ async def test_a_drain_that_runs_out_leaves_the_running_turn_for_the_next_start(
         await eventually(lambda: sandbox.sandbox.sse_calls == 1)
         await bot.engine.drain(0.2)
         user = await bot.user_id()
-        running = await bot.store.running_item(user)
-        assert running is not None and running.reached_agent  # released, not finished
+        running = await bot.store.get_item(1)
+        assert running is not None and running.status == "sending"  # released, not finished
+        assert running.owner is None and running.reached_agent
         assert await bot.store.queued_count(user) == 1
         assert sandbox.sandbox.sse_calls == 1
     sandbox.sandbox.faults.silent_stream_seconds = 0.0

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from bot.core.texts import t
 from sandbox import RunningSandbox
-from storage import InboxItem, SqliteStore
-from tests.engine.harness import eventually, fast_sandbox, running_bot
+from storage import Claim, SqliteStore
+from tests.engine.harness import eventually, fast_sandbox, new_item, running_bot
 
 
 async def test_queued_messages_are_answered_in_order_with_their_place(
@@ -45,9 +46,9 @@ async def test_cancel_stops_the_running_turn_and_drops_the_queue(
         assert not any("Added the title" in t for t in bot.outbox.final_texts())
         user_id = await bot.user_id()
         assert await bot.store.queued_count(user_id) == 0
-        assert await bot.store.running_item(user_id) is None
-        stopped = await bot.store.get_item(1)
-        assert stopped is not None and stopped.status == "cancelled"
+        for item_id in (1, 2, 3):  # the running one and both queued ones
+            stopped = await bot.store.get_item(item_id)
+            assert stopped is not None and stopped.status == "cancelled"
 
         await bot.say("/cancel")
         assert bot.outbox.texts()[-1] == "There's nothing to cancel."
@@ -126,22 +127,33 @@ async def test_a_turn_that_reached_the_agent_is_not_resent_after_a_restart(
         # A crash while the next turn runs: claimed, marked as sent, its lease still live.
         msg = bot.message("add background music")
         user_id = await bot.user_id()
-        placed = await bot.store.enqueue(
-            "console", msg.update_id, user_id, msg.chat.to_json(), "turn", msg.to_json()
-        )
+        placed = await bot.store.accept(new_item(msg, user_id))
         claimed = await bot.store.claim_next(user_id, "crashed-worker", 600)
-        assert claimed is not None and claimed.id == placed.item_id
-        assert await bot.store.mark_reached_agent(claimed.id, owner="crashed-worker")
+        assert claimed is not None and claimed.item.id == placed.item_id
+        assert await bot.store.mark_sending(claimed.item.id, "crashed-worker")
     calls = backend.sse_calls
 
     async with running_bot(tmp_path, sandbox.url) as bot:
         line = await bot.outbox.wait_for(lambda s: "I restarted" in s.text)
         await bot.engine.wait_idle()
-        assert "won't send it again" in line.text
+        assert "“add background music”" in line.text  # the message's own words
+        assert "didn't send it again on my own" in line.text
         assert "Timeline (1 track): 1. Video: a stone bridge" in line.text
+        assert [b.label for b in line.buttons] == ["↩️ Send again"]
         item = await bot.store.get_item(placed.item_id)
-        assert item is not None and item.status == "interrupted"
-    assert backend.sse_calls == calls
+        assert item is not None and item.status == "reported"
+        assert backend.sse_calls == calls  # never resent unasked
+
+        await bot.press(line.buttons[0])  # the user asks for it: it runs once
+        await bot.engine.wait_idle()
+        assert backend.sse_calls == calls + 1
+        assert "BGM" in bot.outbox.final_texts()[-1]
+        await bot.press(line.buttons[0])  # a second press runs nothing
+        await bot.engine.wait_idle()
+        assert bot.outbox.texts()[-1] == t("nothing_to_send_again")
+        assert backend.sse_calls == calls + 1
+        item = await bot.store.get_item(placed.item_id)
+        assert item is not None and item.status == "resent"
 
 
 async def test_a_turn_claimed_but_never_sent_runs_after_a_restart(
@@ -150,14 +162,13 @@ async def test_a_turn_claimed_but_never_sent_runs_after_a_restart(
     async with running_bot(tmp_path, sandbox.url) as bot:
         msg = bot.message('add a title "Back"')
         user_id = await bot.user_id()
-        await bot.store.enqueue(
-            "console", msg.update_id, user_id, msg.chat.to_json(), "turn", msg.to_json()
-        )
+        await bot.store.accept(new_item(msg, user_id))
         assert await bot.store.claim_next(user_id, "crashed-worker", 600) is not None
 
     async with running_bot(tmp_path, sandbox.url) as bot:
         await bot.engine.wait_idle()
         assert any('Added the title "Back"' in t for t in bot.outbox.final_texts())
+        assert not any("I restarted" in text for text in bot.outbox.texts())
     assert sandbox.sandbox.sse_calls == 1
 
 
@@ -174,11 +185,11 @@ async def test_stopping_mid_turn_reports_it_and_keeps_the_queue(
     assert backend.sse_calls == 1  # stopping ran nothing else
 
     async with running_bot(tmp_path, sandbox.url) as bot:
-        await bot.outbox.wait_for(lambda s: "won't send it again" in s.text)
+        await bot.outbox.wait_for(lambda s: "didn't send it again" in s.text)
         await bot.engine.wait_idle()
         assert any('Added the title "After"' in t for t in bot.outbox.final_texts())
         first = await bot.store.get_item(1)
-        assert first is not None and first.status == "interrupted"
+        assert first is not None and first.status == "reported"
         assert await bot.store.queued_count(user_id) == 0
     assert backend.sse_calls == 2
 
@@ -193,7 +204,7 @@ class _PausingStore(SqliteStore):
         self.found_empty = asyncio.Event()
         self.release = asyncio.Event()
 
-    async def claim_next(self, user_id: int, owner: str, lease_seconds: float) -> InboxItem | None:
+    async def claim_next(self, user_id: int, owner: str, lease_seconds: float) -> Claim | None:
         item = await super().claim_next(user_id, owner, lease_seconds)
         if item is None and self.pause:
             self.pause = False

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.core.messages import ChatRef
 from sandbox import RunningSandbox
+from storage import NewRender, StatusAnswer
 from tests.engine.harness import running_bot
 
 
@@ -26,13 +27,14 @@ async def test_a_video_that_may_have_been_sent_is_offered_again_never_resent(
         chat = ChatRef("console", "chat-u1").to_json()
         session = await bot.store.get_session(user, "anon:" + (await bot.store.client_id_for(user)))
         assert session is not None
-        await bot.store.create_render(
-            render_id, user, chat, session.session_id, bot.engine.worker_id, 60
-        )
+        owner = bot.engine.worker_id
+        new = NewRender(render_id, user, chat, session.session_id)
+        await bot.store.create_render(new, owner, 60)
         first = next(iter(sandbox.sandbox.render_submissions))
         url = f"{sandbox.url}/renders/{first}.mp4"
-        await bot.store.update_render(render_id, status="completed", output_url=url)
-        assert await bot.store.begin_delivery(render_id)
+        done = StatusAnswer("completed", 100, url)
+        assert await bot.store.record_status(render_id, owner, done) is not None
+        assert await bot.store.begin_delivery(render_id, owner)
     async with running_bot(tmp_path, sandbox.url) as bot:
         await bot.engine.wait_idle()
         assert bot.outbox.of("video") == []  # not sent again on its own
@@ -56,9 +58,8 @@ async def test_still_rendering_is_said_only_of_a_submitted_render(
         await bot.say("generate an image of a canal")
         user = await bot.user_id()
         chat = ChatRef("console", "chat-u1").to_json()
-        await bot.store.create_render(
-            "render_never_sent", user, chat, "s", bot.engine.worker_id, 60
-        )
+        new = NewRender("render_never_sent", user, chat, "s")
+        await bot.store.create_render(new, bot.engine.worker_id, 60)
         await bot.engine.stop()
     async with running_bot(tmp_path, sandbox.url) as bot:
         await bot.engine.wait_idle()

@@ -114,13 +114,13 @@ async def test_cancel_on_one_worker_stops_a_turn_running_on_another(
         await first.engine.submit(first.message("generate an image of a slow snail"))
         await eventually(lambda: sandbox.sandbox.sse_calls == 1, 10)
         # Both workers hear of the message; whichever claimed it runs the turn.
-        running = await first.store.running_item(await first.user_id())
-        assert running is not None
+        running = await first.store.get_item(1)
+        assert running is not None and running.status == "sending"
         runner, other = (first, second) if running.owner == "w0" else (second, first)
         await other.engine.submit(other.message("/cancel"))
         await other.outbox.wait_for(lambda s: s.text.startswith(t("cancelled", count=0)[:8]), 10)
-        item = await first.store.running_item(await first.user_id())
-        assert item is None  # ended in the store at once
+        item = await first.store.get_item(1)
+        assert item is not None and item.status == "cancelled"  # ended in the store at once
 
         async def stopped() -> bool:
             await runner.engine.wait_idle(renders=False)

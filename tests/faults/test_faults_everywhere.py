@@ -6,6 +6,7 @@ adapter against the Bot API emulator) and Discord (the real adapter against the 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -40,12 +41,12 @@ class Chat:
             await sent  # type: ignore[misc]
 
     async def ask(self, text: str, expect: Callable[[str], bool], timeout: float = 30) -> str:
-        before = len(self.shown())
+        before = Counter(self.shown())  # what was there (a message may go meanwhile)
         await self.post(text)
         found: list[str] = []
 
         def answered() -> bool:
-            found[:] = [t for t in self.shown()[before:] if expect(t)]
+            found[:] = [t for t in (Counter(self.shown()) - before).elements() if expect(t)]
             return bool(found)
 
         await self.wait(answered, timeout)  # type: ignore[misc]

@@ -509,7 +509,7 @@ async def test_a_postgresql_database_is_checked_by_url(
         assert "empty (the first start applies schema" in empty.line("ok    database")
         async with await PostgresStore.open(url):  # a worker is running on it
             running = await check(capsys, tmp_path, NEMO_API_BASE=sandbox.url, NEMOBOT_DB=url)
-        assert "schema 2 of 2" in running.line("ok    database")
+        assert "schema 3 of 3" in running.line("ok    database")
         assert "1 other connection" in running.line("ok    database")
         gone = "postgresql://nemobot:pw-not-shown@127.0.0.1:9/nemobot"
         down = await check(capsys, tmp_path, NEMO_API_BASE=sandbox.url, NEMOBOT_DB=gone)

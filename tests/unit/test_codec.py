@@ -30,6 +30,7 @@ def test_actions_are_the_documented_ones() -> None:
         "variation",
         "web",
         "resend",
+        "sendagain",
     } == codec.ACTIONS
 
 

@@ -43,6 +43,8 @@ class BotApiEmulator(UserSide, Inspection):
         self.limits = RateLimiter(self.options, self.rate_limited)
         self.faults = FaultInjector(self.options)
         self.holds: dict[str, asyncio.Event] = {}  # method → when its next answer may go
+        self.gates: dict[str, asyncio.Event] = {}  # method → when its next call may run
+        self.gated: list[str] = []  # calls that reached a gate, in order
         self.calls: list[ApiCall] = []
         self.webhook: WebhookConfig | None = None
         self.webhook_attempts: list[tuple[int, int]] = []

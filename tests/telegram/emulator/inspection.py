@@ -31,6 +31,9 @@ class Inspection:
     draft_log: dict[int, list[tuple[int, str]]]
     command_sets: dict[tuple[str, str], list[tuple[str, str]]]
     internal_errors: list[BaseException]
+    holds: dict[str, asyncio.Event]
+    gates: dict[str, asyncio.Event]
+    gated: list[str]
 
     def messages(self, chat_id: int) -> list[BotMessage]:
         """The bot's messages in the chat, in order (deleted ones flagged, not removed)."""
@@ -93,6 +96,12 @@ class Inspection:
         """Carry out the next call of `method` but answer it only once the event is set."""
         release = asyncio.Event()
         self.holds[method] = release
+        return release
+
+    def hold_call(self, method: str) -> asyncio.Event:
+        """Let the next call of `method` wait, not carried out, until the event is set."""
+        release = asyncio.Event()
+        self.gates[method] = release
         return release
 
     def record_call(self, call: ApiCall) -> None:

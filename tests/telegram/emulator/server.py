@@ -63,6 +63,12 @@ async def handle_method(emu: BotApiEmulator, request: web.Request) -> web.Respon
         params = await read_params(request, emu.options.max_upload_bytes)
         if entry is None:
             raise ApiError(404, errors.NOT_FOUND)
+        gate = emu.gates.pop(name, None)
+        if gate is not None:
+            # Not carried out yet: a bot killed now never made this call.
+            emu.gated.append(name)
+            emu.notifier.notify()
+            await gate.wait()
         fault = emu.faults.take(name)
         if fault is not None:
             raise fault

@@ -1,4 +1,4 @@
-"""Three `nemobot run` processes on one PostgreSQL database behave like one bot.
+"""Several `nemobot run` workers on one PostgreSQL database, as one bot (the test world).
 
 Each worker is a real process in Telegram webhook mode. The Bot API emulator POSTs every
 update to one URL, a round-robin load balancer in this process, which hands each POST
@@ -21,12 +21,10 @@ from pathlib import Path
 
 import aiohttp
 import asyncpg
-import pytest
 from aiohttp import web
 
 from sandbox import RunningSandbox, SandboxOptions, run_sandbox
 from tests.console.cli_support import clean_env
-from tests.engine.harness import eventually
 from tests.postgres import PostgresServer, fresh_database
 from tests.telegram.emulator import BotApiEmulator, running_emulator
 from tests.telegram.emulator.models import BotMessage
@@ -129,7 +127,8 @@ class World:
     workers: list[Worker] = field(default_factory=list)
 
     async def start_worker(self, port: int) -> Worker:
-        folder = self.folder / f"worker-{port}"
+        """A new worker listening on `port`, in the balancer's rotation once it listens."""
+        folder = self.folder / f"worker-{port}-{len(self.workers)}"
         folder.mkdir()
         hooked = len(self.emu.calls_to("setWebhook"))
         env = {**self.env, "TELEGRAM_WEBHOOK_LISTEN": f"127.0.0.1:{port}"}
@@ -137,8 +136,13 @@ class World:
         self.workers.append(worker)
         # It listens before it sets the webhook: from then on it may be sent updates.
         await self.emu.wait_for(lambda e: len(e.calls_to("setWebhook")) > hooked, 60)
-        self.balancer.ports.append(port)
+        if port not in self.balancer.ports:
+            self.balancer.ports.append(port)
         return worker
+
+    async def restart(self, worker: Worker) -> Worker:
+        """A fresh process in a dead worker's place (same port, a new worker id)."""
+        return await self.start_worker(worker.port)
 
     async def stop_all(self) -> None:
         """SIGTERM every live worker: each must exit 0; no log shows a traceback or the token."""
@@ -152,13 +156,15 @@ class World:
             assert "Traceback" not in worker.bot.log, worker.bot.log[-3000:]
             assert secret not in worker.bot.log
 
-    async def kill(self, worker_id: str) -> None:
+    async def kill(self, worker_id: str) -> Worker:
         """`kill -9` the worker holding `worker_id`'s leases."""
         worker = next(w for w in self.workers if w.worker_id == worker_id)
         os.kill(worker.bot.process.pid, signal.SIGKILL)
         assert await worker.bot.wait() == -signal.SIGKILL
+        return worker
 
     async def query(self, sql: str) -> list[asyncpg.Record]:
+        """Rows of one query on the workers' database."""
         conn = await asyncpg.connect(self.database)
         try:
             return list(await conn.fetch(sql))
@@ -173,15 +179,18 @@ class World:
         return rows[0]["owner"] if rows else None
 
     def shown(self, chat: int, kind: str | None = None) -> list[BotMessage]:
+        """The bot's messages in `chat` as they are now (of one kind, if given)."""
         return [
             m for m in self.emu.messages(chat) if not m.deleted and (kind is None or m.kind == kind)
         ]
 
     def count(self, chat: int, words: str) -> int:
+        """How many of the bot's messages in `chat` show `words`."""
         return sum(words in (m.text or m.caption or "") for m in self.shown(chat))
 
 
-def _fast_sandbox(**changes: float) -> SandboxOptions:
+def fast_sandbox_options(**changes: float) -> SandboxOptions:
+    """A quick sandbox: instant text, 1-second images, small fast renders."""
     options = SandboxOptions(
         chunk_delay_seconds=0,
         image_seconds=1,
@@ -195,7 +204,7 @@ def _fast_sandbox(**changes: float) -> SandboxOptions:
 
 
 @asynccontextmanager
-async def _world(
+async def fleet(
     tmp_path: Path,
     server: PostgresServer,
     ports: list[int],
@@ -203,6 +212,7 @@ async def _world(
     balancer: Balancer,
     lease: str = KILL_LEASE,
 ) -> AsyncIterator[World]:
+    """A world with one worker per port, all started; every process is gone afterwards."""
     database = await fresh_database(server)
     async with AsyncExitStack() as stack:
         sandbox = await stack.enter_async_context(run_sandbox(options))
@@ -233,127 +243,3 @@ async def _world(
 
 
 Ports = Callable[[], int]
-
-
-# -- 300 users, three workers ---------------------------------------------------------------
-
-USERS = 300
-FIRST_USER = 50_000
-
-
-def _story(world: World, chat: int, i: int) -> list[str]:
-    """What the chat shows, in order: the image, both titles' answers, the video."""
-    labels = []
-    for message in world.shown(chat):
-        text = message.text or ""
-        if message.kind == "photo":
-            labels.append("image")
-        elif message.kind == "video":
-            labels.append("video")
-        elif f'Added the title "North {i}"' in text:
-            labels.append("north")
-        elif f'Added the title "South {i}"' in text:
-            labels.append("south")
-    return labels
-
-
-@pytest.mark.timeout(300)  # ~90 s here: 300 users, 1,200 messages, 300 ffmpeg renders
-async def test_three_workers_answer_every_message_once_in_order(
-    tmp_path: Path, postgres_server: PostgresServer, unused_tcp_port_factory: Ports
-) -> None:
-    ports = [unused_tcp_port_factory() for _ in range(3)]
-    balancer = Balancer(echo_every=7)
-    calm = _world(tmp_path, postgres_server, ports, _fast_sandbox(), balancer, CALM_LEASE)
-    async with calm as world:
-        emu, sandbox = world.emu, world.sandbox.sandbox
-        users = [FIRST_USER + i for i in range(USERS)]
-        for user in users:
-            emu.private_chat(user)
-        for i, user in enumerate(users):
-            emu.send_message(user, user, f"generate an image of lighthouse {i}")
-        await emu.wait_for(lambda e: len(e.calls_to("sendPhoto")) >= USERS, 240)
-        for i, user in enumerate(users):
-            emu.send_message(user, user, f'add a title "North {i}"')
-            emu.send_message(user, user, f'add a title "South {i}"')
-            emu.send_message(user, user, "export")
-        await emu.wait_for(lambda e: len(e.calls_to("sendVideo")) >= USERS, 300)
-
-        async def every_story_told() -> bool:
-            return all(
-                _story(world, user, i) == ["image", "north", "south", "video"]
-                for i, user in enumerate(users)
-            )
-
-        await eventually(every_story_told, 30)
-        await world.stop_all()
-        assert len(emu.calls_to("sendVideo")) == USERS  # one MP4 per export, none twice
-        assert sandbox.sse_calls == 3 * USERS  # no turn sent to the agent twice
-        assert sorted(sandbox.render_submissions.values()) == [1] * USERS  # one render each
-        assert balancer.echoes and set(balancer.echoes) == {200}  # sent again, dropped quietly
-        assert set(balancer.statuses) == {200}, (balancer.statuses, balancer.failures)
-        ran = await world.query("SELECT DISTINCT owner FROM inbox WHERE owner IS NOT NULL")
-        assert len(ran) == 3  # every worker took a share
-
-
-# -- kill -9 ----------------------------------------------------------------------------------
-
-ALICE, BOB = 7001, 7002
-
-
-async def test_a_worker_killed_mid_turn_leaves_its_work_to_the_others(
-    tmp_path: Path, postgres_server: PostgresServer, unused_tcp_port_factory: Ports
-) -> None:
-    ports = [unused_tcp_port_factory() for _ in range(3)]
-    async with _world(tmp_path, postgres_server, ports, _fast_sandbox(), Balancer()) as world:
-        emu, sandbox = world.emu, world.sandbox.sandbox
-        emu.private_chat(ALICE)
-        emu.private_chat(BOB)
-        sandbox.faults.silent_stream_seconds = 60.0
-        emu.send_message(ALICE, ALICE, "generate an image of a night sky")
-        await eventually(lambda: sandbox.sse_calls == 1, 30)
-        emu.send_message(ALICE, ALICE, 'add a title "After"')  # waits behind it
-        await eventually(lambda: not emu.pending_updates(), 30)
-        holder = await world.holder("inbox", "status = 'running'")
-        assert holder is not None
-        await world.kill(holder)
-        sandbox.faults.silent_stream_seconds = 0.0
-        emu.send_message(BOB, BOB, 'add a title "Meanwhile"')  # the balancer still tries it
-
-        await emu.wait_for_message(ALICE, lambda m: INTERRUPTED in (m.text or ""), 30)
-        await emu.wait_for_message(ALICE, lambda m: "After" in (m.text or ""), 30)
-        await emu.wait_for_message(BOB, lambda m: "Meanwhile" in (m.text or ""), 30)
-        await world.stop_all()
-        assert sandbox.sse_calls == 3  # the night sky was never sent to the agent again
-        assert world.count(ALICE, INTERRUPTED) == 1  # reported by one worker
-        assert world.count(ALICE, 'Added the title "After"') == 1
-        assert world.count(BOB, 'Added the title "Meanwhile"') == 1
-        assert world.shown(ALICE, "photo") == []
-
-
-async def test_a_worker_killed_mid_render_poll_leaves_the_render_to_the_others(
-    tmp_path: Path, postgres_server: PostgresServer, unused_tcp_port_factory: Ports
-) -> None:
-    ports = [unused_tcp_port_factory() for _ in range(3)]
-    options = _fast_sandbox(render_min_seconds=4.0)
-    async with _world(tmp_path, postgres_server, ports, options, Balancer()) as world:
-        emu, sandbox = world.emu, world.sandbox.sandbox
-        emu.private_chat(ALICE)
-        emu.send_message(ALICE, ALICE, "generate an image of a harbour")
-        await emu.wait_for_message(ALICE, lambda m: m.kind == "photo", 30)
-        emu.send_message(ALICE, ALICE, "export")
-        await eventually(lambda: bool(sandbox.render_submissions), 30)
-        polling = "status NOT IN ('failed', 'cancelled', 'delivered', 'unconfirmed')"
-
-        async def leased() -> str | None:
-            return await world.holder("renders", polling)
-
-        await eventually(leased, 30)
-        holder = await leased()
-        assert holder is not None
-        await world.kill(holder)
-
-        await emu.wait_for_message(ALICE, lambda m: m.kind == "video", 60)
-        await world.stop_all()
-        assert len(world.shown(ALICE, "video")) == 1  # delivered once
-        assert list(sandbox.render_submissions.values()) == [1]  # submitted once
-        assert world.count(ALICE, INTERRUPTED) == 0  # the export's turn had ended well

@@ -1,0 +1,132 @@
+"""The PostgreSQL text of every statement the inbox and render policies name.
+
+Several workers run these at once: accepting locks the user's row (so the queue limit and
+the rate hold across workers), claiming skips a user another worker is claiming for
+(`SKIP LOCKED`), takeovers skip rows another worker is taking, and a new message is
+announced with `NOTIFY` (delivered on commit) so an idle worker starts at once.
+"""
+
+from __future__ import annotations
+
+from ._pg_core import CHANNEL
+from ._rows import INBOX_COLUMNS, RATE_COUNTS, RENDER_COLUMNS, sql_list
+from .lifecycle import ITEM_ACTIVE, ITEM_FINAL, RENDER_ACTIVE
+
+__all__ = ["INBOX_SQL", "RENDER_SQL"]
+
+_ACTIVE = sql_list(ITEM_ACTIVE)
+_UNFINISHED = sql_list(ITEM_ACTIVE | {"queued"})
+_FINAL = sql_list(ITEM_FINAL)
+_ITEM = f"RETURNING {INBOX_COLUMNS}"
+_JOB = f"RETURNING {RENDER_COLUMNS}"
+_EXPIRED = "(lease_expires IS NULL OR lease_expires <= ${n})"
+
+INBOX_SQL: dict[str, str | None] = {
+    "lock_user_wait": "SELECT 1 FROM users WHERE id = $1 FOR UPDATE",
+    "lock_user_skip": "SELECT id FROM users WHERE id = $1 FOR UPDATE SKIP LOCKED",
+    "announce": f"SELECT pg_notify('{CHANNEL}', $1)",
+    "find_update": "SELECT id, user_id, status, lane FROM inbox "
+    "WHERE platform = $1 AND update_id = $2",
+    "find_update_id": "SELECT id FROM inbox WHERE platform = $1 AND update_id = $2",
+    "rate_counts": f"SELECT {RATE_COUNTS} FROM inbox WHERE user_id = $1 AND created_at > $2",
+    "pending_press": "SELECT id FROM inbox WHERE user_id = $1 AND press_key = $2 "
+    "AND status IN ('queued', 'claimed', 'sending') ORDER BY id LIMIT 1",
+    "waiting": "SELECT count(*) FROM inbox WHERE user_id = $1 AND status = 'queued' "
+    "AND lane = 'line'",
+    "insert_item": "INSERT INTO inbox (platform, update_id, user_id, chat, kind, intent, "
+    "payload, created_at, lane, group_key, status, owner, lease_expires, press_key) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
+    "ON CONFLICT (platform, update_id) DO NOTHING RETURNING id",
+    "insert_refused": "INSERT INTO inbox (platform, update_id, user_id, chat, kind, payload, "
+    "created_at, finished_at, lane, status) "
+    "VALUES ($1, $2, $3, $4, $5, '', $6, $6, 'side', 'cancelled') "
+    "ON CONFLICT (platform, update_id) DO NOTHING",
+    "ahead": f"SELECT count(*) FROM inbox WHERE user_id = $1 AND lane = 'line' "
+    f"AND status IN {_UNFINISHED} AND id < $2",
+    "line_head": f"SELECT {INBOX_COLUMNS} FROM inbox WHERE user_id = $1 AND lane = 'line' "
+    f"AND status IN {_UNFINISHED} ORDER BY id LIMIT 1",
+    "claim_queued": "UPDATE inbox SET status = 'claimed', owner = $1, lease_expires = $2 "
+    f"WHERE id = $3 AND status = 'queued' {_ITEM}",
+    "take_over": "UPDATE inbox SET status = $1, owner = $2, lease_expires = $3 "
+    f"WHERE id = $4 AND status = $5 AND {_EXPIRED.format(n=6)} {_ITEM}",
+    "claim_side": "UPDATE inbox SET status = 'claimed', owner = $1, lease_expires = $2 "
+    "WHERE id = $3 AND lane = 'side' AND (status = 'queued' OR (status = 'claimed' "
+    f"AND {_EXPIRED.format(n=4)})) {_ITEM}",
+    "mark_sending": "UPDATE inbox SET status = 'sending', reached_agent = TRUE "
+    "WHERE id = $1 AND owner = $2 AND status IN ('claimed', 'sending')",
+    "renew": "UPDATE inbox SET lease_expires = $1 WHERE id = $2 AND owner = $3 "
+    f"AND status IN {_ACTIVE}",
+    "release": "UPDATE inbox SET owner = NULL, lease_expires = NULL, "
+    "status = CASE WHEN status = 'claimed' THEN 'queued' ELSE status END "
+    f"WHERE id = $1 AND owner = $2 AND status IN {_ACTIVE}",
+    "finish": "UPDATE inbox SET status = $1, finished_at = $2, lease_expires = NULL "
+    "WHERE id = $3 AND owner = $4 AND status = ANY($5::text[])",
+    "scrub": "UPDATE inbox SET "
+    "payload = coalesce(jsonb_set(nemobot_jsonb_or_null(payload), '{text}', '\"\"')::text, ''), "
+    "intent = jsonb_set(nemobot_jsonb_or_null(intent), '{arg}', '\"\"')::text WHERE id = $1",
+    "cancel_queued": "UPDATE inbox SET status = 'cancelled', finished_at = $2 "
+    "WHERE user_id = $1 AND status = 'queued' AND lane = 'line'",
+    "cancel_active": "UPDATE inbox SET status = 'cancelled', finished_at = $2, "
+    "lease_expires = NULL WHERE id = (SELECT id FROM inbox WHERE user_id = $1 "
+    f"AND lane = 'line' AND status = ANY($3::text[]) ORDER BY id LIMIT 1) "
+    f"AND status = ANY($3::text[]) {_ITEM}",
+    "users_with_work": "SELECT user_id FROM inbox WHERE lane = 'line' "
+    f"AND platform = ANY($1::text[]) AND (status = 'queued' OR (status IN {_ACTIVE} "
+    f"AND {_EXPIRED.format(n=2)})) GROUP BY user_id ORDER BY min(id)",
+    "side_items": "SELECT id FROM inbox WHERE lane = 'side' AND platform = ANY($1::text[]) "
+    f"AND (status = 'queued' OR (status = 'claimed' AND {_EXPIRED.format(n=2)})) ORDER BY id",
+    "absorb_group": "UPDATE inbox SET status = 'done', finished_at = $1 WHERE user_id = $2 "
+    f"AND group_key = $3 AND status = 'queued' AND lane = 'line' AND id != $4 {_ITEM}",
+    "resend": "UPDATE inbox SET status = 'resent', finished_at = $1 "
+    f"WHERE id = $2 AND user_id = $3 AND status = 'reported' {_ITEM}",
+    "get_item": f"SELECT {INBOX_COLUMNS} FROM inbox WHERE id = $1",
+    "waiting_count": "SELECT count(*) FROM inbox WHERE user_id = $1 AND status = 'queued' "
+    "AND lane = 'line'",
+    "prune_inbox": f"DELETE FROM inbox WHERE status IN {_FINAL} AND finished_at < $1",
+    "forget_texts": "UPDATE inbox SET payload = jsonb_set(nemobot_jsonb_or_null(payload), "
+    "'{text}', '\"\"')::text, intent = coalesce(jsonb_set(nemobot_jsonb_or_null(intent), "
+    f"'{{arg}}', '\"\"')::text, intent) WHERE status IN {_FINAL} AND finished_at < $1 "
+    "AND jsonb_typeof(nemobot_jsonb_or_null(payload)) = 'object' "
+    "AND coalesce(nemobot_jsonb_or_null(payload) ->> 'text', '') != ''",
+}
+
+_RENDER_ACTIVE = sql_list(RENDER_ACTIVE)
+
+RENDER_SQL: dict[str, str | None] = {
+    "create_render": "INSERT INTO renders (render_id, user_id, chat, session_id, created_at, "
+    "owner, lease_expires, item_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+    f"ON CONFLICT DO NOTHING {_JOB}",
+    "detach_item": "UPDATE renders SET item_id = NULL WHERE render_id = $1 AND owner = $2",
+    "render_for_item": f"SELECT {RENDER_COLUMNS} FROM renders WHERE item_id = $1",
+    "record_status": "UPDATE renders SET status = $1, progress = $2, "
+    "output_url = coalesce($3, output_url), submitted_at = coalesce($4, submitted_at), "
+    "finished_at = coalesce($5, finished_at) "
+    f"WHERE render_id = $6 AND owner = $7 AND status = ANY($8::text[]) {_JOB}",
+    "end_render": "UPDATE renders SET status = $1, error = coalesce($2, error), "
+    "finished_at = coalesce(finished_at, $3), delivered = delivered OR $1 = 'delivered', "
+    "lease_expires = NULL "
+    "WHERE render_id = $4 AND owner = $5 AND status = ANY($6::text[])",
+    "begin_delivery": "UPDATE renders SET status = 'delivering' WHERE render_id = $1 "
+    "AND owner = $2 AND status = 'completed' AND lease_expires > $3",
+    "take_over_renders": "UPDATE renders SET owner = $1, lease_expires = $2, "
+    "status = CASE WHEN status = 'delivering' THEN 'unconfirmed' ELSE status END, "
+    "finished_at = CASE WHEN status = 'delivering' THEN $3 ELSE finished_at END "
+    "WHERE render_id IN (SELECT render_id FROM renders WHERE status = ANY($4::text[]) "
+    f"AND {_EXPIRED.format(n=3)} "
+    "AND nemobot_jsonb_or_null(chat) ->> 'platform' = ANY($5::text[]) "
+    f"FOR UPDATE SKIP LOCKED) {_JOB}",
+    "resend_render": "UPDATE renders SET status = 'delivering', owner = $2, lease_expires = $3 "
+    "WHERE render_id = (SELECT render_id FROM renders WHERE user_id = $1 "
+    "AND status = 'unconfirmed' ORDER BY created_at DESC, seq DESC LIMIT 1 FOR UPDATE) "
+    f"AND status = 'unconfirmed' {_JOB}",
+    "renew_render": "UPDATE renders SET lease_expires = $1 WHERE render_id = $2 AND owner = $3 "
+    f"AND status IN {_RENDER_ACTIVE}",
+    "release_render": "UPDATE renders SET owner = NULL, lease_expires = NULL "
+    f"WHERE render_id = $1 AND owner = $2 AND status IN {_RENDER_ACTIVE}",
+    "get_render": f"SELECT {RENDER_COLUMNS} FROM renders WHERE render_id = $1",
+    "active_renders": f"SELECT {RENDER_COLUMNS} FROM renders WHERE user_id = $1 "
+    f"AND status IN {_RENDER_ACTIVE} ORDER BY created_at DESC, seq DESC",
+    "render_seconds": "SELECT finished_at - submitted_at FROM renders "
+    "WHERE status = 'delivered' AND submitted_at IS NOT NULL "
+    "AND finished_at >= submitted_at ORDER BY finished_at DESC LIMIT $1",
+}
