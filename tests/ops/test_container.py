@@ -428,6 +428,8 @@ def test_build_context_has_the_sources_and_nothing_private() -> None:
         "nemobot-sandbox.db-wal",
         "storage/nemobot.db",
         "storage/nemobot.db-shm",
+        "nemobot-sandbox.db.lock",
+        "bot/nemobot.db.lock",
         ".git/config",
         ".venv/bin/python",
         "node_modules/telegram-test-api/package.json",
@@ -451,6 +453,29 @@ def test_build_context_has_the_sources_and_nothing_private() -> None:
             files = [entry.name]
         leaked = [p for p in files if in_context(p, rules)]
         assert not leaked, f"sent to the builder: {leaked[:5]}"
+
+
+def test_what_make_run_leaves_behind_is_ignored_by_git() -> None:
+    """`make run` on the built-in sandbox leaves its database, journals, lock and outputs."""
+    left = [
+        "nemobot-sandbox.db",
+        "nemobot-sandbox.db-wal",
+        "nemobot-sandbox.db-shm",
+        "nemobot-sandbox.db.lock",
+        "nemobot-out/img_20261201_cat.png",
+        ".env",
+    ]
+    if not shutil.which("git") or not (ROOT / ".git").exists():
+        pytest.skip("not a git work tree")
+    result = subprocess.run(
+        ["git", "check-ignore", "--no-index", *left],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert sorted(result.stdout.split()) == sorted(left), result.stderr
 
 
 # -- compose.yaml -----------------------------------------------------------------------------
