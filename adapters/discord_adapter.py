@@ -23,6 +23,7 @@ from discord.gateway import DiscordWebSocket
 
 from adapters.dc.buttons import NemoButton
 from adapters.dc.commands import install_commands, tree_for
+from adapters.dc.events import guard_parsers
 from adapters.dc.intake import addressed, message_of, press_of
 from adapters.dc.limits import PLATFORM_RATE
 from adapters.dc.outbox import PLATFORM, DiscordOutbox
@@ -81,6 +82,7 @@ class _Client(discord.AutoShardedClient):
             shard_count=plan.count,
             shard_ids=list(plan.ids),
         )
+        guard_parsers(self._connection.parsers)
         self._engine = engine
         self._spool = spool
         self._plan = plan

@@ -39,7 +39,12 @@ def _parser() -> argparse.ArgumentParser:
     sandbox = commands.add_parser("sandbox", help="serve the local NemoVideo sandbox")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8765)
-    commands.add_parser("doctor", help="check the configuration and the backend")
+    check = commands.add_parser("doctor", help="check the configuration and the backend")
+    check.add_argument(
+        "--live",
+        action="store_true",
+        help="also mint one anonymous NemoVideo token (said before it is done)",
+    )
     commands.add_parser("stats", help="print the figures /stats shows (beside a running bot)")
     backup = commands.add_parser(
         "backup", help="copy the database while the bot runs (SQLite's online backup)"
@@ -81,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     if command == "doctor":
         from bot.doctor import doctor
 
-        return asyncio.run(doctor(settings))
+        return asyncio.run(doctor(settings, live=args.live))
     try:
         if command == "stats":
             from bot.ops.tools import print_stats

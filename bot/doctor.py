@@ -1,9 +1,10 @@
 """`nemobot doctor`: settings, NemoVideo, each platform, the database and ffmpeg, one line each.
 
 Each line starts `ok` (green) or `FAIL` (red, saying what to fix); the exit code is 1 if any
-line failed. The platforms are asked directly with httpx rather than through PTB or
-discord.py: doctor needs the raw answer (401 and 404 are different mistakes from no answer at
-all), not a logged-in client, and one HTTP client serves every check.
+line failed. A plain run spends nothing at NemoVideo; `--live` may (it says what first).
+The platforms are asked directly with httpx rather than through PTB or discord.py: doctor
+needs the raw answer (401 and 404 are different mistakes from no answer at all), not a
+logged-in client, and one HTTP client serves every check.
 """
 
 from __future__ import annotations
@@ -14,18 +15,17 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import httpx
 import imageio_ffmpeg
 
-from bot.app import client_config, database_path
+from bot.app import database_path
 from bot.config import Settings
 from bot.logs import redact
-from bot.nemo import Auth, NemoClient, make_http_client
-from bot.nemo.errors import NemoAuthError, NemoError, NemoUnavailable, RateLimited, TokenRefused
+from bot.nemo import make_http_client
+from bot.ops.nemo_check import check_backend, live_notice
 from storage.inspect import Finding, inspect_database
 
 __all__ = ["doctor"]
@@ -40,10 +40,16 @@ _TIMEOUT = 10.0
 _GREEN, _RED, _RESET = "\033[32m", "\033[31m", "\033[0m"
 
 
-async def doctor(settings: Settings) -> int:
-    """Print one line per check (green ok / red FAIL); 1 if anything is broken, else 0."""
+async def doctor(settings: Settings, *, live: bool = False) -> int:
+    """Print one line per check (green ok / red FAIL); 1 if anything is broken, else 0.
+
+    Nothing that costs is done unless `live`, and then it is said first (`bot.ops.nemo_check`).
+    """
     colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     secrets = settings.secrets()
+    notice = live_notice(settings) if live else None
+    if notice:
+        print(notice, flush=True)
     database = (
         [await _postgres(settings.postgres_url)]
         if settings.postgres_url
@@ -53,7 +59,7 @@ async def doctor(settings: Settings) -> int:
     _print(local, colour, secrets)
     async with make_http_client() as http:
         remote = await asyncio.gather(
-            _nemo(http, settings), _telegram(http, settings), _discord(http, settings)
+            _nemo(http, settings, live), _telegram(http, settings), _discord(http, settings)
         )
     findings = [*local, *(finding for group in remote for finding in group)]
     _print(findings[len(local) :], colour, secrets)
@@ -139,48 +145,8 @@ async def _postgres(url: str) -> Finding:
     return Finding(True, f"database: PostgreSQL, {state}, {workers} other connection(s)")
 
 
-# --- NemoVideo ---------------------------------------------------------------------------
-
-
-async def _nemo(http: httpx.AsyncClient, settings: Settings) -> list[Finding]:
-    if settings.wants_sandbox:
-        return [Finding(True, "backend: the built-in sandbox (set NEMO_TOKEN for the real API)")]
-    where = f"backend {settings.api_base}"
-    # A check answers at once: no waiting out a 429.
-    client = NemoClient(http, replace(client_config(settings), retry_after_seconds=0))
-    try:
-        if not settings.nemo_token:
-            await client.anonymous_token("nemobot-doctor")
-            return [Finding(True, f"{where}: reachable, it hands out anonymous tokens")]
-        balance = await client.credits(Auth(settings.nemo_token))
-    except NemoError as exc:
-        return [Finding(False, f"{where}: {_nemo_problem(exc, settings)}")]
-    if balance.available <= 0:
-        return [
-            Finding(
-                False,
-                f"{where}: token ok, but 0 credits left for every user; top up at "
-                f"{settings.nemo_web_base} or set NEMO_TOKEN to another account's token",
-            )
-        ]
-    return [Finding(True, f"{where}: token ok, {balance.available} credits left (shared)")]
-
-
-def _nemo_problem(exc: NemoError, settings: Settings) -> str:
-    if isinstance(exc, NemoAuthError):
-        return (
-            f"NEMO_TOKEN was refused ({exc.message}); copy a valid token from "
-            f"{settings.nemo_web_base} into NEMO_TOKEN"
-        )
-    if isinstance(exc, NemoUnavailable):
-        cause = exc.__cause__
-        detail = f"{type(cause).__name__}: {cause}".rstrip(": ") if cause else exc.message
-        return f"unavailable ({detail}); check NEMO_API_BASE and the network, or try later"
-    if isinstance(exc, RateLimited):
-        return "busy (429, too many requests); run nemobot doctor again in a minute"
-    if isinstance(exc, TokenRefused):
-        return f"no anonymous token for this host ({exc.message}); set NEMO_TOKEN"
-    return f"{type(exc).__name__}: {exc.message}"
+async def _nemo(http: httpx.AsyncClient, settings: Settings, live: bool) -> list[Finding]:
+    return [await check_backend(http, settings, live=live)]
 
 
 # --- Telegram ----------------------------------------------------------------------------

@@ -4,7 +4,8 @@ Both paths confirm an update to Telegram only after `accept` has stored it: poll
 its offset past an update once it is in the inbox, the webhook answers 200 only then. So a
 crash never loses an update, and a redelivered one is dropped by the inbox's dedupe.
 (PTB's own Updater confirms a batch as soon as it has fetched it, which is why it is not
-used.)
+used.) An update the library cannot read is skipped and confirmed on both paths
+(`adapters.tg.reading`): nothing a Bot API server sends can stop the bot.
 """
 
 from __future__ import annotations
@@ -19,8 +20,15 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 from telegram import Bot, Update
-from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
+from telegram.error import Conflict, EndPointNotFound, InvalidToken, NetworkError, TelegramError
 
+from adapters.tg.reading import (
+    Fetched,
+    confirm_updates,
+    fetch_updates,
+    read_update,
+    update_id_of,
+)
 from bot.lifecycle import AdapterFailed
 
 __all__ = ["ALLOWED_UPDATES", "SECRET_HEADER", "poll_updates", "serve_webhook", "webhook_secret"]
@@ -78,17 +86,18 @@ async def poll_updates(
     while not stop.is_set():
         try:
             fetched = await _unless_stopped(
-                bot.get_updates(
-                    # After an outage, a short poll: it tells at once that Telegram is back.
+                fetch_updates(
+                    bot,
                     offset=offset,
-                    timeout=0 if outage else POLL_SECONDS,
-                    allowed_updates=ALLOWED_UPDATES,
+                    # After an outage, a short poll: it tells at once that Telegram is back.
+                    poll_seconds=0 if outage else POLL_SECONDS,
+                    allowed=ALLOWED_UPDATES,
                 ),
                 stop,
             )
         except Conflict:
             raise AdapterFailed(CONFLICT) from None
-        except InvalidToken:
+        except (InvalidToken, EndPointNotFound):  # do_api_request's word for a refused token
             raise AdapterFailed(TOKEN_REFUSED) from None
         except NetworkError as exc:
             if not outage:
@@ -108,16 +117,18 @@ async def poll_updates(
 
 
 async def _accept_all(
-    updates: tuple[Update, ...], accept: Accept, offset: int | None, stop: asyncio.Event
+    batch: list[Fetched], accept: Accept, offset: int | None, stop: asyncio.Event
 ) -> int | None:
-    for update in updates:
-        try:
-            await accept(update)
-        except Exception as exc:  # noqa: BLE001 - not stored: keep it unconfirmed, try again later
-            log.error("could not store Telegram update %d (%s); retrying", update.update_id, exc)
-            await _unless_stopped(asyncio.sleep(_RETRY_SECONDS), stop)
-            return offset
-        offset = update.update_id + 1
+    """Store each readable update in order; the offset moves past each stored or unreadable one."""
+    for item in batch:
+        if item.update is not None:
+            try:
+                await accept(item.update)
+            except Exception as exc:  # noqa: BLE001 - not stored: keep it unconfirmed, retry later
+                log.error("could not store Telegram update %d (%s); retrying", item.update_id, exc)
+                await _unless_stopped(asyncio.sleep(_RETRY_SECONDS), stop)
+                return offset
+        offset = item.update_id + 1
     return offset
 
 
@@ -126,7 +137,7 @@ async def _confirm(bot: Bot, offset: int | None) -> None:
     if offset is None:
         return
     try:
-        await bot.get_updates(offset=offset, timeout=0, allowed_updates=ALLOWED_UPDATES)
+        await confirm_updates(bot, offset, ALLOWED_UPDATES)
     except TelegramError as exc:
         log.debug("could not confirm the last updates: %s", exc)
 
@@ -146,9 +157,14 @@ async def serve_webhook(
         if not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):
             return web.Response(status=401)
         try:
-            update = Update.de_json(await request.json(), bot)
-        except (ValueError, TypeError, KeyError):
+            data = await request.json()
+        except ValueError:  # not JSON (or not UTF-8)
             return web.Response(status=400)
+        if update_id_of(data) is None:  # JSON, but not an update: a list, a number, null...
+            return web.Response(status=400)
+        update = read_update(data, bot)
+        if update is None:  # an update PTB cannot read: skipped, and 200 so it is not resent
+            return web.Response(status=200)
         try:
             await accept(update)
         except Exception as exc:  # noqa: BLE001 - not stored: Telegram will deliver it again

@@ -26,3 +26,18 @@ async def test_doctor_checks_the_token_against_the_backend(tmp_path: Path) -> No
     assert bad.code == 1 and "FAIL  backend" in bad.out
     assert token not in good.out + good.err
     assert "nmv_usr_wrong" not in bad.out + bad.err
+
+
+async def test_doctor_spends_nothing_unless_told_live_and_then_says_so_first(
+    tmp_path: Path,
+) -> None:
+    async with run_sandbox(SandboxOptions()) as running:
+        plain = await nemobot(tmp_path, b"", "doctor", NEMO_API_BASE=running.url)
+        minted_by_plain = running.sandbox.tokens_issued
+        live = await nemobot(tmp_path, b"", "doctor", "--live", NEMO_API_BASE=running.url)
+        minted_by_live = running.sandbox.tokens_issued
+    assert plain.code == 0, plain.out + plain.err
+    assert minted_by_plain == 0 and "doctor --live: asks" not in plain.out
+    assert live.code == 0, live.out + live.err
+    assert live.out.splitlines()[0].startswith("doctor --live: asks ")
+    assert minted_by_live == 1

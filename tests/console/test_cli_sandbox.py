@@ -12,7 +12,7 @@ import httpx
 from tests.console.cli_support import clean_env
 
 
-async def _sandbox_command(folder: Path, port: int) -> asyncio.subprocess.Process:
+async def _sandbox_command(folder: Path, port: int, **env: str) -> asyncio.subprocess.Process:
     """`nemobot sandbox --port PORT`, its banner on a pipe."""
     return await asyncio.create_subprocess_exec(
         sys.executable,
@@ -22,7 +22,7 @@ async def _sandbox_command(folder: Path, port: int) -> asyncio.subprocess.Proces
         "--port",
         str(port),
         cwd=folder,
-        env=clean_env(),
+        env=clean_env(**env),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.DEVNULL,
     )
@@ -52,15 +52,14 @@ async def test_sandbox_command_serves_and_stops_on_ctrl_c(
 
 async def test_sandbox_command_cleans_up_on_sigterm(tmp_path: Path, unused_tcp_port: int) -> None:
     """SIGTERM (a service manager stopping it) removes its data folder, like Ctrl-C."""
-    import tempfile
-
-    before = set(Path(tempfile.gettempdir()).glob("nemo-sandbox-*"))
-    port = unused_tcp_port
-    process = await _sandbox_command(tmp_path, port)
+    # A temp folder of its own: sandboxes of other test runs come and go in the shared one.
+    private = tmp_path / "tmp"
+    private.mkdir()
+    process = await _sandbox_command(tmp_path, unused_tcp_port, TMPDIR=str(private))
     assert process.stdout is not None
     async with asyncio.timeout(30):
         await process.stdout.readline()
-    ours = set(Path(tempfile.gettempdir()).glob("nemo-sandbox-*")) - before
+    ours = set(private.glob("nemo-sandbox-*"))
     assert ours, "the sandbox made its data folder"
     process.send_signal(signal.SIGTERM)
     async with asyncio.timeout(15):

@@ -3,7 +3,7 @@
 Everywhere: hadolint lints the Dockerfile, our own rules are checked on it (non-root user,
 database on a volume, a curl-free HEALTHCHECK that is run here against a local server),
 the build context is worked out from .dockerignore, and compose.yaml is read with PyYAML
-(and checked by `docker compose config` where Compose is installed).
+(and by a real Compose in tests/ops/test_compose_cli.py).
 
 Where a Docker daemon and the base image are available: the image is built and run.
 """
@@ -428,6 +428,8 @@ def test_build_context_has_the_sources_and_nothing_private() -> None:
         "nemobot-sandbox.db-wal",
         "storage/nemobot.db",
         "storage/nemobot.db-shm",
+        "nemobot-sandbox.db.lock",
+        "bot/nemobot.db.lock",
         ".git/config",
         ".venv/bin/python",
         "node_modules/telegram-test-api/package.json",
@@ -451,6 +453,29 @@ def test_build_context_has_the_sources_and_nothing_private() -> None:
             files = [entry.name]
         leaked = [p for p in files if in_context(p, rules)]
         assert not leaked, f"sent to the builder: {leaked[:5]}"
+
+
+def test_what_make_run_leaves_behind_is_ignored_by_git() -> None:
+    """`make run` on the built-in sandbox leaves its database, journals, lock and outputs."""
+    left = [
+        "nemobot-sandbox.db",
+        "nemobot-sandbox.db-wal",
+        "nemobot-sandbox.db-shm",
+        "nemobot-sandbox.db.lock",
+        "nemobot-out/img_20261201_cat.png",
+        ".env",
+    ]
+    if not shutil.which("git") or not (ROOT / ".git").exists():
+        pytest.skip("not a git work tree")
+    result = subprocess.run(
+        ["git", "check-ignore", "--no-index", *left],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert sorted(result.stdout.split()) == sorted(left), result.stderr
 
 
 # -- compose.yaml -----------------------------------------------------------------------------
@@ -555,50 +580,6 @@ def test_no_secret_is_written_in_compose(compose: dict[str, Any]) -> None:
     text = COMPOSE.read_text()
     assert not re.search(r"\b\d{6,}:[A-Za-z0-9_-]{30,}", text), "a Telegram bot token"
     assert "nmv_" not in text
-
-
-# -- docker compose config (where Compose is installed) ---------------------------------------
-
-
-def _compose_cli() -> list[str] | None:
-    for argv in (["docker", "compose"], ["docker-compose"]):
-        if not shutil.which(argv[0]):
-            continue
-        try:
-            result = subprocess.run(
-                [*argv, "version", "--short"], capture_output=True, text=True, timeout=20
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            continue
-        if result.returncode == 0 and re.match(r"v?2\.", result.stdout.strip()):
-            return argv
-    return None
-
-
-def test_docker_compose_config_accepts_it(tmp_path: Path) -> None:
-    cli = _compose_cli()
-    if cli is None:
-        pytest.skip("Docker Compose v2 is not installed (`docker compose` / `docker-compose`)")
-    # A copy with an empty .env: the real one holds tokens that `config` would print.
-    shutil.copy(COMPOSE, tmp_path / "compose.yaml")
-    shutil.copy(DOCKERFILE, tmp_path / "Dockerfile")
-    (tmp_path / ".env").write_text("")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPOSE_")}
-
-    def services(*profile: str) -> set[str]:
-        result = subprocess.run(
-            [*cli, *profile, "config", "--services"],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env=env,
-        )
-        assert result.returncode == 0, result.stderr
-        return set(result.stdout.split())
-
-    assert services() == {"bot"}
-    assert services("--profile", "local-bot-api") == {"bot", "telegram-bot-api"}
 
 
 # -- building and running the image (needs a Docker daemon) -----------------------------------

@@ -9,6 +9,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pytest
 
 from bot.config import Settings
 from bot.doctor import doctor
+from bot.ops.nemo_check import PROBE
 from sandbox import SandboxOptions, run_sandbox
 from storage import SqliteStore
 from storage.postgres import PostgresStore
@@ -119,7 +121,7 @@ async def test_all_green_against_the_sandbox_and_both_platforms(
 # --- NemoVideo ---------------------------------------------------------------------------
 
 
-async def test_anonymous_tokens_reachable(
+async def test_anonymous_tokens_reachable_without_minting_one(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     async with run_sandbox(SandboxOptions()) as sandbox:
@@ -127,6 +129,70 @@ async def test_anonymous_tokens_reachable(
     assert result.code == 0, result.lines
     assert "reachable" in result.line(f"ok    backend {sandbox.url}")
     assert "anonymous token per user" in result.line("ok    settings")
+    paths = [path for _, path, _ in sandbox.sandbox.requests]
+    assert paths == [PROBE]  # one free question, and no anonymous token
+    assert sandbox.sandbox.tokens_issued == 0
+
+
+async def test_live_says_what_it_spends_then_mints_one_token_per_host(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    async with run_sandbox(SandboxOptions()) as sandbox:
+        settings = Settings.from_env(
+            {"NEMOBOT_DB": str(tmp_path / "nemobot.db"), "NEMO_API_BASE": sandbox.url}
+        )
+        codes = [await doctor(settings, live=True) for _ in range(2)]
+        client_ids = list(sandbox.sandbox.client_tokens)
+        issued = sandbox.sandbox.tokens_issued
+    lines = capsys.readouterr().out.splitlines()
+    assert codes == [0, 0], lines
+    assert lines[0].startswith(f"doctor --live: asks {sandbox.url} for one anonymous token")
+    assert "no credits are spent" in lines[0]
+    minted = [line for line in lines if "hands out anonymous tokens" in line]
+    assert len(minted) == 2 and minted[0].startswith("ok    ")
+    assert len(client_ids) == 1 and uuid.UUID(client_ids[0])  # a UUID, the same both times
+    assert issued == 1  # the second run got the same token back
+
+
+async def test_live_with_a_shared_token_spends_nothing_and_says_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    async with run_sandbox(SandboxOptions()) as sandbox:
+        token = sandbox.sandbox.create_user_token(credits=7)
+        settings = Settings.from_env(
+            {
+                "NEMOBOT_DB": str(tmp_path / "nemobot.db"),
+                "NEMO_API_BASE": sandbox.url,
+                "NEMO_TOKEN": token,
+            }
+        )
+        code = await doctor(settings, live=True)
+        issued = sandbox.sandbox.tokens_issued
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "doctor --live: asks" not in out
+    assert issued == 1  # the test's own token only
+
+
+async def test_a_server_that_is_not_nemovideo_is_red(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    async with run_sandbox(SandboxOptions()) as sandbox:
+        wrong = f"{sandbox.url}/not-the-api"
+        result = await check(capsys, tmp_path, NEMO_API_BASE=wrong)
+    assert result.code == 1
+    line = result.line(f"FAIL  backend {wrong}: no NemoVideo API here (404 for {PROBE})")
+    assert line.endswith("check NEMO_API_BASE")
+
+
+async def test_a_backend_that_is_down_is_red(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    async with run_sandbox(SandboxOptions()) as sandbox:
+        sandbox.sandbox.faults.down = True
+        result = await check(capsys, tmp_path, NEMO_API_BASE=sandbox.url)
+    assert result.code == 1
+    assert "unavailable (HTTP 503)" in result.line(f"FAIL  backend {sandbox.url}")
 
 
 async def test_a_shared_token_without_credits_is_red(

@@ -54,8 +54,7 @@ def _env(
         NEMOBOT_DB=str(tmp_path / "bot.db"),
         NEMOBOT_RENDER_POLL_SECONDS="0.3",
         NEMOBOT_RETRY_AFTER_SECONDS="0",
-        NEMOBOT_LOG_LEVEL="DEBUG",
-        **extra,
+        **{"NEMOBOT_LOG_LEVEL": "DEBUG", **extra},
     )
 
 
@@ -149,5 +148,51 @@ async def test_a_second_poller_stops_the_bot_with_one_clear_line(tmp_path: Path)
         code = await bot.wait(timeout=15)
         assert code == 2
         lines = [line for line in bot.err if "another process is polling" in line]
+        assert len(lines) == 1
+        assert "Traceback" not in bot.log
+
+
+async def test_an_update_the_library_cannot_read_neither_stops_nor_blocks_the_bot(
+    tmp_path: Path,
+) -> None:
+    """A poll as an older Bot API server words it (no `persistent_id`): PTB 22.8 cannot read
+    it. The process skips it, logs its id and type, and serves what came with it."""
+    poll = {
+        "poll": {
+            "id": "5123456789",
+            "question": "Lunch at the secret place?",
+            "options": [{"text": "pizza", "voter_count": 0}],
+            "total_voter_count": 0,
+            "is_closed": False,
+            "is_anonymous": True,
+            "type": "regular",
+            "allows_multiple_answers": False,
+        }
+    }
+    async with _world() as (emu, sandbox):
+        bot = await _start(tmp_path, _env(tmp_path, emu, sandbox, NEMOBOT_LOG_LEVEL="INFO"))
+        await _polling(emu)
+        update = emu.send_raw_message(ALICE, ALICE, poll)
+        emu.send_message(ALICE, ALICE, "/credits")
+        await emu.wait_for_message(ALICE, lambda m: (m.text or "").startswith("💳"), timeout=30)
+        await emu.wait_for(lambda e: e.pending_updates() == 0 and e.waiting_pollers > 0, 30)
+        bot.process.send_signal(signal.SIGTERM)
+        assert await bot.wait() == 0
+        skipped = [line for line in bot.err if "cannot read" in line]
+        assert len(skipped) == 1 and f"update {update['update_id']} (message)" in skipped[0]
+        for secret in ("Lunch", "secret place", "pizza", "Traceback"):
+            assert secret not in bot.log
+
+
+async def test_a_token_revoked_while_polling_stops_the_bot_with_one_clear_line(
+    tmp_path: Path,
+) -> None:
+    async with _world() as (emu, sandbox):
+        bot = await _start(tmp_path, _env(tmp_path, emu, sandbox))
+        await _polling(emu)
+        emu.fail_next("getUpdates", error_code=401, description="Unauthorized")
+        emu.send_message(ALICE, ALICE, "/credits")  # ends the long poll; the next one is refused
+        assert await bot.wait(timeout=15) == 2
+        lines = [line for line in bot.err if "Telegram refused TELEGRAM_BOT_TOKEN" in line]
         assert len(lines) == 1
         assert "Traceback" not in bot.log

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import tempfile
 from collections.abc import AsyncIterator
@@ -77,6 +78,12 @@ class BotApiEmulator(UserSide, Inspection):
         host, port = self._runner.addresses[0][:2]
         self.url = f"http://{host}:{port}"
         self._deliverer.start()
+
+    async def post_to_webhook(self, body: Any) -> int:
+        """Send any JSON value (or bytes, as they are) to the bot's webhook, as Telegram would
+        send an update; the status the bot answers. Not queued, never retried."""
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        return await self._deliverer.post_body(raw)
 
     async def close(self) -> None:
         """Release long polls, stop webhook delivery, close the server, remove local files."""

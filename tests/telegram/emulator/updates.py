@@ -114,10 +114,10 @@ class UpdateQueue:
         """One getUpdates call: confirm, then answer at once or when an update arrives."""
         self._poll_serial += 1
         serial = self._poll_serial
-        self.notifier.notify()  # an older long poll sees it was superseded
         if allowed is not None:
             self.allowed_updates = allowed or None
         self.confirm(offset)
+        self.notifier.notify()  # an older long poll sees it was superseded; waiters, the confirm
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max(0.0, timeout)
         while True:

@@ -219,8 +219,22 @@ class UserSide:
             }
         )
 
+    def send_raw_message(self, chat_id: int, user_id: int, fields: JSON) -> JSON:
+        """A user's message of any shape, queued as given: the chat, sender, id and date, plus
+        `fields` unchecked (say, a `poll` as another Bot API version words it). Not kept in
+        the chat, so the bot cannot reply to it."""
+        chat = self._known_chat(chat_id)
+        message = {
+            "message_id": chat.next_message_id(),
+            "from": dict(self.chats.user(user_id)),
+            "chat": chat.to_dict(),
+            "date": int(time.time()),
+            **fields,
+        }
+        return self.deliver({"message": message})
+
     def deliver(self, update: JSON) -> JSON:
-        """Queue an arbitrary update (one with an update_id keeps it: redelivery)."""
+        """Queue an update of any shape, unchecked (one with an update_id keeps it: redelivery)."""
         return self.updates.push(update)
 
     def next_update_id(self) -> int:

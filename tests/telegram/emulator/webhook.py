@@ -63,6 +63,19 @@ class WebhookDeliverer:
                 delay = options.webhook_retry_delay * 2 ** (failures - 1)
                 await asyncio.sleep(min(delay, options.webhook_retry_max_delay))
 
+    async def post_body(self, body: bytes) -> int:
+        """POST `body` as is to the webhook that is set, with its secret; the HTTP status."""
+        assert self._session is not None
+        config = self.emu.webhook
+        if config is None:
+            raise ValueError("no webhook is set")
+        headers = {"Content-Type": "application/json"}
+        if config.secret_token:
+            headers[SECRET_HEADER] = config.secret_token
+        async with self._session.post(config.url, data=body, headers=headers) as response:
+            await response.read()
+            return response.status
+
     async def _post(self, config: WebhookConfig, update: dict[str, Any]) -> tuple[int, str]:
         assert self._session is not None
         headers = {SECRET_HEADER: config.secret_token} if config.secret_token else {}
