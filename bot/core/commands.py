@@ -79,15 +79,20 @@ class Handlers:
 
     @handles("upload", lane="line", session=True)
     async def upload(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
-        """Attachments go up together; the caption then runs as a turn."""
+        """Attachments go up together; the caption then runs as a turn.
+
+        The caption runs even when no file could be used: the refusal says so, and the
+        person gets an answer to what they wrote rather than silence.
+        """
         if not msg.attachments:
             await self.reply(ctx, "upload_how")
             return
-        uploaded = await self.uploads.handle(ctx, msg.attachments)
+        caption = bool(intent.arg.strip())
+        uploaded = await self.uploads.handle(ctx, msg.attachments, caption=caption)
         if uploaded:
             self.conversation.forget(ctx.session_id)
             await self.store.bump_usage(ctx.user_id, uploads=uploaded)
-        if uploaded and intent.arg:
+        if caption:
             await self.turn(ctx, msg, Intent("turn", intent.arg))
 
     @handles("again", lane="line", session=True)

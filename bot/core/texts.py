@@ -314,10 +314,39 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "it to your project.",
         "请把文件作为附件发送（图片、视频或音频，最大 200 MB），我会把它加入你的项目。",
     ),
-    "upload_done": (
-        "📎 Added {count} file(s) to your project.",
+    "upload_done_one": (
+        "📎 Added {count} file to your project.",
         "📎 已将 {count} 个文件加入项目。",
     ),
+    "upload_done_many": (
+        "📎 Added {count} files to your project.",
+        "📎 已将 {count} 个文件加入项目。",
+    ),
+    "upload_not_media": (
+        "{name} is really {kind}, not a picture, video or audio file, so I left it out.",
+        "{name} 实际上是{kind}，不是图片、视频或音频，所以我没有加入它。",
+    ),
+    "upload_unrecognised": (
+        "I couldn't read {name} as a picture, video or audio file, so I left it out. I take "
+        "pictures (JPG, PNG, GIF, WEBP), videos (MP4, MOV, AVI, WEBM, MKV) and audio (MP3, WAV, "
+        "M4A, AAC).",
+        "无法把 {name} 识别为图片、视频或音频，所以我没有加入它。支持：图片（JPG、PNG、GIF、"
+        "WEBP）、视频（MP4、MOV、AVI、WEBM、MKV）和音频（MP3、WAV、M4A、AAC）。",
+    ),
+    "upload_caption_alone": (
+        " I'll answer your message without it.",
+        "我会在没有该文件的情况下回复你的消息。",
+    ),
+    "kind_a": ("a {what}", "{what}"),
+    "kind_an": ("an {what}", "{what}"),
+    "kind_image": ("{ext} image", "{ext} 图片"),
+    "kind_video": ("{ext} video", "{ext} 视频"),
+    "kind_audio": ("{ext} audio file", "{ext} 音频文件"),
+    "kind_font": ("{ext} font", "{ext} 字体文件"),
+    "kind_archive": ("{ext} archive", "{ext} 压缩包"),
+    "kind_document": ("{ext} document", "{ext} 文档"),
+    "kind_program": ("program ({ext})", "程序（{ext}）"),
+    "kind_file": ("{ext} file", "{ext} 文件"),
     "upload_unsupported": (
         "I can't use {name}. I accept: mp4, mov, avi, webm, mkv, jpg, png, gif, webp, mp3, "
         "wav, m4a, aac.",

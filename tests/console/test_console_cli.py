@@ -72,7 +72,7 @@ async def test_bad_input_gets_clear_answers_and_no_crash(tmp_path: Path) -> None
     assert "too long (20000 characters)" in run.out
     assert "/frobnicate" in run.out and "/help" in run.out
     assert "couldn't read missing.png" in run.out
-    assert "can't use tool.exe" in run.out
+    assert "tool.exe is really a program (EXE)" in run.out
     assert "huge.png is too large" in run.out
     assert "Credits:" in run.out  # still alive at the end
     assert "Traceback" not in run.out + run.err
@@ -86,7 +86,7 @@ async def test_attach_uploads_a_picture_and_runs_the_caption(tmp_path: Path) -> 
     lines = b'/attach "red dot.png" show timeline\n'
     run = await nemobot(tmp_path, lines, "chat")
     assert run.code == 0, run.err
-    assert "Added 1 file(s)" in run.out
+    assert "Added 1 file to your project." in run.out
     assert "red dot.png" in run.out
 
 

@@ -161,7 +161,7 @@ async def test_an_album_of_three_photos_is_one_upload_and_one_turn(
         await asyncio.wait_for(bot.engine.wait_idle(), 30)
         uploads = [p for m, p, _ in sandbox.sandbox.requests if p.startswith("/api/upload-video")]
         assert len(uploads) == 1
-        assert bot.outbox.texts().count("📎 Added 3 file(s) to your project.") == 1
+        assert bot.outbox.texts().count("📎 Added 3 files to your project.") == 1
         assert sandbox.sandbox.sse_calls == 1
         assert any("Holiday" in text for text in bot.outbox.final_texts())
         assert not any("in line" in text for text in bot.outbox.texts())
