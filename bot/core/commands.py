@@ -221,8 +221,11 @@ class Handlers:
 
     @handles("help", lane="side", command=True)
     async def help(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
-        """What the bot understands."""
-        await self.reply(ctx, "help")
+        """What the bot understands (and, where buttons are typed, how to press them)."""
+        text = t("help", ctx.lang)
+        if ctx.pacer.limits(ctx.chat).typed_buttons:
+            text += "\n" + t("help_typed_buttons", ctx.lang)
+        await ctx.pacer.send_text(ctx.chat, text)
 
     @handles("empty", lane="side")
     async def empty(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:

@@ -60,6 +60,7 @@ class Limits:
     max_images: int = 10  # images per album
     album_buttons: bool = True  # buttons can ride on an album; False: sent below it
     download_hint: bool = False  # over max_download: mention a self-hosted server
+    typed_buttons: bool = False  # buttons are printed, and pressed by typing their word
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "• /lang en|zh — 回复语言 · /login <token>（私聊）— 使用你自己的 NemoVideo 账号 · "
         "/logout",
     ),
+    "help_typed_buttons": (
+        "• Buttons show as [🔁 Again]: type the word to press one — again, variation, "
+        "resend, retry, export, status, credits, new, web",
+        "• 按钮显示为 [🔁 再来一张]：输入按钮上的词即可按下——再来一张、变体、重新发送、重试、"
+        "导出、状态、积分、新项目（也可以输入 again、variation、resend、retry、web）",
+    ),
     "unknown_command": (
         "I don't know the command {command}. Send /help to see what I can do.",
         "我不认识命令 {command}。发送 /help 查看我能做什么。",

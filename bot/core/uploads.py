@@ -91,7 +91,10 @@ class Uploads:
                 return _download_too_big(ctx.lang, name, cap + 1, cap, limits.download_hint)
             return t("upload_too_big", ctx.lang, name=name)
         except (OutboxError, OSError) as exc:
-            log.warning("could not fetch an attachment (.%s): %s", _extension(name), exc)
+            # The error's text may name the file: the log gets its kind only.
+            log.warning(
+                "could not fetch an attachment (.%s): %s", _extension(name), type(exc).__name__
+            )
             return t("upload_missing", ctx.lang, name=name)
         except FileTooLarge:
             return t("upload_too_big", ctx.lang, name=name)

@@ -27,7 +27,8 @@ async def test_make_run_promise_sunset_then_export(tmp_path: Path) -> None:
     assert "[image] out/" in run.out
     assert "[video] out/" in run.out
     videos = list((tmp_path / "out").glob("*.mp4"))
-    assert len(videos) == 1
+    assert len(videos) == 1 and videos[0].name.startswith("render_")
+    assert [p.name[:4] for p in (tmp_path / "out").glob("*.png")] == ["img_"]
     info = await probe_video(videos[0])
     assert info is not None and (info.codec, info.width, info.height) == ("h264", 1920, 1080)
     assert (tmp_path / "nemobot-sandbox.db").stat().st_mode & 0o777 == 0o600
