@@ -17,7 +17,7 @@ from bot.core.intents import Intent, handles
 from bot.core.keyboards import answer_buttons
 from bot.core.messages import IncomingMessage
 from bot.core.outbox import OutboxError
-from bot.core.texts import LANGUAGES, t
+from bot.core.texts import LANGUAGES, t, t_count
 from bot.core.timeline import summary
 from bot.core.uploads import Uploads
 from bot.core.wording import asks_for_video
@@ -151,7 +151,7 @@ class Handlers:
         balance = await self.nemo.credits(ctx.account.auth)
         await self.reply(
             ctx,
-            "credits",
+            "credits_on_hold" if balance.frozen else "credits",
             available=balance.available,
             frozen=balance.frozen,
             total=balance.total,
@@ -175,7 +175,7 @@ class Handlers:
         if not dropped and not stopped:
             await self.reply(ctx, "nothing_to_cancel")
             return
-        await self.reply(ctx, "cancelled", count=dropped)
+        await ctx.pacer.send_text(ctx.chat, t_count("cancelled", ctx.lang, dropped))
 
     @handles("lang", lane="side", command=True)
     async def lang(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:

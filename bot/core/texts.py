@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["LANGUAGES", "chat_language", "how_long", "language_of", "t"]
+__all__ = ["LANGUAGES", "chat_language", "how_long", "language_of", "t", "t_count"]
 
 LANGUAGES = ("en", "zh")
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -140,8 +140,13 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "You already have {limit} messages waiting. Please wait for my answers (or /cancel).",
         "你已有 {limit} 条消息在排队，请等我回复（或发送 /cancel）。",
     ),
-    "cancelled": (
-        "🛑 Stopped. {count} queued message(s) dropped.",
+    "cancelled_none": ("🛑 Stopped.", "🛑 已停止。"),
+    "cancelled_one": (
+        "🛑 Stopped. {count} queued message dropped.",
+        "🛑 已停止，丢弃了 {count} 条排队消息。",
+    ),
+    "cancelled_many": (
+        "🛑 Stopped. {count} queued messages dropped.",
         "🛑 已停止，丢弃了 {count} 条排队消息。",
     ),
     "nothing_to_cancel": ("There's nothing to cancel.", "没有可以取消的操作。"),
@@ -168,7 +173,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
     "change_added": ("added {what}", "添加了{what}"),
     "change_removed": ("removed {what}", "删除了{what}"),
-    "change_images": ("{count} new image(s)", "{count} 张新图片"),
+    "change_images_one": ("{count} new image", "{count} 张新图片"),
+    "change_images_many": ("{count} new images", "{count} 张新图片"),
     "change_label": ('{track} "{name}"', "{track}“{name}”"),
     "change_sep": ("; ", "；"),
     "change_end": (".", "。"),
@@ -224,8 +230,13 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "时间线是空的。描述一张要生成的图片，或发送一张图片。",
     ),
     "credits": (
-        "💳 Credits: {available} available, {frozen} reserved ({total} total).",
-        "💳 积分：可用 {available}，冻结 {frozen}（共 {total}）。",
+        "💳 Credits: {available} available ({total} total).",
+        "💳 积分：可用 {available}（共 {total}）。",
+    ),
+    "credits_on_hold": (
+        "💳 Credits: {available} available, {frozen} more on hold for work in progress "
+        "({total} total).",
+        "💳 积分：可用 {available}，另有 {frozen} 为进行中的任务暂扣（共 {total}）。",
     ),
     "new_session": (
         "🆕 Started a new project. Describe your first image!",
@@ -484,6 +495,14 @@ def t(key: str, lang: str = "en", **values: object) -> str:
     english, chinese = _TEXTS[key]
     template = chinese if lang.startswith("zh") else english
     return template.format(**values) if values else template
+
+
+def t_count(key: str, lang: str, count: int, **values: object) -> str:
+    """`key_one`, `key_many` (or `key_none` for 0, where there is one) by `count`."""
+    choice = "one" if count == 1 else "many"
+    if count == 0 and f"{key}_none" in _TEXTS:
+        choice = "none"
+    return t(f"{key}_{choice}", lang, count=count, **values)
 
 
 def language_of(text: str, fallback: str = "en") -> str:

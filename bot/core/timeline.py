@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.core.texts import t
+from bot.core.texts import t, t_count
 from bot.nemo.draft import AUDIO, TEXT, VIDEO, Changes, Track, tracks
 
 __all__ = ["describe_changes", "summary", "track_label"]
@@ -61,7 +61,7 @@ def describe_changes(diff: Changes, lang: str = "en", *, images: int | None = No
         for track, seg in diff.removed_segments
     ]
     if images:
-        parts.append(t("change_images", lang, count=images))
+        parts.append(t_count("change_images", lang, images))
     changes = t("change_sep", lang).join(parts) + t("change_end", lang)
     return t("no_text_changes", lang, changes=changes)
 

@@ -13,7 +13,7 @@ from bot.core.media import CONVERTIBLE_AUDIO, audio_to_m4a
 from bot.core.messages import Attachment
 from bot.core.outbox import OutboxError, OutboxTooLarge
 from bot.core.scratch import Scratch
-from bot.core.texts import t
+from bot.core.texts import t, t_count
 from bot.nemo import NemoClient
 from bot.nemo.errors import FileTooLarge, UnsupportedFile
 from bot.nemo.files import MAX_UPLOAD_BYTES, check_upload, detected_extension, name_for_content
@@ -62,10 +62,8 @@ class Uploads:
             if not accepted:
                 return 0
             await self._nemo.upload_files(ctx.account.auth, ctx.session_id, accepted)
-        count = len(accepted)
-        key = "upload_done_one" if count == 1 else "upload_done_many"
-        await ctx.pacer.send_text(ctx.chat, t(key, ctx.lang, count=count))
-        return count
+        await ctx.pacer.send_text(ctx.chat, t_count("upload_done", ctx.lang, len(accepted)))
+        return len(accepted)
 
     async def _fetch_checked(
         self, ctx: TurnContext, attachment: Attachment, name: str, folder: Path
