@@ -18,7 +18,7 @@ from telegram.ext import Application, ApplicationBuilder
 
 from adapters.tg.commands import publish_commands
 from adapters.tg.intake import BotIdentity, message_of, press_of
-from adapters.tg.limits import PLATFORM_RATE
+from adapters.tg.limits import DRAFT_REFRESH, PLATFORM_RATE
 from adapters.tg.outbox import PLATFORM, TelegramOutbox
 from adapters.tg.receiving import TOKEN_REFUSED, poll_updates, serve_webhook, webhook_secret
 from bot.config import Settings
@@ -38,11 +38,12 @@ class TelegramAdapter:
 
     platform = PLATFORM
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, draft_refresh: float = DRAFT_REFRESH) -> None:
         if not settings.telegram_token:
             raise ValueError("TelegramAdapter needs TELEGRAM_BOT_TOKEN")
         self._settings = settings
         self._token = settings.telegram_token
+        self._draft_refresh = draft_refresh  # tests shorten it, with the emulator's draft life
 
     def application(self) -> Application:  # type: ignore[type-arg]
         """The PTB application: its `Bot` and lifecycle (updates are received by us)."""
@@ -62,7 +63,11 @@ class TelegramAdapter:
         bot = application.bot
         try:
             me = BotIdentity(bot.id, bot.username)
-            outbox = TelegramOutbox(bot, local_mode=self._settings.telegram_local_mode)
+            outbox = TelegramOutbox(
+                bot,
+                local_mode=self._settings.telegram_local_mode,
+                draft_refresh=self._draft_refresh,
+            )
             engine.connect(outbox, platform_rate=PLATFORM_RATE)
             if self._settings.role == "worker":
                 # Answers only: updates are received by the ingress workers.

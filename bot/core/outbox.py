@@ -55,6 +55,7 @@ class Limits:
     rates: tuple[Rate, ...] = (Rate(1, 1.0),)  # sends and edits in this chat
     live: LiveMode = "edit"  # how a growing answer is shown
     edit_interval: float = 1.0  # seconds between two updates of a live answer
+    draft_refresh: float = 20.0  # a draft lapses (Telegram: ~30 s) unless it is sent again
     typing_refresh: float = 4.5  # the typing indicator lapses after ~5 s
     notify_after: float = 20.0  # a result later than this comes as a new message
     max_images: int = 10  # images per album
