@@ -447,6 +447,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "cmd_cancel": ("Stop what I'm doing", "停止当前操作"),
     "cmd_web": ("Open your project in the web editor", "在网页编辑器中打开项目"),
     "cmd_lang": ("Reply language: en or zh", "回复语言：en 或 zh"),
+    "cmd_lang_choice": ("The language I answer in", "我回复时使用的语言"),
     "cmd_login": (
         "Use your own NemoVideo token (private chat)",
         "使用你自己的 NemoVideo 令牌（私聊）",
