@@ -453,6 +453,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "使用你自己的 NemoVideo 令牌（私聊）",
     ),
     "cmd_logout": ("Back to the bot's account", "切换回机器人的账号"),
+    "button_unknown": (
+        "That button isn't one of mine, so I did nothing.",
+        "这个按钮不是我的，所以我什么也没做。",
+    ),
     # -- buttons that belong to someone
     "not_yours": (
         "That button belongs to someone else's project, so I left it alone. Use your own: "

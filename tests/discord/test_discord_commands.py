@@ -74,3 +74,32 @@ async def test_imagine_answers_with_the_image_through_the_interaction(
         assert attachment.data[:8] == b"\x89PNG\r\n\x1a\n"
         labels = [c["label"] for row in image.components for c in row["components"]]
         assert labels == ["🔁 Again", "✨ Variation"]
+
+
+@pytest.mark.parametrize(
+    "custom_id",
+    ["nemo:login:nmv_usr_0123456789abcdef", "nemo:new:/new", "other_app:vote:42", "/new"],
+)
+async def test_a_component_that_is_not_ours_gets_a_private_line_and_starts_nothing(
+    tmp_path: Path, fake: FakeDiscord, sandbox: RunningSandbox, custom_id: str
+) -> None:
+    async with discord_bot(tmp_path, fake, sandbox) as bot:
+        record = await _slash(fake, "help")
+        await fake.wait_for(lambda f: any("What I understand" in s for s in _said(record)))
+        assert record.original is not None
+        sessions = sandbox.sandbox.sessions_created
+        press = await fake.press_button(
+            record.original.id,
+            custom_id,
+            ALICE,
+            channel_id=CHANNEL,
+            guild_id=GUILD,
+            require_component=False,
+        )
+        await fake.wait_for(lambda f: press.original is not None)
+        assert press.original is not None
+        assert press.original.content == "That button isn't one of mine, so I did nothing."
+        assert press.ack_type == 4 and press.ack_flags & 64  # a reply only the presser sees
+        await bot.engine.wait_idle()
+        assert sandbox.sandbox.sse_calls == 0
+        assert sandbox.sandbox.sessions_created == sessions  # not even /new ran
