@@ -114,6 +114,7 @@ class Handlers:
             await self.reply(ctx, "image_gone")
             return
         text = t(wording, ctx.lang, prompt=image.prompt)
+        ctx.image_prompt = image.prompt  # the new image is "of" the original prompt, too
         await self.turn(ctx, msg, Intent("turn", text))
 
     @handles("new", lane="line", command=True)

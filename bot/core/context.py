@@ -40,3 +40,6 @@ class TurnContext:
     reached_agent: bool = False  # the agent accepted the message (never resend it)
     admin: bool = False  # an operator: per-user limits do not apply
     accepted_at: float | None = None  # when the message was stored (epoch seconds)
+    # Again/Variation: the prompt the user first asked for. The turn's images are recorded
+    # under it, so the next press builds on it rather than on the wording of this one.
+    image_prompt: str | None = None

@@ -220,6 +220,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "timeline_span": ("{start}-{end}s", "{start}-{end} 秒"),
     "timeline_volume": ("{span}, {volume}%", "{span}，{volume}%"),
     "timeline_quote": ('"{text}"', "“{text}”"),
+    "timeline_repeat": ("{name} ×{count}", "{name} ×{count}"),
     "timeline_list_sep": (", ", "、"),
     "track_video": ("Video", "视频"),
     "track_audio": ("BGM", "背景音乐"),
