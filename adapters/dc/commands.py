@@ -54,6 +54,9 @@ def install_commands(tree: app_commands.CommandTree[discord.Client], run: Run) -
         )
         await run(interaction, text, image)
 
+    for name in SIMPLE:
+        tree.add_command(_simple(name, run))
+
     @tree.command(name="lang", description=t("cmd_lang"))
     @app_commands.describe(language=t("cmd_lang_choice"))
     @app_commands.choices(language=list(LANGUAGES))
@@ -61,9 +64,6 @@ def install_commands(tree: app_commands.CommandTree[discord.Client], run: Run) -
         interaction: discord.Interaction[Any], language: app_commands.Choice[str]
     ) -> None:
         await run(interaction, f"/lang {language.value}", None)
-
-    for name in SIMPLE:
-        tree.add_command(_simple(name, run))
 
 
 def _simple(name: str, run: Run) -> app_commands.Command[Any, ..., None]:
