@@ -11,11 +11,13 @@ import shlex
 import shutil
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
+from adapters.console_buttons import TypedButtons
 from bot.core.engine import Engine
 from bot.core.files import copy_capped
 from bot.core.messages import Attachment, ChatRef, IncomingMessage, User
@@ -37,7 +39,10 @@ _LIMITS = Limits(
     rates=(),
     live="off",
     edit_interval=0.0,
+    typed_buttons=True,
 )
+PROMPT = "you> "
+_SLUG = re.compile(r"\w+")
 
 
 def _kind_of(path: Path) -> str:
@@ -46,17 +51,41 @@ def _kind_of(path: Path) -> str:
 
 
 class ConsoleOutbox:
-    """Prints replies; files the bot posts are copied under `out_dir` and announced by path."""
+    """Prints replies; files the bot posts are copied under `out_dir` and announced by path.
+
+    Buttons are printed as `[label]` and remembered in `buttons`, so typing a label's word
+    presses it. While the `you> ` prompt shows, a late line (a finished video) is printed
+    above it and the prompt comes back under it.
+    """
 
     platform = PLATFORM
 
     def __init__(self, out_dir: Path, stream: TextIO | None = None) -> None:
         self.out_dir = out_dir
+        self.buttons = TypedButtons()
         self._stream = stream or sys.stdout
         self._ids = itertools.count(1)
+        self._prompt_shown = False
+
+    def show_prompt(self) -> None:
+        """Print the `you> ` prompt (once: it stays until a line is typed)."""
+        if not self._prompt_shown:
+            self._stream.write(PROMPT)
+            self._stream.flush()
+            self._prompt_shown = True
+
+    def prompt_answered(self) -> None:
+        """A line was typed: the cursor is on a fresh line, the prompt is gone."""
+        self._prompt_shown = False
 
     def _print(self, line: str) -> None:
+        prompt = self._prompt_shown
+        if prompt:  # take the prompt off its line first (a pipe gets a line break instead)
+            self._stream.write("\r\x1b[K" if self._stream.isatty() else "\n")
+            self._prompt_shown = False
         print(printable(line), file=self._stream, flush=True)
+        if prompt:
+            self.show_prompt()
 
     def limits(self, chat: ChatRef) -> Limits:
         return _LIMITS
@@ -84,7 +113,7 @@ class ConsoleOutbox:
         self, chat: ChatRef, images: Sequence[Path], caption: str = "", buttons: Keyboard = ()
     ) -> list[str]:
         ids = [
-            self._save("image", path, caption if index == 0 else "")
+            self._save("image", path, caption if index == 0 else "", _slug(caption))
             for index, path in enumerate(images)
         ]
         self._print_buttons(buttons)
@@ -93,7 +122,7 @@ class ConsoleOutbox:
     async def send_video(
         self, chat: ChatRef, video: VideoFile, caption: str = "", buttons: Keyboard = ()
     ) -> str:
-        message_id = self._save("video", video.path, caption)
+        message_id = self._save("video", video.path, caption, "")
         self._print_buttons(buttons)
         return message_id
 
@@ -103,26 +132,55 @@ class ConsoleOutbox:
     def _print_buttons(self, buttons: Keyboard) -> None:
         labels = [button.label for row in buttons for button in row]
         if labels:
+            self.buttons.shown(buttons)
             self._print("     [" + "] [".join(labels) + "]")
 
-    def _save(self, kind: str, path: Path, caption: str) -> str:
+    def _save(self, kind: str, path: Path, caption: str, slug: str) -> str:
+        """Copy a posted file under a name of its own: `img_<time>_<prompt>.png`, never
+        over an earlier one."""
+        prefix = "img" if kind == "image" else "render"
+        stem = "_".join(filter(None, (prefix, time.strftime("%Y%m%d-%H%M%S"), slug)))
         try:
             self.out_dir.mkdir(parents=True, exist_ok=True)
-            saved = self.out_dir / path.name
-            shutil.copyfile(path, saved)
+            saved = _copy_new(path, self.out_dir, stem, path.suffix.lower())
         except OSError as exc:
-            raise OutboxError(f"cannot save {path.name}: {exc.strerror}") from exc
+            raise OutboxError(f"cannot save a {kind}: {exc.strerror}") from exc
         if caption:
             self._print(f"bot> {caption}")
         self._print(f"[{kind}] {saved}")
         return str(next(self._ids))
 
 
+def _slug(caption: str) -> str:
+    """A few words of an image's caption (its prompt) for the file name."""
+    return "-".join(_SLUG.findall(caption.lower()))[:40].strip("-_")
+
+
+def _copy_new(source: Path, folder: Path, stem: str, suffix: str) -> Path:
+    """Copy `source` to `folder/stem+suffix`, or `stem-2+suffix`…: never over a file."""
+    for number in itertools.count(1):
+        dest = folder / (f"{stem}{suffix}" if number == 1 else f"{stem}-{number}{suffix}")
+        try:
+            with source.open("rb") as src, dest.open("xb") as out:
+                shutil.copyfileobj(src, out)
+        except FileExistsError:
+            continue
+        return dest
+    raise AssertionError("unreachable")
+
+
 class ConsoleChat:
     """Feeds stdin lines to the engine as one console user."""
 
-    def __init__(self, engine: Engine, user_id: str, stdin: BinaryIO | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        user_id: str,
+        stdin: BinaryIO | None = None,
+        outbox: ConsoleOutbox | None = None,
+    ) -> None:
         self._engine = engine
+        self._outbox = outbox or ConsoleOutbox(Path("nemobot-out"))
         self._user = User(PLATFORM, user_id, user_id)
         self._chat = ChatRef(PLATFORM, user_id, private=True)
         self._stdin = stdin or sys.stdin.buffer
@@ -130,12 +188,18 @@ class ConsoleChat:
         self._lines = itertools.count(1)
 
     async def run(self, *, interactive: bool) -> int:
-        """Read until EOF; in batch mode each line is answered before the next is read."""
+        """Read until EOF; in batch mode each line is answered before the next is read.
+
+        Interactively the next line is read at once (so /cancel works mid-answer), and the
+        prompt shows once the answer is complete.
+        """
         lines = _lines_of(self._stdin)
         while True:
-            if interactive:
-                print("you> ", end="", flush=True)
+            prompter = asyncio.create_task(self._prompt_when_idle()) if interactive else None
             raw = await lines.get()
+            if prompter is not None:
+                prompter.cancel()
+                self._outbox.prompt_answered()
             if not raw:
                 break
             message = self.to_message(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
@@ -145,10 +209,15 @@ class ConsoleChat:
         await self._engine.wait_idle(renders=True)
         return 0
 
+    async def _prompt_when_idle(self) -> None:
+        await self._engine.wait_idle(renders=False)
+        self._outbox.show_prompt()
+
     def to_message(self, line: str) -> IncomingMessage:
-        """One input line as a message; `/attach PATH [caption]` sends a local file."""
+        """One input line as a message; `/attach PATH [caption]` sends a local file, and a
+        button's word (`again`) presses the latest button of that name."""
         number = next(self._lines)
-        text = line
+        text = self._outbox.buttons.pressed(line) or line
         attachments: tuple[Attachment, ...] = ()
         if line.startswith("/attach"):
             text, attachments = _parse_attach(line[len("/attach") :].strip())

@@ -21,7 +21,7 @@ import discord
 import yarl
 from discord.gateway import DiscordWebSocket
 
-from adapters.dc.buttons import NemoButton
+from adapters.dc.buttons import NemoButton, foreign, refuse
 from adapters.dc.commands import install_commands, tree_for
 from adapters.dc.events import guard_parsers
 from adapters.dc.intake import addressed, message_of, press_of
@@ -141,6 +141,12 @@ class _Client(discord.AutoShardedClient):
         await interaction.response.defer(thinking=True)
         files = await self._keep(f"i{interaction.id}", [image] if image else [])
         await self._submit(press_of(interaction, text, "s", files))
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """A component whose custom id is not one of our payloads gets a line only the
+        presser sees and starts nothing (ours are taken by `NemoButton`)."""
+        if foreign(interaction):
+            await refuse(interaction)
 
     async def on_press(self, interaction: discord.Interaction[Any], payload: str) -> None:
         """A button press (already acknowledged by the button)."""

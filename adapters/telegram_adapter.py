@@ -18,11 +18,13 @@ from telegram.ext import Application, ApplicationBuilder
 
 from adapters.tg.commands import publish_commands
 from adapters.tg.intake import BotIdentity, message_of, press_of
-from adapters.tg.limits import PLATFORM_RATE
+from adapters.tg.limits import DRAFT_REFRESH, PLATFORM_RATE
 from adapters.tg.outbox import PLATFORM, TelegramOutbox
 from adapters.tg.receiving import TOKEN_REFUSED, poll_updates, serve_webhook, webhook_secret
 from bot.config import Settings
+from bot.core import codec
 from bot.core.engine import Engine
+from bot.core.texts import chat_language, t
 from bot.lifecycle import AdapterFailed
 
 __all__ = ["TelegramAdapter"]
@@ -38,11 +40,12 @@ class TelegramAdapter:
 
     platform = PLATFORM
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, draft_refresh: float = DRAFT_REFRESH) -> None:
         if not settings.telegram_token:
             raise ValueError("TelegramAdapter needs TELEGRAM_BOT_TOKEN")
         self._settings = settings
         self._token = settings.telegram_token
+        self._draft_refresh = draft_refresh  # tests shorten it, with the emulator's draft life
 
     def application(self) -> Application:  # type: ignore[type-arg]
         """The PTB application: its `Bot` and lifecycle (updates are received by us)."""
@@ -62,7 +65,11 @@ class TelegramAdapter:
         bot = application.bot
         try:
             me = BotIdentity(bot.id, bot.username)
-            outbox = TelegramOutbox(bot, local_mode=self._settings.telegram_local_mode)
+            outbox = TelegramOutbox(
+                bot,
+                local_mode=self._settings.telegram_local_mode,
+                draft_refresh=self._draft_refresh,
+            )
             engine.connect(outbox, platform_rate=PLATFORM_RATE)
             if self._settings.role == "worker":
                 # Answers only: updates are received by the ingress workers.
@@ -135,9 +142,21 @@ class _Intake:
         self._engine = engine
 
     async def accept(self, update: Update) -> None:
-        """Store the update's message; raises only when it could not be stored."""
-        if update.callback_query is not None:
-            await self._answer(update.callback_query)  # first: Telegram waits at most seconds
+        """Store the update's message; raises only when it could not be stored.
+
+        A press whose data is not one of the bot's payloads (forged, or another bot's
+        keyboard through a relay) gets a toast and starts nothing: never typed text.
+        """
+        query = update.callback_query
+        if query is not None:
+            ours = codec.decode(query.data or "") is not None
+            toast = (
+                None if ours else t("button_unknown", chat_language(query.from_user.language_code))
+            )
+            await self._answer(query, toast)  # first: Telegram waits at most seconds
+            if not ours:
+                log.info("refused a button press that is not ours (update %d)", update.update_id)
+                return
         try:
             incoming = press_of(update) or message_of(update, self._me)
         except (ValueError, AttributeError, UnicodeError) as exc:
@@ -146,8 +165,8 @@ class _Intake:
         if incoming is not None:
             await self._engine.submit(incoming)
 
-    async def _answer(self, query: CallbackQuery) -> None:
+    async def _answer(self, query: CallbackQuery, toast: str | None = None) -> None:
         try:
-            await query.answer()
+            await query.answer(toast)
         except TelegramError as exc:
             log.debug("button press not acknowledged: %s", exc.message)

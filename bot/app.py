@@ -16,6 +16,7 @@ from adapters.console_adapter import ConsoleChat, ConsoleOutbox
 from bot.config import Settings
 from bot.core.engine import Engine
 from bot.lifecycle import Adapter, serve_adapters, stop_on_signals
+from bot.logs import log_to_file
 from bot.nemo import ClientConfig, NemoClient, make_http_client
 from bot.nemo.errors import NemoError
 from bot.ops.metrics import Metrics
@@ -118,12 +119,17 @@ def _with_sandbox(settings: Settings, url: str) -> Settings:
 async def run_console(settings: Settings, user_id: str, out_dir: Path) -> int:
     """The console chat until EOF; returns the exit code."""
     async with open_runtime(settings) as runtime, _serving_ops(runtime, ("console",)):
-        runtime.engine.connect(ConsoleOutbox(out_dir))
+        outbox = ConsoleOutbox(out_dir)
+        runtime.engine.connect(outbox)
         await runtime.engine.start()
         interactive = sys.stdin.isatty()
         if interactive:
             print("nemobot console — type a message, /help, or Ctrl-D to quit.", flush=True)
-        return await ConsoleChat(runtime.engine, user_id).run(interactive=interactive)
+        if sys.stderr.isatty():  # the chat's own terminal: keep log lines out of the chat
+            log_to_file(out_dir / "nemobot.log")
+            print(f"(the log goes to {out_dir / 'nemobot.log'})", file=sys.stderr, flush=True)
+        chat = ConsoleChat(runtime.engine, user_id, outbox=outbox)
+        return await chat.run(interactive=interactive)
 
 
 async def run_platforms(settings: Settings) -> int:

@@ -10,14 +10,17 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import os
 import re
 from collections.abc import Iterable
+from pathlib import Path
 from urllib.parse import quote
 
 __all__ = [
     "JsonFormatter",
     "KeyValueFormatter",
     "RedactingFilter",
+    "log_to_file",
     "pseudonym",
     "redact",
     "setup_logging",
@@ -125,3 +128,20 @@ def setup_logging(level: str = "INFO", secrets: Iterable[str] = (), log_format: 
     # httpx logs every request URL at INFO; Telegram URLs carry the bot token.
     for noisy in ("httpx", "httpcore", "aiohttp.access", "aiosqlite"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+def log_to_file(path: Path) -> None:
+    """Move the log from stderr to `path` (created 0600, appended to), formats and masks kept.
+
+    The console chat calls this when stderr is its terminal: log lines must not land in the
+    middle of the conversation.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+    handler = logging.FileHandler(path, encoding="utf-8")
+    root = logging.getLogger()
+    for old in root.handlers:
+        handler.setFormatter(old.formatter or KeyValueFormatter())
+        for found in old.filters:
+            handler.addFilter(found)
+    root.handlers[:] = [handler]

@@ -30,5 +30,8 @@ class SandboxOptions:
     # (only `image_url` in the tool's result, nothing in generated_media).
     media_shape: str = "standard"
     # How render polls answer: "standard" ({"success", "data": {...}}) or "flat" (status,
-    # progress, output and a failure's `message` at the top level).
+    # progress, output and a failure's `message` at the top level). The "refused_*" shapes
+    # answer a failed render with `{"success": false, …}` at HTTP 200, its reason in `error`
+    # ("refused"), `message`, `msg`, `detail`, `error.message` ("refused_object"), or the
+    # failed job under `data` ("refused_data").
     render_shape: str = "standard"

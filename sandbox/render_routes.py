@@ -66,12 +66,31 @@ async def poll(request: web.Request) -> web.Response:
         sandbox.faults.poll_error_count -= 1
         raise render_error(503, "render service temporarily unavailable")
     job = _job(sandbox, request, token.user_id)
-    data = job.public(base_url(request))
-    if sandbox.options.render_shape == "flat":
+    return web.json_response(
+        poll_answer(sandbox.options.render_shape, job.public(base_url(request)))
+    )
+
+
+# A failed render as the "refused_*" shapes report it: `success: false` at HTTP 200.
+_REFUSALS = {
+    "refused": lambda data: {"success": False, "error": data["error"]},
+    "refused_message": lambda data: {"success": False, "message": data["error"]},
+    "refused_msg": lambda data: {"success": False, "msg": data["error"]},
+    "refused_detail": lambda data: {"success": False, "detail": data["error"]},
+    "refused_object": lambda data: {"success": False, "error": {"message": data["error"]}},
+    "refused_data": lambda data: {"success": False, "data": data},
+}
+
+
+def poll_answer(shape: str, data: dict) -> dict:
+    """A poll's body in one of the documented shapes (see `SandboxOptions.render_shape`)."""
+    if shape == "flat":
         if "error" in data:
             data["message"] = data.pop("error")
-        return web.json_response({"success": True, **data})
-    return web.json_response({"success": True, "data": data})
+        return {"success": True, **data}
+    if shape in _REFUSALS and data["status"] == "failed":
+        return _REFUSALS[shape](data)
+    return {"success": True, "data": data}
 
 
 async def cancel(request: web.Request) -> web.Response:

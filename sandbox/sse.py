@@ -131,7 +131,7 @@ async def handle_run_sse(request: web.Request) -> web.StreamResponse:
         raise api_error(400, 400, "missing session_id")
     session = sandbox.session(str(session_id), token.user_id)
     message = _message_text(body)
-    sandbox.prompts.append(message)
+    sandbox.agent_messages.append(message)
     plan = plan_turn(sandbox, parse_message(message), message)
     if plan.cost and sandbox.user(token.user_id).credits < plan.cost:
         raise api_error(403, 2001, "insufficient credits")

@@ -135,7 +135,7 @@ class Sandbox:
         self.tokens_issued = 0
         self.sessions_created = 0
         self.sse_calls = 0
-        self.prompts: list[str] = []  # every message sent to the agent, in order
+        self.agent_messages: list[str] = []  # what each /run_sse asked the agent, in order
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self._ip_tokens: dict[str, int] = {}
 

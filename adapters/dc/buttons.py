@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any, Protocol
 
 import discord
 
+from bot.core import codec
 from bot.core.outbox import Keyboard
+from bot.core.texts import chat_language, t
 
-__all__ = ["NemoButton", "PressHandler", "view_of"]
+__all__ = ["NemoButton", "PressHandler", "foreign", "refuse", "view_of"]
+
+log = logging.getLogger(__name__)
 
 
 class PressHandler(Protocol):
@@ -44,11 +49,32 @@ class NemoButton(
         return cls(match.group(0), label)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        if foreign(interaction):
+            return  # `nemo:`-shaped but not a payload of ours: the client's on_interaction says so
         # Acknowledge first (the 3-second rule); the answer comes as a follow-up.
         await interaction.response.defer()
         client = interaction.client
         if hasattr(client, "on_press"):
             await client.on_press(interaction, self.custom_id)
+
+
+def foreign(interaction: discord.Interaction[Any]) -> bool:
+    """A component press whose custom id is not one of the bot's button payloads."""
+    if interaction.type is not discord.InteractionType.component:
+        return False
+    data: dict[str, Any] = dict(interaction.data or {})
+    custom_id = data.get("custom_id")
+    return not isinstance(custom_id, str) or codec.decode(custom_id) is None
+
+
+async def refuse(interaction: discord.Interaction[Any]) -> None:
+    """Answer a press that is not one of the bot's buttons with a line only the presser sees."""
+    log.info("refused a button press that is not ours (interaction %d)", interaction.id)
+    text = t("button_unknown", chat_language(str(interaction.locale)))
+    try:
+        await interaction.response.send_message(text, ephemeral=True)
+    except discord.HTTPException as exc:
+        log.debug("could not answer a foreign button press (HTTP %s)", exc.status)
 
 
 def view_of(buttons: Keyboard) -> discord.ui.View | None:

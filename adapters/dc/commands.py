@@ -1,4 +1,4 @@
-"""Slash commands: `/imagine prompt:<text> [image:<attachment>]`, `/export`, `/status`…
+"""Slash commands: `/imagine prompt:<text> [image:<attachment>]`, `/lang`, `/help`, `/export`…
 
 Every command may be used where nemobot is installed for a server or by a person (a user
 install), in servers, DMs with the bot and private channels.
@@ -15,11 +15,15 @@ from discord import app_commands
 from bot.core.texts import language_of, t
 from bot.core.wording import asks_to_generate
 
-__all__ = ["SIMPLE", "install_commands", "tree_for"]
+__all__ = ["LANGUAGES", "SIMPLE", "install_commands", "tree_for"]
 
 # A command run: the interaction, the text for the core, an attached image (or None).
 Run = Callable[[discord.Interaction[Any], str, discord.Attachment | None], Awaitable[None]]
-SIMPLE = ("export", "status", "credits", "new", "cancel", "web")
+SIMPLE = ("help", "export", "status", "credits", "new", "cancel", "web")
+LANGUAGES = (
+    app_commands.Choice(name="English", value="en"),
+    app_commands.Choice(name="中文", value="zh"),
+)
 
 
 def tree_for(client: discord.Client) -> app_commands.CommandTree[discord.Client]:
@@ -52,6 +56,14 @@ def install_commands(tree: app_commands.CommandTree[discord.Client], run: Run) -
 
     for name in SIMPLE:
         tree.add_command(_simple(name, run))
+
+    @tree.command(name="lang", description=t("cmd_lang"))
+    @app_commands.describe(language=t("cmd_lang_choice"))
+    @app_commands.choices(language=list(LANGUAGES))
+    async def lang(
+        interaction: discord.Interaction[Any], language: app_commands.Choice[str]
+    ) -> None:
+        await run(interaction, f"/lang {language.value}", None)
 
 
 def _simple(name: str, run: Run) -> app_commands.Command[Any, ..., None]:

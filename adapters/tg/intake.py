@@ -112,7 +112,7 @@ def _chat(message: Message, *, reply_to: int | None) -> ChatRef:
 def _attachments(message: Message) -> tuple[Attachment, ...]:
     if message.photo:
         photo = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
-        name = f"photo_{photo.file_unique_id}.jpg"
+        name = _dated_name(message, "photo", "jpg")
         return (Attachment("image", name, photo.file_id, photo.file_size, "image/jpeg"),)
     for kind, media, default in (
         ("video", message.video, "mp4"),
@@ -122,13 +122,24 @@ def _attachments(message: Message) -> tuple[Attachment, ...]:
         ("video", message.video_note, "mp4"),
     ):
         if media is not None:
-            name = getattr(media, "file_name", None) or f"{kind}_{media.file_unique_id}.{default}"
+            own = getattr(media, "file_name", None)
+            name = own or _dated_name(message, "voice" if media is message.voice else kind, default)
             mime = getattr(media, "mime_type", None)
             return (Attachment(kind, name, media.file_id, media.file_size, mime),)
     document = message.document
     if document is not None:
         mime = document.mime_type or ""
         kind = next((k for k in ("image", "video", "audio") if mime.startswith(k + "/")), "file")
-        name = document.file_name or f"file_{document.file_unique_id}"
+        name = document.file_name or _dated_name(message, "file", "")
         return (Attachment(kind, name, document.file_id, document.file_size, mime or None),)
     return ()
+
+
+def _dated_name(message: Message, kind: str, extension: str) -> str:
+    """A name for media sent without one, as Telegram's apps save it (photo_<date>_<time>.jpg).
+
+    Photos and voice notes carry no file name; this one shows in the person's timeline, so it
+    says when they sent it rather than Telegram's internal file id.
+    """
+    stamp = message.date.strftime("%Y-%m-%d_%H-%M-%S")
+    return f"{kind}_{stamp}.{extension}" if extension else f"{kind}_{stamp}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.core.messages import ChatRef
 from bot.core.outbox import Limits, Rate
 
-__all__ = ["PLATFORM_RATE", "limits_for"]
+__all__ = ["DRAFT_REFRESH", "PLATFORM_RATE", "limits_for"]
 
 _MB = 1024 * 1024
 # Bots should send at most about 30 messages a second overall, one a second per chat and
@@ -13,9 +13,11 @@ _MB = 1024 * 1024
 PLATFORM_RATE = Rate(30, 1.0)
 _PRIVATE = (Rate(1, 1.0),)
 _GROUP = (Rate(1, 1.0), Rate(20, 60.0))
+# A sendMessageDraft preview lasts about 30 s unless sent again (Bot API docs): well before.
+DRAFT_REFRESH = 20.0
 
 
-def limits_for(chat: ChatRef, *, local_mode: bool) -> Limits:
+def limits_for(chat: ChatRef, *, local_mode: bool, draft_refresh: float = DRAFT_REFRESH) -> Limits:
     """Private chats stream drafts; groups edit a live reply; a local server lifts file limits."""
     return Limits(
         max_text=4096,
@@ -25,6 +27,7 @@ def limits_for(chat: ChatRef, *, local_mode: bool) -> Limits:
         rates=_PRIVATE if chat.private else _GROUP,
         live="draft" if chat.private else "edit",
         edit_interval=1.0,
+        draft_refresh=draft_refresh,
         typing_refresh=4.5,  # the indicator lapses after 5 s
         notify_after=20.0,
         max_images=10,

@@ -28,7 +28,7 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
-from adapters.tg.limits import limits_for
+from adapters.tg.limits import DRAFT_REFRESH, limits_for
 from adapters.tg.markup import keyboard, to_html
 from bot.core.messages import Attachment, ChatRef
 from bot.core.outbox import (
@@ -91,12 +91,15 @@ class TelegramOutbox:
 
     platform = PLATFORM
 
-    def __init__(self, bot: Bot, *, local_mode: bool = False) -> None:
+    def __init__(
+        self, bot: Bot, *, local_mode: bool = False, draft_refresh: float = DRAFT_REFRESH
+    ) -> None:
         self._bot = bot
         self._local_mode = local_mode
+        self._draft_refresh = draft_refresh
 
     def limits(self, chat: ChatRef) -> Limits:
-        return limits_for(chat, local_mode=self._local_mode)
+        return limits_for(chat, local_mode=self._local_mode, draft_refresh=self._draft_refresh)
 
     # -- text -----------------------------------------------------------------------------
 

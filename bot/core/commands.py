@@ -17,7 +17,7 @@ from bot.core.intents import REGISTRY, Intent, handles
 from bot.core.keyboards import answer_buttons, send_again_buttons
 from bot.core.messages import IncomingMessage
 from bot.core.outbox import OutboxError
-from bot.core.texts import LANGUAGES, t
+from bot.core.texts import LANGUAGES, t, t_count
 from bot.core.timeline import summary
 from bot.core.uploads import Uploads
 from bot.core.wording import asks_for_video
@@ -81,15 +81,20 @@ class Handlers:
 
     @handles("upload", lane="line", session=True)
     async def upload(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
-        """Attachments go up together; the caption then runs as a turn."""
+        """Attachments go up together; the caption then runs as a turn.
+
+        The caption runs even when no file could be used: the refusal says so, and the
+        person gets an answer to what they wrote rather than silence.
+        """
         if not msg.attachments:
             await self.reply(ctx, "upload_how")
             return
-        uploaded = await self.uploads.handle(ctx, msg.attachments)
+        caption = bool(intent.arg.strip())
+        uploaded = await self.uploads.handle(ctx, msg.attachments, caption=caption)
         if uploaded:
             self.conversation.forget(ctx.session_id)
             await self.store.bump_usage(ctx.user_id, uploads=uploaded)
-        if uploaded and intent.arg:
+        if caption:
             await self.turn(ctx, msg, Intent("turn", intent.arg))
 
     @handles("again", lane="line", session=True)
@@ -111,6 +116,7 @@ class Handlers:
             await self.reply(ctx, "image_gone")
             return
         text = t(wording, ctx.lang, prompt=image.prompt)
+        ctx.image_prompt = image.prompt  # the new image is "of" the original prompt, too
         await self.turn(ctx, msg, Intent("turn", text))
 
     @handles("new", lane="line", command=True)
@@ -169,7 +175,7 @@ class Handlers:
         balance = await self.nemo.credits(ctx.account.auth)
         await self.reply(
             ctx,
-            "credits",
+            "credits_on_hold" if balance.frozen else "credits",
             available=balance.available,
             frozen=balance.frozen,
             total=balance.total,
@@ -193,7 +199,7 @@ class Handlers:
         if not dropped and not stopped:
             await self.reply(ctx, "nothing_to_cancel")
             return
-        await self.reply(ctx, "cancelled", count=dropped)
+        await ctx.pacer.send_text(ctx.chat, t_count("cancelled", ctx.lang, dropped))
 
     @handles("lang", lane="side", command=True)
     async def lang(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
@@ -239,8 +245,11 @@ class Handlers:
 
     @handles("help", lane="side", command=True)
     async def help(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
-        """What the bot understands."""
-        await self.reply(ctx, "help")
+        """What the bot understands (and, where buttons are typed, how to press them)."""
+        text = t("help", ctx.lang)
+        if ctx.pacer.limits(ctx.chat).typed_buttons:
+            text += "\n" + t("help_typed_buttons", ctx.lang)
+        await ctx.pacer.send_text(ctx.chat, text)
 
     @handles("empty", lane="side")
     async def empty(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:

@@ -42,3 +42,6 @@ class TurnContext:
     accepted_at: float | None = None  # when the message was stored (epoch seconds)
     item_id: int | None = None  # the inbox item being served
     told: Callable[[], Awaitable[object]] | None = None  # records a report once it is out
+    # Again/Variation: the prompt the user first asked for. The turn's images are recorded
+    # under it, so the next press builds on it rather than on the wording of this one.
+    image_prompt: str | None = None

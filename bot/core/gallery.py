@@ -128,8 +128,9 @@ class Gallery:
         """Record the images about to be sent; one that someone else recorded is skipped."""
         ready = []
         for image, path in downloaded:
+            recorded = ctx.image_prompt or image.prompt or prompt
             image_id = await self._store.remember_image(
-                ctx.user_id, ctx.session_id, media_key(image.url), image.url, image.prompt or prompt
+                ctx.user_id, ctx.session_id, media_key(image.url), image.url, recorded
             )
             if image_id is not None:
                 ready.append((image_id, image, path))
@@ -138,7 +139,7 @@ class Gallery:
     async def _send(
         self, ctx: TurnContext, ready: Sequence[tuple[int, FoundImage, Path]], prompt: str
     ) -> None:
-        shown = ready[0][1].prompt or prompt
+        shown = ctx.image_prompt or ready[0][1].prompt or prompt
         caption = t("image_caption", ctx.lang, prompt=shown[:_MAX_CAPTION_PROMPT]) if shown else ""
         buttons = self.buttons(ctx, [image_id for image_id, _, _ in ready])
         paths = [path for _, _, path in ready]

@@ -110,9 +110,11 @@ class LiveMessage:
         return "\n\n".join(part for part in (self._body, self._footer) if part.strip())
 
     async def _flush_loop(self) -> None:
+        """Show the newest text at the chat's pace; a draft is also sent again before it
+        lapses, so a long silence of the agent never leaves the chat without a preview."""
         last = float("-inf")
         while True:
-            await self._first_of(self._dirty.wait())
+            await self._first_of(self._dirty.wait(), at_most=self._refresh_in(last))
             wait = last + self._limits.edit_interval - self._clock()
             if wait > 0 and not self._closing.is_set():
                 await self._first_of(asyncio.sleep(wait))
@@ -125,19 +127,29 @@ class LiveMessage:
                 log.debug("live preview refused: %s", exc)
             last = self._clock()
 
-    async def _first_of(self, waiting: Awaitable[object]) -> None:
-        """Wait for `waiting` or for `finish()`, whichever comes first."""
+    def _refresh_in(self, last: float) -> float | None:
+        """Seconds until the shown draft must be sent again (None: nothing lapses)."""
+        if self._limits.live != "draft" or last == float("-inf"):
+            return None
+        return max(0.0, last + self._limits.draft_refresh - self._clock())
+
+    async def _first_of(self, waiting: Awaitable[object], at_most: float | None = None) -> None:
+        """Wait for `waiting`, `finish()` or `at_most` seconds, whichever comes first."""
         task = asyncio.ensure_future(waiting)
         closing = asyncio.ensure_future(self._closing.wait())
         try:
-            await asyncio.wait({task, closing}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                {task, closing}, timeout=at_most, return_when=asyncio.FIRST_COMPLETED
+            )
         finally:
             for pending in (task, closing):
                 pending.cancel()
 
     async def _preview(self, text: str) -> None:
         if self._limits.live == "draft":
-            await self._pacer.send_draft(self._chat, self._draft_id, text)
+            # A draft is one message: past the limit, it shows the part being written now.
+            tail = split_text(text, self._limits.max_text)[-1]
+            await self._pacer.send_draft(self._chat, self._draft_id, tail)
             return
         for index, chunk in enumerate(split_text(text, self._limits.max_text)):
             if index < len(self._ids):

@@ -55,11 +55,13 @@ class Limits:
     rates: tuple[Rate, ...] = (Rate(1, 1.0),)  # sends and edits in this chat
     live: LiveMode = "edit"  # how a growing answer is shown
     edit_interval: float = 1.0  # seconds between two updates of a live answer
+    draft_refresh: float = 20.0  # a draft lapses (Telegram: ~30 s) unless it is sent again
     typing_refresh: float = 4.5  # the typing indicator lapses after ~5 s
     notify_after: float = 20.0  # a result later than this comes as a new message
     max_images: int = 10  # images per album
     album_buttons: bool = True  # buttons can ride on an album; False: sent below it
     download_hint: bool = False  # over max_download: mention a self-hosted server
+    typed_buttons: bool = False  # buttons are printed, and pressed by typing their word
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["LANGUAGES", "chat_language", "how_long", "language_of", "t"]
+__all__ = ["LANGUAGES", "chat_language", "how_long", "language_of", "t", "t_count"]
 
 LANGUAGES = ("en", "zh")
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -38,6 +38,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "• /web — 在 NemoVideo 网页编辑器中打开项目\n"
         "• /lang en|zh — 回复语言 · /login <token>（私聊）— 使用你自己的 NemoVideo 账号 · "
         "/logout",
+    ),
+    "help_typed_buttons": (
+        "• Buttons show as [🔁 Again]: type the word to press one — again, variation, "
+        "resend, retry, export, status, credits, new, web",
+        "• 按钮显示为 [🔁 再来一张]：输入按钮上的词即可按下——再来一张、变体、重新发送、重试、"
+        "导出、状态、积分、新项目（也可以输入 again、variation、resend、retry、web）",
     ),
     "unknown_command": (
         "I don't know the command {command}. Send /help to see what I can do.",
@@ -134,8 +140,13 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "You already have {limit} messages waiting. Please wait for my answers (or /cancel).",
         "你已有 {limit} 条消息在排队，请等我回复（或发送 /cancel）。",
     ),
-    "cancelled": (
-        "🛑 Stopped. {count} queued message(s) dropped.",
+    "cancelled_none": ("🛑 Stopped.", "🛑 已停止。"),
+    "cancelled_one": (
+        "🛑 Stopped. {count} queued message dropped.",
+        "🛑 已停止，丢弃了 {count} 条排队消息。",
+    ),
+    "cancelled_many": (
+        "🛑 Stopped. {count} queued messages dropped.",
         "🛑 已停止，丢弃了 {count} 条排队消息。",
     ),
     "nothing_to_cancel": ("There's nothing to cancel.", "没有可以取消的操作。"),
@@ -169,7 +180,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
     "change_added": ("added {what}", "添加了{what}"),
     "change_removed": ("removed {what}", "删除了{what}"),
-    "change_images": ("{count} new image(s)", "{count} 张新图片"),
+    "change_images_one": ("{count} new image", "{count} 张新图片"),
+    "change_images_many": ("{count} new images", "{count} 张新图片"),
     "change_label": ('{track} "{name}"', "{track}“{name}”"),
     "change_sep": ("; ", "；"),
     "change_end": (".", "。"),
@@ -215,6 +227,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "timeline_span": ("{start}-{end}s", "{start}-{end} 秒"),
     "timeline_volume": ("{span}, {volume}%", "{span}，{volume}%"),
     "timeline_quote": ('"{text}"', "“{text}”"),
+    "timeline_repeat": ("{name} ×{count}", "{name} ×{count}"),
     "timeline_list_sep": (", ", "、"),
     "track_video": ("Video", "视频"),
     "track_audio": ("BGM", "背景音乐"),
@@ -225,8 +238,13 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "时间线是空的。描述一张要生成的图片，或发送一张图片。",
     ),
     "credits": (
-        "💳 Credits: {available} available, {frozen} reserved ({total} total).",
-        "💳 积分：可用 {available}，冻结 {frozen}（共 {total}）。",
+        "💳 Credits: {available} available ({total} total).",
+        "💳 积分：可用 {available}（共 {total}）。",
+    ),
+    "credits_on_hold": (
+        "💳 Credits: {available} available, {frozen} more on hold for work in progress "
+        "({total} total).",
+        "💳 积分：可用 {available}，另有 {frozen} 为进行中的任务暂扣（共 {total}）。",
     ),
     "new_session": (
         "🆕 Started a new project. Describe your first image!",
@@ -326,10 +344,39 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "it to your project.",
         "请把文件作为附件发送（图片、视频或音频，最大 200 MB），我会把它加入你的项目。",
     ),
-    "upload_done": (
-        "📎 Added {count} file(s) to your project.",
+    "upload_done_one": (
+        "📎 Added {count} file to your project.",
         "📎 已将 {count} 个文件加入项目。",
     ),
+    "upload_done_many": (
+        "📎 Added {count} files to your project.",
+        "📎 已将 {count} 个文件加入项目。",
+    ),
+    "upload_not_media": (
+        "{name} is really {kind}, not a picture, video or audio file, so I left it out.",
+        "{name} 实际上是{kind}，不是图片、视频或音频，所以我没有加入它。",
+    ),
+    "upload_unrecognised": (
+        "I couldn't read {name} as a picture, video or audio file, so I left it out. I take "
+        "pictures (JPG, PNG, GIF, WEBP), videos (MP4, MOV, AVI, WEBM, MKV) and audio (MP3, WAV, "
+        "M4A, AAC).",
+        "无法把 {name} 识别为图片、视频或音频，所以我没有加入它。支持：图片（JPG、PNG、GIF、"
+        "WEBP）、视频（MP4、MOV、AVI、WEBM、MKV）和音频（MP3、WAV、M4A、AAC）。",
+    ),
+    "upload_caption_alone": (
+        " I'll answer your message without it.",
+        "我会在没有该文件的情况下回复你的消息。",
+    ),
+    "kind_a": ("a {what}", "{what}"),
+    "kind_an": ("an {what}", "{what}"),
+    "kind_image": ("{ext} image", "{ext} 图片"),
+    "kind_video": ("{ext} video", "{ext} 视频"),
+    "kind_audio": ("{ext} audio file", "{ext} 音频文件"),
+    "kind_font": ("{ext} font", "{ext} 字体文件"),
+    "kind_archive": ("{ext} archive", "{ext} 压缩包"),
+    "kind_document": ("{ext} document", "{ext} 文档"),
+    "kind_program": ("program ({ext})", "程序（{ext}）"),
+    "kind_file": ("{ext} file", "{ext} 文件"),
     "upload_unsupported": (
         "I can't use {name}. I accept: mp4, mov, avi, webm, mkv, jpg, png, gif, webp, mp3, "
         "wav, m4a, aac.",
@@ -413,11 +460,16 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "cmd_cancel": ("Stop what I'm doing", "停止当前操作"),
     "cmd_web": ("Open your project in the web editor", "在网页编辑器中打开项目"),
     "cmd_lang": ("Reply language: en or zh", "回复语言：en 或 zh"),
+    "cmd_lang_choice": ("The language I answer in", "我回复时使用的语言"),
     "cmd_login": (
         "Use your own NemoVideo token (private chat)",
         "使用你自己的 NemoVideo 令牌（私聊）",
     ),
     "cmd_logout": ("Back to the bot's account", "切换回机器人的账号"),
+    "button_unknown": (
+        "That button isn't one of mine, so I did nothing.",
+        "这个按钮不是我的，所以我什么也没做。",
+    ),
     # -- buttons that belong to someone
     "not_yours": (
         "That button belongs to someone else's project, so I left it alone. Use your own: "
@@ -462,6 +514,14 @@ def t(key: str, lang: str = "en", **values: object) -> str:
     english, chinese = _TEXTS[key]
     template = chinese if lang.startswith("zh") else english
     return template.format(**values) if values else template
+
+
+def t_count(key: str, lang: str, count: int, **values: object) -> str:
+    """`key_one`, `key_many` (or `key_none` for 0, where there is one) by `count`."""
+    choice = "one" if count == 1 else "many"
+    if count == 0 and f"{key}_none" in _TEXTS:
+        choice = "none"
+    return t(f"{key}_{choice}", lang, count=count, **values)
 
 
 def language_of(text: str, fallback: str = "en") -> str:

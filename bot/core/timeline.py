@@ -6,10 +6,11 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from typing import Any
 
-from bot.core.texts import t
+from bot.core.texts import t, t_count
 from bot.nemo.draft import AUDIO, TEXT, VIDEO, Changes, Track, tracks
 
 __all__ = ["describe_changes", "summary", "track_label"]
@@ -21,6 +22,7 @@ _GENERIC = {
     TEXT: {"title", "text", "titles", "caption"},
 }
 _KIND_KEYS = {VIDEO: "track_video", AUDIO: "track_audio", TEXT: "track_text"}
+_MAX_NAME = 60  # characters of one segment's name in the summary
 
 
 def track_label(track: Track, lang: str) -> str:
@@ -61,13 +63,13 @@ def describe_changes(diff: Changes, lang: str = "en", *, images: int | None = No
         for track, seg in diff.removed_segments
     ]
     if images:
-        parts.append(t("change_images", lang, count=images))
+        parts.append(t_count("change_images", lang, images))
     changes = t("change_sep", lang).join(parts) + t("change_end", lang)
     return t("no_text_changes", lang, changes=changes)
 
 
 def _parts(track: Track, lang: str) -> dict[str, str]:
-    names = [s.name for s in track.segments]
+    names = _shown([s.name for s in track.segments], lang)
     if track.kind == TEXT:
         names = [t("timeline_quote", lang, text=name) for name in names]
     span = t("timeline_span", lang, start=_seconds(track.start_ms), end=_seconds(track.end_ms))
@@ -75,6 +77,16 @@ def _parts(track: Track, lang: str) -> dict[str, str]:
     if track.kind == AUDIO and volumes:
         span = t("timeline_volume", lang, span=span, volume=round(volumes[0] * 100))
     return {"what": t("timeline_list_sep", lang).join(names), "span": span}
+
+
+def _shown(names: list[str], lang: str) -> list[str]:
+    """Segment names as a list people read: long ones cut, repeats in a row counted."""
+    shown = []
+    for name, run in itertools.groupby(names):
+        short = name if len(name) <= _MAX_NAME else name[: _MAX_NAME - 1].rstrip() + "…"
+        count = len(list(run))
+        shown.append(t("timeline_repeat", lang, name=short, count=count) if count > 1 else short)
+    return shown
 
 
 def _label(track: Track, name: str, lang: str) -> str:

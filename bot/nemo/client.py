@@ -170,13 +170,22 @@ class NemoClient:
         *,
         path: str | None = None,
         render: bool = False,
+        refusal_is_answer: bool = False,
         headers: Mapping[str, str] | None = None,
         **kwargs: Any,
     ) -> Mapping[str, Any]:
         """One request with retries; returns the envelope's `data` (render: the whole body)."""
         return await self._call(
             auth,
-            lambda: self._json_once(route, auth, path, render=render, headers=headers, **kwargs),
+            lambda: self._json_once(
+                route,
+                auth,
+                path,
+                render=render,
+                refusal_is_answer=refusal_is_answer,
+                headers=headers,
+                **kwargs,
+            ),
         )
 
     async def _json_once(
@@ -186,6 +195,7 @@ class NemoClient:
         path: str | None,
         *,
         render: bool = False,
+        refusal_is_answer: bool = False,
         headers: Mapping[str, str] | None = None,
         **kwargs: Any,
     ) -> Mapping[str, Any]:
@@ -198,7 +208,7 @@ class NemoClient:
         )
         response = await self._send(request, route.name)
         await _read_whole(response, route.name)
-        return unwrap(response, route.name, render=render)
+        return unwrap(response, route.name, render=render, refusal_is_answer=refusal_is_answer)
 
     # -- account ----------------------------------------------------------------------------
 
@@ -342,7 +352,11 @@ class NemoClient:
         path = routes.RENDER_STATUS.path(render_id=render_id)
         for attempt in range(self.config.poll_retries + 1):
             try:
-                result = await self._json(routes.RENDER_STATUS, auth, path=path, render=True)
+                # A flat `{"success": false, "error": …}` here is the render failing, not the
+                # poll: it becomes a failed status with the backend's reason.
+                result = await self._json(
+                    routes.RENDER_STATUS, auth, path=path, render=True, refusal_is_answer=True
+                )
                 return RenderStatus.parse(result, render_id, routes.RENDER_STATUS.name)
             except NemoUnavailable:
                 if attempt == self.config.poll_retries:

@@ -19,8 +19,14 @@ def parse_body(response: httpx.Response) -> Any:
         return None
 
 
-def unwrap(response: httpx.Response, endpoint: str, *, render: bool) -> Mapping[str, Any]:
-    """Check status and envelope; return `data` (render endpoints: the whole body)."""
+def unwrap(
+    response: httpx.Response, endpoint: str, *, render: bool, refusal_is_answer: bool = False
+) -> Mapping[str, Any]:
+    """Check status and envelope; return `data` (render endpoints: the whole body).
+
+    With `refusal_is_answer`, a 2xx `{"success": false, …}` without an error code is returned
+    rather than raised: a render poll's way of saying the render itself failed.
+    """
     body = parse_body(response)
     mapping = body if isinstance(body, Mapping) else None
     status = response.status_code
@@ -31,7 +37,10 @@ def unwrap(response: httpx.Response, endpoint: str, *, render: bool) -> Mapping[
             "the response is not a JSON object", status=status, endpoint=endpoint
         )
     code = mapping.get("code")
-    if (code not in (None, 0, "0")) or mapping.get("success") is False:
+    coded = code not in (None, 0, "0")
+    if refusal_is_answer and render and not coded:
+        return mapping
+    if coded or mapping.get("success") is False:
         raise error_for(status, mapping, endpoint)
     if render:
         return mapping

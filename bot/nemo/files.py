@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import filetype
 
 from bot.nemo.errors import FileTooLarge, UnsupportedFile
 
-__all__ = ["ACCEPTED_EXTENSIONS", "MAX_UPLOAD_BYTES", "check_upload", "detected_extension"]
+__all__ = [
+    "ACCEPTED_EXTENSIONS",
+    "MAX_UPLOAD_BYTES",
+    "check_upload",
+    "content_extension",
+    "detected_extension",
+    "name_for_content",
+]
 
 ACCEPTED_EXTENSIONS = frozenset(
     {"mp4", "mov", "avi", "webm", "mkv"}
@@ -26,6 +34,9 @@ _SAME_FAMILY = {
     "3gp": "mp4",
 }
 _SNIFF_BYTES = 262
+_EXTENSION = re.compile(r"[a-z0-9]{1,5}")  # a suffix that looks like a file type
+# What the sniffer calls a type the backend takes under another name.
+_ACCEPTED_AS = {"jpeg": "jpg", "apng": "png", "m4v": "mp4", "3gp": "mp4"}
 
 
 def detected_extension(path: Path) -> str | None:
@@ -34,6 +45,31 @@ def detected_extension(path: Path) -> str | None:
         head = file.read(_SNIFF_BYTES)
     kind = filetype.guess(head)
     return kind.extension if kind else _bare_audio(head)
+
+
+def content_extension(found: str | None) -> str | None:
+    """The accepted extension for content the sniffer named `found`, or None if not accepted."""
+    if found is None:
+        return None
+    extension = _ACCEPTED_AS.get(found, found)
+    return extension if extension in ACCEPTED_EXTENSIONS else None
+
+
+def name_for_content(name: str, found: str) -> str | None:
+    """`name` with the extension its content deserves, or None when the content is refused.
+
+    The user's extension stays when it names the same family (a .jpeg JPEG, an .m4a in an
+    MP4 container); otherwise it is replaced (a PNG named .jpg goes up as .png).
+    """
+    extension = content_extension(found)
+    if extension is None:
+        return None
+    path = Path(name)
+    own = path.suffix.lower().lstrip(".")
+    if own in ACCEPTED_EXTENSIONS and _family(own) == _family(extension):
+        return name
+    stem = path.stem if _EXTENSION.fullmatch(own) else name
+    return f"{stem}.{extension}"
 
 
 def _bare_audio(head: bytes) -> str | None:

@@ -213,11 +213,17 @@ class RenderStatus:
 
     @classmethod
     def parse(cls, body: Mapping[str, Any], render_id: str, endpoint: str) -> RenderStatus:
-        """Read status and URL wherever the vendor's variants put them."""
+        """Read status and URL wherever the vendor's variants put them.
+
+        `{"success": false, …}` is a failed render, whatever status it carries (or none).
+        """
+        refused = body.get("success") is False
         data = body.get("data", body)
         if not isinstance(data, Mapping):
-            raise NemoProtocolError("render response lacks 'data'", endpoint=endpoint)
-        status = data.get("status") or body.get("status")
+            if not refused:
+                raise NemoProtocolError("render response lacks 'data'", endpoint=endpoint)
+            data = {}
+        status = "failed" if refused else data.get("status") or body.get("status")
         if not isinstance(status, str):
             raise NemoProtocolError("render response lacks 'status'", endpoint=endpoint)
         status = status.lower()

@@ -27,7 +27,8 @@ async def test_make_run_promise_sunset_then_export(tmp_path: Path) -> None:
     assert "[image] out/" in run.out
     assert "[video] out/" in run.out
     videos = list((tmp_path / "out").glob("*.mp4"))
-    assert len(videos) == 1
+    assert len(videos) == 1 and videos[0].name.startswith("render_")
+    assert [p.name[:4] for p in (tmp_path / "out").glob("*.png")] == ["img_"]
     info = await probe_video(videos[0])
     assert info is not None and (info.codec, info.width, info.height) == ("h264", 1920, 1080)
     assert (tmp_path / "nemobot-sandbox.db").stat().st_mode & 0o777 == 0o600
@@ -72,7 +73,7 @@ async def test_bad_input_gets_clear_answers_and_no_crash(tmp_path: Path) -> None
     assert "too long (20000 characters)" in run.out
     assert "/frobnicate" in run.out and "/help" in run.out
     assert "couldn't read missing.png" in run.out
-    assert "can't use tool.exe" in run.out
+    assert "tool.exe is really a program (EXE)" in run.out
     assert "huge.png is too large" in run.out
     assert "Credits:" in run.out  # still alive at the end
     assert "Traceback" not in run.out + run.err
@@ -86,7 +87,7 @@ async def test_attach_uploads_a_picture_and_runs_the_caption(tmp_path: Path) -> 
     lines = b'/attach "red dot.png" show timeline\n'
     run = await nemobot(tmp_path, lines, "chat")
     assert run.code == 0, run.err
-    assert "Added 1 file(s)" in run.out
+    assert "Added 1 file to your project." in run.out
     assert "red dot.png" in run.out
 
 

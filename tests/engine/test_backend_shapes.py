@@ -88,6 +88,40 @@ async def test_a_failed_renders_reason_is_shown_with_retry(tmp_path: Path) -> No
         await bot.outbox.wait_for(lambda s: s.kind == "video", timeout=60)
 
 
+@pytest.mark.parametrize(
+    "shape",
+    [
+        "standard",
+        "flat",
+        "refused",
+        "refused_message",
+        "refused_msg",
+        "refused_detail",
+        "refused_object",
+        "refused_data",
+    ],
+)
+async def test_every_documented_failure_shape_shows_the_reason(tmp_path: Path, shape: str) -> None:
+    """`{"success": false, "error": "…"}` on a poll is the render failing, with its reason."""
+    async with (
+        fast_sandbox(render_shape=shape) as sandbox,
+        running_bot(tmp_path, sandbox.url) as bot,
+    ):
+        await bot.say("generate an image of a rowing boat")
+        sandbox.sandbox.faults.render_fail_message = "Render node crashed (GPU out of memory)"
+        await bot.say("export")
+        failed = await bot.outbox.wait_for(lambda s: "render failed" in s.text, timeout=60)
+        assert failed.text == (
+            "❌ The render failed — NemoVideo said: “Render node crashed (GPU out of memory)”. "
+            "Tap Retry to try again (export is free)."
+        )
+        assert [b.label for b in failed.buttons] == ["Retry"]
+        await bot.engine.wait_idle()
+        assert not [t for t in bot.outbox.texts() if t.startswith("Something went wrong")]
+        user_id = await bot.user_id()
+        assert not await bot.store.active_renders(user_id)  # settled, not left to poll again
+
+
 async def test_a_long_or_technical_failure_text_is_not_shown(tmp_path: Path) -> None:
     async with fast_sandbox() as sandbox, running_bot(tmp_path, sandbox.url) as bot:
         await bot.say("generate an image of a rowing boat")
@@ -161,7 +195,7 @@ async def test_an_album_of_three_photos_is_one_upload_and_one_turn(
         await asyncio.wait_for(bot.engine.wait_idle(), 30)
         uploads = [p for m, p, _ in sandbox.sandbox.requests if p.startswith("/api/upload-video")]
         assert len(uploads) == 1
-        assert bot.outbox.texts().count("📎 Added 3 file(s) to your project.") == 1
+        assert bot.outbox.texts().count("📎 Added 3 files to your project.") == 1
         assert sandbox.sandbox.sse_calls == 1
         assert any("Holiday" in text for text in bot.outbox.final_texts())
         assert not any("in line" in text for text in bot.outbox.texts())

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from bot.core import codec
 from bot.core.outbox import Button
+from bot.core.texts import t
 from sandbox import RunningSandbox
 from tests.engine.harness import Bot, Sent, running_bot
 
@@ -117,3 +118,26 @@ async def test_web_opens_the_project_in_the_editor(sandbox: RunningSandbox, tmp_
         token = parse_qs(parts.query)["ct"][0]
         assert token in sandbox.sandbox.claims
         assert "nmv_" not in link  # never the API token itself
+
+
+async def test_again_and_variation_build_on_the_original_prompt(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    """Press after press, the agent is asked about the user's words, never about an earlier
+    press's wording ("a new image of another image of…"), and /status stays short."""
+    async with running_bot(tmp_path, sandbox.url) as bot:
+        await bot.say("generate an image of a sunset over a lake")
+        for label in ("✨", "✨", "🔁"):
+            await bot.press(_button(bot.outbox.of("image")[-1], label))
+        captions = [s.text for s in bot.outbox.of("image")]
+        assert captions == ["🖼 a sunset over a lake"] * 4
+        variation = t("agent_variation", prompt="a sunset over a lake")
+        assert sandbox.sandbox.agent_messages[1:] == [
+            variation,
+            variation,
+            "Generate another image of a sunset over a lake",
+        ]
+        await bot.say("status")
+        status = bot.outbox.texts()[-1]
+        assert status.count("variation") == 1 and "×2" in status, status
+        assert len(status) < 200

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
+import zipfile
 from pathlib import Path
 
 import imageio_ffmpeg
+import pytest
 from PIL import Image
 
 from bot.core.messages import Attachment
@@ -101,28 +104,77 @@ async def test_a_missing_attachment_file_is_asked_for_again(
         await assert_still_answers(bot)
 
 
-async def test_an_exe_is_refused_by_its_name(sandbox: RunningSandbox, tmp_path: Path) -> None:
+async def test_an_exe_is_refused_for_what_it_is(sandbox: RunningSandbox, tmp_path: Path) -> None:
     program = tmp_path / "setup.exe"
     program.write_bytes(b"MZ\x90\x00" + bytes(200))
     async with running_bot(tmp_path, sandbox.url) as bot:
         await bot.say("", attachments=(attach(bot, program, "setup.exe"),))
-        line = bot.outbox.texts()[-1]
-        assert line.startswith("I can't use setup.exe. I accept: mp4")
+        assert bot.outbox.texts() == [
+            "setup.exe is really a program (EXE), not a picture, video or audio file, "
+            "so I left it out."
+        ]
         assert not upload_calls(sandbox)
+        assert sandbox.sandbox.sse_calls == 0  # no caption: nothing to answer
         await assert_still_answers(bot)
 
 
-async def test_a_png_that_is_not_an_image_is_refused_by_its_content(
-    sandbox: RunningSandbox, tmp_path: Path
+async def test_a_png_that_is_not_an_image_is_refused_and_its_caption_answered(
+    sandbox: RunningSandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     fake = tmp_path / "photo.png"
     fake.write_text("#!/bin/sh\necho this is not a picture\n")
+    caplog.set_level(logging.INFO, logger="bot.core.uploads")
     async with running_bot(tmp_path, sandbox.url) as bot:
-        await bot.say("add it", attachments=(attach(bot, fake, "photo.png"),))
-        assert bot.outbox.texts()[-1].startswith("I can't use photo.png.")
+        await bot.say('add a title "Beach"', attachments=(attach(bot, fake, "photo.png"),))
+        refusal = bot.outbox.texts()[0]
+        assert refusal.startswith("I couldn't read photo.png as a picture, video or audio file")
+        assert refusal.endswith("I'll answer your message without it.")
         assert not upload_calls(sandbox)
-        assert sandbox.sandbox.sse_calls == 0  # the caption does not run without the file
-        await assert_still_answers(bot)
+        assert sandbox.sandbox.sse_calls == 1  # the caption is answered, not dropped
+        assert 'Added the title "Beach"' in bot.outbox.final_texts()[-1]
+    refused = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert refused == ["attachment refused: named .png, content unknown"]
+
+
+async def test_a_png_named_jpg_goes_up_as_png(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    misnamed = png(tmp_path / "holiday.jpg", "orange")
+    async with running_bot(tmp_path, sandbox.url) as bot:
+        await bot.say("", attachments=(attach(bot, misnamed, "holiday.jpg"),))
+        assert bot.outbox.texts() == ["📎 Added 1 file to your project."]
+        session = next(iter(sandbox.sandbox.sessions.values()))
+        assert [info["filename"] for info in session.video_infos] == ["holiday.png"]
+
+
+async def test_a_zip_named_jpg_is_named_for_what_it_is(
+    sandbox: RunningSandbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    archive = tmp_path / "archive.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr("secret-notes.txt", "nothing to see")
+    caplog.set_level(logging.INFO, logger="bot.core.uploads")
+    async with running_bot(tmp_path, sandbox.url) as bot:
+        caption = "generate an image of a lighthouse like this one"
+        await bot.say(caption, attachments=(attach(bot, archive, "holiday.jpg"),))
+        assert bot.outbox.texts()[0] == (
+            "holiday.jpg is really a ZIP archive, not a picture, video or audio file, "
+            "so I left it out. I'll answer your message without it."
+        )
+        assert not upload_calls(sandbox)
+        assert len(bot.outbox.of("image")) == 1  # the caption ran as a turn
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.core.uploads"]
+    assert lines == ["attachment refused: named .jpg, content zip"]
+    assert not any("holiday" in line or "lighthouse" in line for line in caplog.messages)
+
+
+async def test_two_files_of_one_name_keep_both(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    first = png(tmp_path / "a.png", "red")
+    second = png(tmp_path / "b.png", "blue")
+    async with running_bot(tmp_path, sandbox.url) as bot:
+        files = (attach(bot, first, "photo.png"), attach(bot, second, "photo.png"))
+        await bot.say("", attachments=files)
+        session = next(iter(sandbox.sandbox.sessions.values()))
+        names = [info["filename"] for info in session.video_infos]
+        assert names == ["photo.png", "photo (2).png"]
 
 
 async def test_a_300_mb_file_is_refused_without_reading_it(
@@ -156,9 +208,9 @@ async def test_two_pngs_with_a_caption_upload_together_then_run_the_caption(
         session = next(iter(sandbox.sandbox.sessions.values()))
         assert [info["filename"] for info in session.video_infos] == ["first.png", "second.png"]
         texts = bot.outbox.final_texts()
-        assert "📎 Added 2 file(s) to your project." in texts
+        assert "📎 Added 2 files to your project." in texts
         assert 'Added the title "Our trip"' in texts[-1]
-        assert texts.index("📎 Added 2 file(s) to your project.") < len(texts) - 1
+        assert texts.index("📎 Added 2 files to your project.") < len(texts) - 1
         assert sandbox.sandbox.sse_calls == 1
 
         await bot.say("status")
@@ -174,7 +226,7 @@ async def test_one_bad_file_among_good_ones_is_named_and_the_rest_uploaded(
         await bot.say("", attachments=files)
         assert bot.outbox.texts() == [
             "I couldn't read lost.jpg. Please send it again.",
-            "📎 Added 1 file(s) to your project.",
+            "📎 Added 1 file to your project.",
         ]
         assert len(upload_calls(sandbox)) == 1
 
@@ -200,8 +252,8 @@ async def test_a_voice_note_is_uploaded_as_m4a(sandbox: RunningSandbox, tmp_path
         files = (attach(bot, note, "voice_1.ogg"), attach(bot, broken, "broken.ogg"))
         await bot.say("", attachments=files)
         assert bot.outbox.texts()[:2] == [
-            t("upload_unsupported", name="broken.ogg"),
-            "📎 Added 1 file(s) to your project.",
+            t("upload_unrecognised", name="broken.ogg"),
+            "📎 Added 1 file to your project.",
         ]
         session = next(iter(sandbox.sandbox.sessions.values()))
         assert [info["filename"] for info in session.video_infos] == ["voice_1.m4a"]

@@ -41,7 +41,7 @@ async def test_cancel_stops_the_running_turn_and_drops_the_queue(
         await bot.engine.submit(bot.message("/cancel"))
         await bot.engine.wait_idle()
 
-        assert "🛑 Stopped. 2 queued message(s) dropped." in bot.outbox.texts()
+        assert "🛑 Stopped. 2 queued messages dropped." in bot.outbox.texts()
         assert backend.sse_calls == 1
         assert not any("Added the title" in t for t in bot.outbox.final_texts())
         user_id = await bot.user_id()
@@ -65,7 +65,7 @@ async def test_cancel_during_a_silent_turn(sandbox: RunningSandbox, tmp_path: Pa
         await eventually(lambda: backend.sse_calls == 1)
         await bot.engine.submit(bot.message("/cancel"))
         await bot.engine.wait_idle()
-        assert bot.outbox.texts()[-1] == "🛑 Stopped. 0 queued message(s) dropped."
+        assert bot.outbox.texts()[-1] == "🛑 Stopped."
 
 
 async def test_a_redelivered_update_is_processed_once(

@@ -13,7 +13,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 
-from bot.core.texts import t
+from bot.core.texts import t, t_count
 from sandbox import RunningSandbox
 from tests.engine.harness import FAST, Bot, eventually, fast_sandbox, running_bot
 from tests.postgres import PostgresServer, fresh_database
@@ -118,7 +118,9 @@ async def test_cancel_on_one_worker_stops_a_turn_running_on_another(
         assert running is not None and running.status == "sending"
         runner, other = (first, second) if running.owner == "w0" else (second, first)
         await other.engine.submit(other.message("/cancel"))
-        await other.outbox.wait_for(lambda s: s.text.startswith(t("cancelled", count=0)[:8]), 10)
+        await other.outbox.wait_for(
+            lambda s: s.text.startswith(t_count("cancelled", "en", 0)[:8]), 10
+        )
         item = await first.store.get_item(1)
         assert item is not None and item.status == "cancelled"  # ended in the store at once
 

@@ -141,7 +141,7 @@ def _echoes_dropped(world: World) -> None:
 
 
 def _no_prompt_twice(world: World) -> None:
-    prompts = Counter(world.sandbox.sandbox.prompts)
+    prompts = Counter(world.sandbox.sandbox.agent_messages)
     assert prompts and max(prompts.values()) == 1, prompts
 
 

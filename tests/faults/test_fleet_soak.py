@@ -125,7 +125,7 @@ async def test_three_workers_keep_every_story_through_two_kills(
             emu.private_chat(user)
         for i in rng.sample(range(USERS), USERS):
             emu.send_message(users[i], users[i], f"generate an image of lighthouse {i}")
-        await eventually(lambda: len(sandbox.prompts) >= kill_turns_after, 60)
+        await eventually(lambda: len(sandbox.agent_messages) >= kill_turns_after, 60)
         await _kill_one_holding(world, "inbox", "lane = 'line' AND status = 'sending'")
         for i in rng.sample(range(USERS), USERS):
             emu.send_message(users[i], users[i], f'add a title "North {i}"')
@@ -138,7 +138,7 @@ async def test_three_workers_keep_every_story_through_two_kills(
         stories = {u: _story(world, u, i) for i, u in enumerate(users)}
         impossible = {u: s for u, s in stories.items() if not _possible(s)}
         assert not impossible, impossible
-        prompts = Counter(sandbox.prompts)
+        prompts = Counter(sandbox.agent_messages)
         assert max(prompts.values()) == 1, [p for p, n in prompts.items() if n > 1]
         assert sorted(sandbox.render_submissions.values()) == [1] * USERS
         assert len(emu.calls_to("sendVideo")) == sum(s.count("video") for s in stories.values())

@@ -360,7 +360,7 @@ async def test_commands_synced_by_the_running_adapter_are_registered(
     lines = capsys.readouterr().out.splitlines()
     assert code == 0, lines
     (commands,) = [line for line in lines if line.startswith("ok    Discord: slash commands")]
-    assert commands.startswith("ok    Discord: slash commands registered: /imagine, /export")
+    assert commands.startswith("ok    Discord: slash commands registered: /imagine, /help")
     assert sorted(commands.split(": ", 2)[2].replace("/", "").split(", ")) == synced
     assert f"in use by a running nemobot (pid {os.getpid()})" in "\n".join(lines)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.telegram_adapter import TelegramAdapter
+from adapters.tg.limits import DRAFT_REFRESH
 from bot.app import client_config
 from bot.config import Settings
 from bot.core.context import Timing
@@ -53,6 +54,7 @@ async def telegram_bot(
     db_name: str = "bot.db",
     ready: str = "getUpdates",
     database: str | None = None,
+    draft_refresh: float = DRAFT_REFRESH,
     **env: str,
 ) -> AsyncIterator[TelegramBot]:
     """Engine and adapter running until the block ends (then stopped as on SIGTERM)."""
@@ -64,7 +66,8 @@ async def telegram_bot(
         engine = Engine(store, NemoClient(http, client_config(settings)), settings, timing=timing)
         await engine.start()
         stop = asyncio.Event()
-        running = asyncio.create_task(TelegramAdapter(settings).run(engine, stop))
+        adapter = TelegramAdapter(settings, draft_refresh=draft_refresh)
+        running = asyncio.create_task(adapter.run(engine, stop))
         try:
 
             def started(e: BotApiEmulator) -> bool:

@@ -535,6 +535,25 @@ async def test_send_message_draft(emu: BotApiEmulator, bot: PtbBot) -> None:
     with pytest.raises(BadRequest, match="Method is available only for private chats"):
         await bot.send_message_draft(GROUP, 7, "nope")
     assert emu.calls[-1].params["draft_id"] == "7"
+    with pytest.raises(BadRequest, match=r"(?i)draft_id must be non-zero"):
+        await bot.send_message_draft(USER, 0, "no id")
+    with pytest.raises(BadRequest, match="Message is too long"):
+        await bot.send_message_draft(USER, 7, "x" * 4097)
+    assert await bot.send_message_draft(USER, 7, "😀" * 2048)  # 4096 UTF-16 units fit
+    assert len(emu.drafts(USER)) == 3
+
+
+async def test_a_draft_lapses_unless_sent_again(emu: BotApiEmulator, bot: PtbBot) -> None:
+    """Drafts show for draft_ttl_seconds (30 s) after each send; the records say when."""
+    assert await bot.send_message_draft(USER, 7, "Thinking")
+    assert await bot.send_message_draft(USER, 7, "Thinking")
+    first, second = emu.draft_records(USER)
+    assert emu.draft_visible(USER, first.at) and emu.draft_visible(USER, second.at + 29.9)
+    assert not emu.draft_visible(USER, second.at + 30.0)
+    assert not emu.draft_visible(USER, first.at - 0.1)
+    assert emu.draft_gaps(USER, until=second.at + 10) == []
+    assert emu.draft_gaps(USER, until=second.at + 45) == [(second.at + 30, second.at + 45)]
+    assert not emu.draft_visible(GROUP, second.at)
 
 
 async def test_commands_per_language(emu: BotApiEmulator, bot: PtbBot) -> None:

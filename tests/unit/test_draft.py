@@ -92,7 +92,7 @@ def test_changes_lists_new_segments_and_media() -> None:
     assert not diff.removed_segments
     assert not changes(after, after)
     assert describe_changes(diff, "en") == (
-        'Done. added BGM "Lo-fi"; added Title "Urban Dreams"; 1 new image(s).'
+        'Done. added BGM "Lo-fi"; added Title "Urban Dreams"; 1 new image.'
     )
     assert describe_changes(diff, "zh") == (
         "完成。添加了背景音乐“Lo-fi”；添加了标题“Urban Dreams”；1 张新图片。"

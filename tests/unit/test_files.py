@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from bot.nemo.errors import FileTooLarge, UnsupportedFile
-from bot.nemo.files import ACCEPTED_EXTENSIONS, MAX_UPLOAD_BYTES, check_upload
+from bot.nemo.files import ACCEPTED_EXTENSIONS, MAX_UPLOAD_BYTES, check_upload, name_for_content
 
 PIL_FORMATS = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG", "webp": "WEBP", "gif": "GIF"}
 
@@ -142,3 +142,24 @@ def test_accepted_extensions_and_limit() -> None:
     assert {"mp4", "mov", "jpg", "png", "gif", "webp", "mp3", "wav"} <= ACCEPTED_EXTENSIONS
     assert "exe" not in ACCEPTED_EXTENSIONS
     assert MAX_UPLOAD_BYTES == 200 * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("name", "found", "expected"),
+    [
+        ("photo.jpg", "png", "photo.png"),  # the bytes decide
+        ("PHOTO.JPG", "jpg", "PHOTO.JPG"),  # already right: left alone
+        ("photo.jpeg", "jpg", "photo.jpeg"),
+        ("clip.mp4", "mov", "clip.mp4"),  # one container family
+        ("song.m4a", "mp4", "song.m4a"),
+        ("file_ABC", "webp", "file_ABC.webp"),  # no extension: one is added
+        ("holiday.zip", "jpg", "holiday.jpg"),
+        ("anim.png", "apng", "anim.png"),
+        ("phone.3gp", "3gp", "phone.mp4"),
+        ("archive.jpg", "zip", None),  # not media: refused
+        ("scan.jpg", "heic", None),
+    ],
+)
+def test_name_for_content(name: str, found: str, expected: str | None) -> None:
+    """The name an upload goes under follows its content."""
+    assert name_for_content(name, found) == expected

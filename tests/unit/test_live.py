@@ -237,3 +237,25 @@ async def test_render_progress_edits_one_message_with_the_time_left() -> None:
     assert [(c.kind, c.message_id) for c in outbox.calls] == [("send", "m1"), ("edit", "m1")]
     assert outbox.calls[0].text == "🎬 Rendering your video… 0% · about 60 s left"
     assert outbox.calls[1].text == "🎬 Rendering your video… 50% · about 30 s left"
+
+
+async def test_a_draft_is_sent_again_before_it_lapses() -> None:
+    """Telegram drops a draft ~30 s after its last send: silence must not empty the chat."""
+    live, outbox = _live(live="draft", draft_refresh=0.1)
+    async with live:
+        live.show("🎨 Generating image…")
+        await outbox.wait_calls(4)  # the first send, then refreshes with no new text
+        await live.finish("Here it is", BUTTONS)
+    drafts = [c for c in outbox.calls if c.kind == "draft"]
+    assert len(drafts) >= 4 and {c.text for c in drafts} == {"🎨 Generating image…"}
+    assert len({c.message_id for c in drafts}) == 1  # one draft, the same id each time
+    assert outbox.calls[-1].kind == "send"
+
+
+async def test_a_draft_over_the_limit_shows_the_part_being_written() -> None:
+    live, outbox = _live(live="draft", max_text=20)
+    async with live:
+        live.show("first line is long\nsecond line")
+        await outbox.wait_calls(1)
+        await live.finish("x")
+    assert outbox.calls[0].text == "second line"

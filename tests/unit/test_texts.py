@@ -101,3 +101,17 @@ def test_language_of(text: str, fallback: str, expected: str) -> None:
 def test_language_of_default_fallback() -> None:
     """The default fallback is English."""
     assert language_of("bonjour") == "en"
+
+
+def test_counts_read_as_people_write_them() -> None:
+    """One file, two files, no "(s)"; Chinese has no plural to choose."""
+    from bot.core.texts import t_count
+
+    assert t_count("upload_done", "en", 1) == "📎 Added 1 file to your project."
+    assert t_count("upload_done", "en", 3) == "📎 Added 3 files to your project."
+    assert t_count("upload_done", "zh", 1) == "📎 已将 1 个文件加入项目。"
+    assert t_count("change_images", "en", 1) == "1 new image"
+    assert t_count("change_images", "en", 2) == "2 new images"
+    assert t_count("cancelled", "en", 0) == "🛑 Stopped."
+    assert t_count("cancelled", "en", 1) == "🛑 Stopped. 1 queued message dropped."
+    assert not [english for english, _ in texts._TEXTS.values() if "(s)" in english]

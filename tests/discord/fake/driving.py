@@ -182,13 +182,15 @@ class Driver:
         *,
         channel_id: int,
         guild_id: int | None = None,
+        require_component: bool = True,
     ) -> InteractionRecord:
-        """INTERACTION_CREATE type 3 for a component on a bot message."""
+        """INTERACTION_CREATE type 3 for a component on a bot message (one that must exist
+        unless told not: a forged press, or another app's keyboard through a relay)."""
         channel, guild = self._place(channel_id, guild_id)
         msg = self.core.world.messages.get(message_id)
         if msg is None or msg.deleted or msg.channel_id != channel.id:
             raise ValueError(f"no message {message_id} in channel {channel_id}")
-        if custom_id not in msg.custom_ids():
+        if require_component and custom_id not in msg.custom_ids():
             raise ValueError(
                 f"message {message_id} has no component {custom_id!r}: {msg.custom_ids()}"
             )

@@ -17,7 +17,14 @@ from .chats import ChatStore
 from .files import FileStore
 from .inspection import Inspection
 from .limits import FaultInjector, RateLimiter
-from .models import ApiCall, CallbackAnswer, CallbackQueryRecord, RateLimitHit, WebhookConfig
+from .models import (
+    ApiCall,
+    CallbackAnswer,
+    CallbackQueryRecord,
+    DraftRecord,
+    RateLimitHit,
+    WebhookConfig,
+)
 from .options import EmulatorOptions
 from .server import build_app
 from .updates import Notifier, UpdateQueue
@@ -52,7 +59,7 @@ class BotApiEmulator(UserSide, Inspection):
         self.callback_queries: dict[str, CallbackQueryRecord] = {}
         self.callback_answers: list[CallbackAnswer] = []
         self.actions: dict[int, list[tuple[str, float]]] = {}
-        self.draft_log: dict[int, list[tuple[int, str]]] = {}
+        self.draft_log: dict[int, list[DraftRecord]] = {}
         self.command_sets: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self.downloads: list[str] = []
         self.internal_errors: list[BaseException] = []

@@ -9,7 +9,7 @@ from . import errors
 from .entities import parse_caption, parse_message_text
 from .errors import ApiError
 from .limits import validate_reply_markup
-from .models import BotMessage, Chat
+from .models import BotMessage, Chat, DraftRecord
 from .registry import api_method
 
 if TYPE_CHECKING:
@@ -216,8 +216,9 @@ async def send_message_draft(emu: BotApiEmulator, p: Params) -> bool:
     draft_id = p.integer("draft_id")
     if not draft_id:
         raise errors.bad_request("draft_id must be non-zero")
-    fields = text_fields(emu, p, allow_empty=True)
-    emu.draft_log.setdefault(chat.id, []).append((draft_id, fields["text"]))
+    fields = text_fields(emu, p, allow_empty=True)  # over 4096: "message is too long"
+    record = DraftRecord(draft_id, fields["text"], time.monotonic())
+    emu.draft_log.setdefault(chat.id, []).append(record)
     return True
 
 

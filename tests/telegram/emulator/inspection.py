@@ -7,12 +7,13 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Self
 
-from .models import ApiCall, BotMessage
+from .models import ApiCall, BotMessage, DraftRecord
 
 if TYPE_CHECKING:
     from .chats import ChatStore
     from .limits import FaultInjector
     from .models import WebhookConfig
+    from .options import EmulatorOptions
     from .updates import Notifier, UpdateQueue
 
 DEFAULT_SCOPE = json.dumps({"type": "default"})
@@ -28,7 +29,8 @@ class Inspection:
     webhook: WebhookConfig | None
     calls: list[ApiCall]
     actions: dict[int, list[tuple[str, float]]]
-    draft_log: dict[int, list[tuple[int, str]]]
+    draft_log: dict[int, list[DraftRecord]]
+    options: EmulatorOptions
     command_sets: dict[tuple[str, str], list[tuple[str, str]]]
     internal_errors: list[BaseException]
     holds: dict[str, asyncio.Event]
@@ -49,7 +51,32 @@ class Inspection:
 
     def drafts(self, chat_id: int) -> list[tuple[int, str]]:
         """(draft_id, parsed text) of each sendMessageDraft in the chat."""
+        return [(r.draft_id, r.text) for r in self.draft_log.get(chat_id, [])]
+
+    def draft_records(self, chat_id: int) -> list[DraftRecord]:
+        """Each sendMessageDraft in the chat, with when it came."""
         return list(self.draft_log.get(chat_id, []))
+
+    def draft_visible(self, chat_id: int, at: float) -> bool:
+        """Whether a draft showed in the chat at `at` (time.monotonic()): one came at most
+        `draft_ttl_seconds` before. A draft not sent again within that is gone."""
+        ttl = self.options.draft_ttl_seconds
+        return any(r.at <= at < r.at + ttl for r in self.draft_log.get(chat_id, []))
+
+    def draft_gaps(self, chat_id: int, until: float) -> list[tuple[float, float]]:
+        """The spans, from the chat's first draft to `until`, in which no draft showed."""
+        ttl = self.options.draft_ttl_seconds
+        gaps: list[tuple[float, float]] = []
+        shown_until: float | None = None
+        for record in self.draft_log.get(chat_id, []):
+            if record.at >= until:
+                break
+            if shown_until is not None and record.at > shown_until:
+                gaps.append((shown_until, record.at))
+            shown_until = max(shown_until or record.at, record.at + ttl)
+        if shown_until is not None and until > shown_until:
+            gaps.append((shown_until, until))
+        return gaps
 
     @property
     def commands(self) -> dict[str, list[tuple[str, str]]]:

@@ -149,6 +149,15 @@ class BotMessage:
 
 
 @dataclass
+class DraftRecord:
+    """One sendMessageDraft: what it showed, and when (time.monotonic(), like `sent_at`)."""
+
+    draft_id: int
+    text: str
+    at: float
+
+
+@dataclass
 class ApiCall:
     """One request the bot made; `params` has files replaced by {filename, size, mime}."""
 

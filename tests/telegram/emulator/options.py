@@ -37,6 +37,9 @@ class EmulatorOptions:
     strict_html_ampersand: bool = True
     # On: photos Pillow cannot decode answer IMAGE_PROCESS_FAILED like Telegram does.
     strict_photos: bool = False
+    # A sendMessageDraft preview shows this long unless the bot sends it again (Bot API docs:
+    # about 30 s). Tests shorten it together with the bot's refresh interval.
+    draft_ttl_seconds: float = 30.0
     webhook_retry_delay: float = 0.2
     webhook_retry_max_delay: float = 1.0
     webhook_timeout: float = 5.0
