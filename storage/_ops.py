@@ -94,6 +94,11 @@ class InboxOps(_Runner):
         """/cancel: (queued messages dropped, the line's active item that was ended)."""
         return await self._transact(self._INBOX_SQL, policy.cancel_user(user_id, self._now()))
 
+    async def last_of_group(self, user_id: int, group: str) -> float | None:
+        """When the latest part of the user's album `group` was stored."""
+        found = await self._look(self._INBOX_SQL, _scalar("last_of_group", user_id, group))
+        return None if found is None else float(found)
+
     async def absorb_group(self, item_id: int, user_id: int, group: str) -> list[InboxItem]:
         """The user's other queued parts of album `group`, now part of item `item_id`."""
         work = policy.absorb_group(item_id, user_id, group, self._now())

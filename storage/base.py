@@ -129,6 +129,10 @@ class InboxStore(Protocol):
         """/cancel: (queued messages dropped, the line's active item that was ended)."""
         ...
 
+    async def last_of_group(self, user_id: int, group: str) -> float | None:
+        """When the latest part of the user's album `group` was stored."""
+        ...
+
     async def absorb_group(self, item_id: int, user_id: int, group: str) -> list[InboxItem]:
         """The user's other queued parts of album `group`, now part of item `item_id`."""
         ...

@@ -128,10 +128,8 @@ class Engine:
             settings.nemo_web_base,
             self._admission,
         )
-        self._albums = Albums(store, self.timing.album_seconds)
-        self._items = ItemWork(
-            store, self.platforms, self._service, self._albums, self.worker_id, lease
-        )
+        albums = Albums(store, self.timing.album_seconds)
+        self._items = ItemWork(store, self.platforms, self._service, albums, self.worker_id, lease)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._chores: asyncio.Task[None] | None = None  # background work, for the engine's life
         self._started = False
@@ -259,11 +257,8 @@ class Engine:
         status = admitted.accepted.status
         if status == "side" and serve_now:
             self._spawn(self._items.side(admitted.item_id, admitted))
-        elif status == "queued":
-            if msg.group is not None:
-                self._albums.arrived(admitted.user.id, msg.group)
-            if serve_now:
-                self._lines.wake(admitted.user.id)
+        elif status == "queued" and serve_now:
+            self._lines.wake(admitted.user.id)
         return admitted.accepted
 
     def _notice(self, msg: IncomingMessage, text: str) -> None:

@@ -13,6 +13,9 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 
+from PIL import Image
+
+from bot.core.messages import Attachment
 from bot.core.texts import t, t_count
 from sandbox import RunningSandbox
 from tests.engine.harness import FAST, Bot, eventually, fast_sandbox, running_bot
@@ -149,3 +152,28 @@ async def test_a_flooding_user_is_throttled_across_workers(
         told = [a for a in answers(bots, "chat-u1") if a.startswith(t("slow_down")[:20])]
         assert len(told) == 1  # one line, whichever worker refused first
         assert sum(a == t("help") for a in answers(bots, "chat-u1")) == 3
+
+
+async def test_an_album_whose_photos_reach_different_workers_is_one_turn(
+    tmp_path: Path, postgres_server: PostgresServer, sandbox: RunningSandbox
+) -> None:
+    """Regression: the album window was kept in the memory of the worker a part reached."""
+    url = await fresh_database(postgres_server)
+    async with workers(tmp_path, url, sandbox, ("all", "all", "all")) as bots:
+        photos = []
+        for n, colour in enumerate(("red", "green", "blue")):
+            path = tmp_path / f"p{n}.png"
+            Image.new("RGB", (64, 48), colour).save(path)
+            for bot in bots:  # any worker may fetch any part
+                bot.outbox.files[f"p{n}"] = path
+            photos.append(Attachment("image", f"photo{n}.png", f"p{n}", 100, "image/png"))
+        gap = QUICK_LEASES.album_seconds * 0.8  # each part comes within the window of the last
+        for n, (bot, photo) in enumerate(zip(bots, photos, strict=True)):
+            text = 'add a title "Holiday"' if n == 0 else ""
+            await bot.engine.submit(bot.message(text, attachments=(photo,), group="album-9"))
+            await asyncio.sleep(gap)  # how the parts arrive, not a wait for the bot
+        await idle(bots)
+        uploads = [p for _, p, _ in sandbox.sandbox.requests if p.startswith("/api/upload-video")]
+        assert len(uploads) == 1
+        assert sum(a.startswith("📎 Added 3 files") for a in answers(bots, "chat-u1")) == 1
+        assert sandbox.sandbox.sse_calls == 1
