@@ -60,6 +60,7 @@ def plan(args: argparse.Namespace) -> list[Bench]:
         Bench("render", "bench.render", (), 120),
         Bench("export_memory", "bench.export_memory", (), 120),
         Bench("scale", "bench.scale", ("--users", str(args.scale_users)), 480),
+        Bench("soak", "bench.soak", ("--seeds", args.soak_seeds), 1800),
     ]
 
 
@@ -206,6 +207,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--big-rate", type=float, default=80.0, help="its arrivals per second")
     parser.add_argument("--telegram-users", type=int, default=100)
     parser.add_argument("--scale-users", type=int, default=400, help="the scale crowd's users")
+    parser.add_argument("--soak-seeds", default="1-20", help="the long soak's seeds")
     parser.add_argument("--exports", type=float, default=0.05, help="share of users exporting")
     parser.add_argument("--turns", type=int, default=30, help="relay: turns per kind and side")
     parser.add_argument(

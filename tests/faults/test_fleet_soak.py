@@ -14,6 +14,7 @@ runs two small seeds (`bench/soak.py` runs the long one and reports its figures)
 
 from __future__ import annotations
 
+import json
 import os
 import random
 from collections import Counter
@@ -85,6 +86,32 @@ def _possible(story: list[str]) -> bool:
     return (delivered or offered) and firsts == sorted(firsts)
 
 
+def _report(
+    seed: int, stories: dict[int, list[str]], impossible: dict[int, list[str]], world: World
+) -> None:
+    """With `NEMOBOT_SOAK_REPORT` set, add this seed's figures to that JSON-lines file."""
+    path = os.environ.get("NEMOBOT_SOAK_REPORT")
+    if not path:
+        return
+    labels = Counter(label for story in stories.values() for label in story)
+    prompts = Counter(world.sandbox.sandbox.agent_messages)
+    figures = {
+        "seed": seed,
+        "users": len(stories),
+        "impossible_stories": len(impossible),
+        "prompts_twice": sum(1 for n in prompts.values() if n > 1),
+        "renders_twice": sum(1 for n in world.sandbox.sandbox.render_submissions.values() if n > 1),
+        "videos": labels["video"],
+        "reports": labels["report-image"] + labels["report-title"],
+        "resend_offers": labels["unconfirmed"],
+        "titles_lost": sum(
+            1 for s in stories.values() if "title" not in s and "report-title" not in s
+        ),
+    }
+    with Path(path).open("a", encoding="utf-8") as out:
+        out.write(json.dumps(figures) + "\n")
+
+
 async def _kill_one_holding(world: World, table: str, condition: str) -> None:
     """Kill the worker holding a lease on a matching row, and start another in its place."""
 
@@ -137,6 +164,7 @@ async def test_three_workers_keep_every_story_through_two_kills(
 
         stories = {u: _story(world, u, i) for i, u in enumerate(users)}
         impossible = {u: s for u, s in stories.items() if not _possible(s)}
+        _report(seed, stories, impossible, world)
         assert not impossible, impossible
         prompts = Counter(sandbox.agent_messages)
         assert max(prompts.values()) == 1, [p for p, n in prompts.items() if n > 1]
