@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from bot.nemo import Auth, NemoClient
 from bot.nemo.errors import NemoError, TokenRefused
-from storage import Credentials, Store
+from storage import Credentials, PeopleStore
 
 __all__ = ["Account", "Accounts", "Project", "TokenUnavailable"]
 
@@ -57,7 +57,9 @@ class Project:
 class Accounts:
     """Hands out each user's account and session, creating and renewing them as needed."""
 
-    def __init__(self, store: Store, nemo: NemoClient, shared_token: str | None = None) -> None:
+    def __init__(
+        self, store: PeopleStore, nemo: NemoClient, shared_token: str | None = None
+    ) -> None:
         self._store = store
         self._nemo = nemo
         self._shared_token = shared_token

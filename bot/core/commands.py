@@ -6,6 +6,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.core.accounts import Accounts
 from bot.core.admission import Admission
@@ -23,7 +24,7 @@ from bot.core.uploads import Uploads
 from bot.core.wording import asks_for_video
 from bot.nemo import NemoClient
 from bot.nemo.errors import NemoAuthError
-from storage import Store
+from storage import ImageStore, InboxStore, OperatorStore, PeopleStore
 
 __all__ = ["Handlers"]
 
@@ -33,11 +34,16 @@ log = logging.getLogger(__name__)
 CancelUser = Callable[[int], Awaitable[tuple[int, bool]]]
 
 
+class HandlerStores(PeopleStore, ImageStore, InboxStore, OperatorStore, Protocol):
+    """What the handlers read and write themselves: users, images, a reported message, and
+    (the operators' commands) rules and figures."""
+
+
 @dataclass(slots=True)
 class Handlers:
     """The bot's actions, given a user context."""
 
-    store: Store
+    store: HandlerStores
     nemo: NemoClient
     accounts: Accounts
     conversation: Conversation

@@ -18,7 +18,7 @@ from bot.core.texts import t
 from bot.nemo import GeneratedMedia, NemoClient
 from bot.nemo.draft import media_key
 from bot.nemo.errors import NemoError
-from storage import Store
+from storage import ImageStore
 
 __all__ = ["FoundImage", "Gallery", "images_in_state", "images_in_tool_result"]
 
@@ -84,7 +84,7 @@ def _looks_like_image(url: str, key: str) -> bool:
 class Gallery:
     """Posts a turn's new images, each once per session, with 🔁 Again and ✨ Variation."""
 
-    def __init__(self, nemo: NemoClient, store: Store, scratch: Scratch) -> None:
+    def __init__(self, nemo: NemoClient, store: ImageStore, scratch: Scratch) -> None:
         self._nemo = nemo
         self._store = store
         self._scratch = scratch

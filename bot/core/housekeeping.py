@@ -10,8 +10,9 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from typing import Protocol
 
-from storage import Store
+from storage import InboxStore, OperatorStore
 
 __all__ = ["Housekeeping"]
 
@@ -21,13 +22,17 @@ _HOUR = 3600.0
 _DAY = 24 * _HOUR
 
 
+class HousekeptStore(InboxStore, OperatorStore, Protocol):
+    """The inbox's and the render jobs' upkeep."""
+
+
 class Housekeeping:
     """Erases message texts after `text_hours`, deletes answered messages after `keep_days`
     and finished render jobs after `render_keep_days`."""
 
     def __init__(
         self,
-        store: Store,
+        store: HousekeptStore,
         *,
         text_hours: float,
         keep_days: float,

@@ -22,7 +22,7 @@ from bot.core.pacing import Pacer
 from bot.core.texts import language_of, t
 from bot.logs import pseudonym
 from bot.nemo.errors import NemoError, SessionNotFound
-from storage import Store, UserRecord
+from storage import PeopleStore, UserRecord
 
 __all__ = ["Service"]
 
@@ -36,7 +36,7 @@ class Service:
 
     def __init__(
         self,
-        store: Store,
+        store: PeopleStore,
         accounts: Accounts,
         conversation: Conversation,
         handlers: Handlers,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from bot.core.texts import t
 from bot.nemo import Auth, NemoClient
 from bot.nemo.errors import NemoError
-from storage import TERMINAL_RENDER_STATUSES, Store, StoreStats
+from storage import TERMINAL_RENDER_STATUSES, OperatorStore, StoreStats
 
 __all__ = ["Figures", "gather_figures", "start_of_today"]
 
@@ -57,7 +57,7 @@ def start_of_today(now: float | None = None) -> float:
 
 
 async def gather_figures(
-    store: Store, nemo: NemoClient | None, shared_token: str | None
+    store: OperatorStore, nemo: NemoClient | None, shared_token: str | None
 ) -> Figures:
     """Count what the store holds; ask NemoVideo for the shared token's balance if there is one."""
     counts = await store.stats(start_of_today())
