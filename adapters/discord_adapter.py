@@ -30,7 +30,7 @@ from adapters.dc.outbox import PLATFORM, DiscordOutbox
 from adapters.dc.shards import ShardLinks, ShardPlan
 from adapters.dc.spool import Spool
 from bot.config import Settings
-from bot.core.engine import Engine
+from bot.core.engine import Accepted, Engine
 from bot.core.messages import Attachment, IncomingMessage
 from bot.lifecycle import AdapterFailed
 
@@ -149,8 +149,14 @@ class _Client(discord.AutoShardedClient):
             await refuse(interaction)
 
     async def on_press(self, interaction: discord.Interaction[Any], payload: str) -> None:
-        """A button press (already acknowledged by the button)."""
-        await self._submit(press_of(interaction, payload, "c"))
+        """A button press (already acknowledged by the button); what it did at once, if
+        anything, is told to the presser alone."""
+        accepted = await self._submit(press_of(interaction, payload, "c"))
+        if accepted is not None and accepted.toast:
+            try:
+                await interaction.followup.send(accepted.toast, ephemeral=True)
+            except discord.HTTPException as exc:
+                log.debug("could not answer a button press (HTTP %s)", exc.status)
 
     async def _keep(self, key: str, attachments: Sequence[discord.Attachment]) -> list[Attachment]:
         kept = []
@@ -162,11 +168,12 @@ class _Client(discord.AutoShardedClient):
             )
         return kept
 
-    async def _submit(self, incoming: IncomingMessage) -> None:
+    async def _submit(self, incoming: IncomingMessage) -> Accepted | None:
         try:
-            await self._engine.submit(incoming)
+            return await self._engine.submit(incoming)
         except Exception as exc:  # noqa: BLE001 - one line for the operator, never a traceback
             log.error("could not store a Discord message (%s: %s)", type(exc).__name__, exc)
+            return None
 
 
 class DiscordAdapter:

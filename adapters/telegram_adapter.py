@@ -148,22 +148,29 @@ class _Intake:
         keyboard through a relay) gets a toast and starts nothing: never typed text.
         """
         query = update.callback_query
-        if query is not None:
-            ours = codec.decode(query.data or "") is not None
-            toast = (
-                None if ours else t("button_unknown", chat_language(query.from_user.language_code))
+        if query is not None and codec.decode(query.data or "") is None:
+            await self._answer(
+                query, t("button_unknown", chat_language(query.from_user.language_code))
             )
-            await self._answer(query, toast)  # first: Telegram waits at most seconds
-            if not ours:
-                log.info("refused a button press that is not ours (update %d)", update.update_id)
-                return
+            log.info("refused a button press that is not ours (update %d)", update.update_id)
+            return
         try:
             incoming = press_of(update) or message_of(update, self._me)
         except (ValueError, AttributeError, UnicodeError) as exc:
             log.warning("skipped an odd Telegram update %d: %s", update.update_id, exc)
+            incoming = None
+        if incoming is None:
+            if query is not None:
+                await self._answer(query)
             return
-        if incoming is not None:
-            await self._engine.submit(incoming)
+        try:
+            accepted = await self._engine.submit(incoming)
+        except BaseException:
+            if query is not None:  # stop the spinner; the press comes again (not confirmed)
+                await self._answer(query)
+            raise
+        if query is not None:  # answered where the presser looks, right after it is stored
+            await self._answer(query, accepted.toast)
 
     async def _answer(self, query: CallbackQuery, toast: str | None = None) -> None:
         try:

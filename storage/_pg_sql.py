@@ -20,6 +20,7 @@ _FINAL = sql_list(ITEM_FINAL)
 _ITEM = f"RETURNING {INBOX_COLUMNS}"
 _JOB = f"RETURNING {RENDER_COLUMNS}"
 _EXPIRED = "(lease_expires IS NULL OR lease_expires <= ${n})"
+_OBJECT = "jsonb_typeof(nemobot_jsonb_or_null({c})) = 'object'"
 
 INBOX_SQL: dict[str, str | None] = {
     "lock_user_wait": "SELECT 1 FROM users WHERE id = $1 FOR UPDATE",
@@ -61,9 +62,11 @@ INBOX_SQL: dict[str, str | None] = {
     f"WHERE id = $1 AND owner = $2 AND status IN {_ACTIVE}",
     "finish": "UPDATE inbox SET status = $1, finished_at = $2, lease_expires = NULL "
     "WHERE id = $3 AND owner = $4 AND status = ANY($5::text[])",
-    "scrub": "UPDATE inbox SET "
-    "payload = coalesce(jsonb_set(nemobot_jsonb_or_null(payload), '{text}', '\"\"')::text, ''), "
-    "intent = jsonb_set(nemobot_jsonb_or_null(intent), '{arg}', '\"\"')::text WHERE id = $1",
+    # Anything but a JSON object (hand-written, damaged) is erased whole: jsonb_set raises on it.
+    "scrub": f"UPDATE inbox SET payload = CASE WHEN {_OBJECT.format(c='payload')} "
+    "THEN jsonb_set(nemobot_jsonb_or_null(payload), '{text}', '\"\"')::text ELSE '' END, "
+    f"intent = CASE WHEN {_OBJECT.format(c='intent')} "
+    "THEN jsonb_set(nemobot_jsonb_or_null(intent), '{arg}', '\"\"')::text END WHERE id = $1",
     "cancel_queued": "UPDATE inbox SET status = 'cancelled', finished_at = $2 "
     "WHERE user_id = $1 AND status = 'queued' AND lane = 'line'",
     "cancel_active": "UPDATE inbox SET status = 'cancelled', finished_at = $2, "
@@ -75,6 +78,7 @@ INBOX_SQL: dict[str, str | None] = {
     f"AND {_EXPIRED.format(n=2)})) GROUP BY user_id ORDER BY min(id)",
     "side_items": "SELECT id FROM inbox WHERE lane = 'side' AND platform = ANY($1::text[]) "
     f"AND (status = 'queued' OR (status = 'claimed' AND {_EXPIRED.format(n=2)})) ORDER BY id",
+    "last_of_group": "SELECT max(created_at) FROM inbox WHERE user_id = $1 AND group_key = $2",
     "absorb_group": "UPDATE inbox SET status = 'done', finished_at = $1 WHERE user_id = $2 "
     f"AND group_key = $3 AND status = 'queued' AND lane = 'line' AND id != $4 {_ITEM}",
     "resend": "UPDATE inbox SET status = 'resent', finished_at = $1 "
@@ -84,8 +88,9 @@ INBOX_SQL: dict[str, str | None] = {
     "AND lane = 'line'",
     "prune_inbox": f"DELETE FROM inbox WHERE status IN {_FINAL} AND finished_at < $1",
     "forget_texts": "UPDATE inbox SET payload = jsonb_set(nemobot_jsonb_or_null(payload), "
-    "'{text}', '\"\"')::text, intent = coalesce(jsonb_set(nemobot_jsonb_or_null(intent), "
-    f"'{{arg}}', '\"\"')::text, intent) WHERE status IN {_FINAL} AND finished_at < $1 "
+    f"'{{text}}', '\"\"')::text, intent = CASE WHEN {_OBJECT.format(c='intent')} "
+    "THEN jsonb_set(nemobot_jsonb_or_null(intent), '{arg}', '\"\"')::text ELSE intent END "
+    f"WHERE status IN {_FINAL} AND finished_at < $1 "
     "AND jsonb_typeof(nemobot_jsonb_or_null(payload)) = 'object' "
     "AND coalesce(nemobot_jsonb_or_null(payload) ->> 'text', '') != ''",
 }

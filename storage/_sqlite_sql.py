@@ -59,10 +59,12 @@ INBOX_SQL: dict[str, str | None] = {
     f"WHERE id = ? AND owner = ? AND status IN {_ACTIVE}",
     "finish": "UPDATE inbox SET status = ?1, finished_at = ?2, lease_expires = NULL "
     f"WHERE id = ?3 AND owner = ?4 AND status {_IN_LIST.format(n=5)}",
+    # Anything but a JSON object (hand-written, damaged) is erased whole.
     "scrub": "UPDATE inbox SET "
-    "payload = CASE WHEN json_valid(payload) THEN json_set(payload, '$.text', '') ELSE '' END, "
-    "intent = CASE WHEN json_valid(intent) THEN json_set(intent, '$.arg', '') ELSE NULL END "
-    "WHERE id = ?",
+    "payload = CASE WHEN NOT json_valid(payload) THEN '' WHEN json_type(payload) = 'object' "
+    "THEN json_set(payload, '$.text', '') ELSE '' END, "
+    "intent = CASE WHEN NOT json_valid(intent) THEN NULL WHEN json_type(intent) = 'object' "
+    "THEN json_set(intent, '$.arg', '') END WHERE id = ?",
     "cancel_queued": "UPDATE inbox SET status = 'cancelled', finished_at = ?2 "
     "WHERE user_id = ?1 AND status = 'queued' AND lane = 'line'",
     "cancel_active": "UPDATE inbox SET status = 'cancelled', finished_at = ?2, "
@@ -74,6 +76,7 @@ INBOX_SQL: dict[str, str | None] = {
     "side_items": f"SELECT id FROM inbox WHERE lane = 'side' AND platform {_IN_LIST.format(n=1)} "
     "AND (status = 'queued' OR (status = 'claimed' "
     "AND (lease_expires IS NULL OR lease_expires <= ?2))) ORDER BY id",
+    "last_of_group": "SELECT max(created_at) FROM inbox WHERE user_id = ? AND group_key = ?",
     "absorb_group": "UPDATE inbox SET status = 'done', finished_at = ?1 WHERE user_id = ?2 "
     f"AND group_key = ?3 AND status = 'queued' AND lane = 'line' AND id != ?4 {_ITEM}",
     "resend": "UPDATE inbox SET status = 'resent', finished_at = ?1 "

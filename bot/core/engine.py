@@ -89,9 +89,9 @@ class Engine:
         )
         self._reception = Reception(
             store,
-            store,
             self._admission,
             queue_limit=settings.queue_limit,
+            renders_per_user=settings.user_renders,
             rate_in_store=self._coordination.rate_in_store,
             lease_seconds=lease,
         )

@@ -8,7 +8,7 @@ refusal is returned, not sent, so the engine can send it without making the call
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Literal, Protocol
 
 from bot.core.admission import Admission, Refusal, RefusalStatus
 from bot.core.intents import REGISTRY, Intent
@@ -16,9 +16,21 @@ from bot.core.messages import IncomingMessage
 from bot.core.router import route
 from bot.core.texts import chat_language, t
 from bot.logs import redact
-from storage import AcceptRules, Enqueued, InboxStore, NewItem, PeopleStore, UserRecord
+from storage import (
+    AcceptRules,
+    Enqueued,
+    InboxStore,
+    NewItem,
+    PeopleStore,
+    RenderStore,
+    UserRecord,
+)
 
 __all__ = ["Accepted", "Admitted", "Reception"]
+
+
+class ReceptionStores(PeopleStore, InboxStore, RenderStore, Protocol):
+    """Who sent it, where it is stored, and (for Export presses) the user's renders."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,11 +41,17 @@ class Accepted:
     answered beside the line; `duplicate`: seen before; `repeat`: a button press the same as
     one still pending (acknowledged, dropped); `full`: the user already has too many messages
     waiting; `not_allowed`: the sender may not use the bot; `too_long`: over the length cap;
-    `throttled`: the sender writes faster than the per-user rate.
+    `throttled`: the sender writes faster than the per-user rate; `busy`: Export pressed
+    while the user's render runs; `not_yours`: someone else's button. A press is answered
+    where the presser looks (`toast`), never in the chat.
     """
 
-    status: Literal["queued", "side", "duplicate", "repeat", "full"] | RefusalStatus
+    status: (
+        Literal["queued", "side", "duplicate", "repeat", "full", "busy", "not_yours"]
+        | RefusalStatus
+    )
     position: int = 0
+    toast: str | None = None  # for a button press: a line only the presser sees
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,16 +71,18 @@ class Reception:
 
     def __init__(
         self,
-        people: PeopleStore,
-        inbox: InboxStore,
+        store: ReceptionStores,
         admission: Admission,
         *,
         queue_limit: int,
+        renders_per_user: int,
         rate_in_store: bool,
         lease_seconds: float,
     ) -> None:
-        self._people = people
-        self._inbox = inbox
+        self._people = store
+        self._inbox = store
+        self._renders = store
+        self._renders_per_user = renders_per_user
         self._admission = admission
         self._queue_limit = queue_limit
         self._rate_in_store = rate_in_store
@@ -76,6 +96,10 @@ class Reception:
         refused = self._admission.refusal(msg, user.id)
         if refused is not None:
             return self._refused(refused, user, msg, intent)
+        if intent.button is not None:
+            early = await self._press_refusal(user, msg, intent)
+            if early is not None:
+                return early
         spec = REGISTRY[intent.kind]
         # A secret (a /login's token) is stored as sent and erased once answered; anything
         # token-shaped pasted into another message is masked, for the agent too.
@@ -85,6 +109,22 @@ class Reception:
         owner = claim_for if spec.lane == "side" else None
         placed = await self._inbox.accept(self._item(stored, user, intent), self._rules(msg, owner))
         return self._outcome(placed, user, stored, intent, spec.lane)
+
+    async def _press_refusal(
+        self, user: UserRecord, msg: IncomingMessage, intent: Intent
+    ) -> Admitted | None:
+        """A press answered at once, with a toast: someone else's button, or Export while
+        the user's render runs (mashing it must not fill the chat)."""
+        button, lang = intent.button, user.language
+        if button is not None and button.user_id is not None and button.user_id != user.id:
+            return _said(Admitted(Accepted("not_yours"), user, msg, intent), t("not_yours", lang))
+        if intent.kind != "export" or self._admission.is_admin(msg.user):
+            return None
+        active = await self._renders.active_renders(user.id)
+        if len(active) < self._renders_per_user:
+            return None
+        line = t("export_busy", lang, progress=active[0].progress)
+        return _said(Admitted(Accepted("busy"), user, msg, intent), line)
 
     def _item(self, stored: IncomingMessage, user: UserRecord, intent: Intent) -> NewItem:
         button = intent.button
@@ -122,34 +162,33 @@ class Reception:
         intent: Intent,
         lane: str,
     ) -> Admitted:
-        def admitted(accepted: Accepted, notice: str | None = None) -> Admitted:
-            return Admitted(accepted, user, msg, intent, placed.item_id, notice)
+        def admitted(accepted: Accepted, line: str | None = None) -> Admitted:
+            return _said(Admitted(accepted, user, msg, intent, placed.item_id), line)
 
-        press = intent.button is not None  # answered where the presser looks, not in the chat
         lang = user.language
         if placed.duplicate:
             return admitted(Accepted("duplicate", placed.position))
         if placed.repeat:
-            return admitted(Accepted("repeat"))
+            return admitted(Accepted("repeat"), t("press_repeated", lang))
         if placed.throttled:  # counted by the store across workers: it says when to tell
             line = "slow_down" if placed.first_refusal else None
             return self._refused(Refusal("throttled", line), user, msg, intent)
         if placed.refused:
-            full = None if press else t("queue_full", lang, limit=self._queue_limit)
-            return admitted(Accepted("full"), full)
+            return admitted(Accepted("full"), t("queue_full", lang, limit=self._queue_limit))
         if lane == "side":
             return admitted(Accepted("side"))
-        waiting = placed.position > 1 and msg.group is None and not press
-        notice = t("queued", lang, position=placed.position) if waiting else None
-        return admitted(Accepted("queued", placed.position), notice)
+        if placed.position <= 1 or msg.group is not None:
+            return admitted(Accepted("queued", placed.position))
+        key = "press_queued" if intent.button is not None else "queued"
+        return admitted(Accepted("queued", placed.position), t(key, lang, position=placed.position))
 
     def _refused(
         self, refused: Refusal, user: UserRecord, msg: IncomingMessage, intent: Intent
     ) -> Admitted:
-        notice = None
+        line = None
         if refused.text_key is not None:
-            notice = t(refused.text_key, user.language, **refused.values)
-        return Admitted(Accepted(refused.status), user, msg, intent, 0, notice)
+            line = t(refused.text_key, user.language, **refused.values)
+        return _said(Admitted(Accepted(refused.status), user, msg, intent), line)
 
     async def _user(self, msg: IncomingMessage) -> UserRecord:
         """The sender's record; known ids are cached so a message costs a read, not a write."""
@@ -160,3 +199,12 @@ class Reception:
             user = await self._people.upsert_user(*key, chat_language(msg.user.language))
             self._user_ids[key] = user.id
         return user
+
+
+def _said(admitted: Admitted, line: str | None) -> Admitted:
+    """Give `line` to the sender: in the chat for a message, as a toast for a press."""
+    if line is None:
+        return admitted
+    if admitted.intent.button is None:
+        return replace(admitted, notice=line)
+    return replace(admitted, accepted=replace(admitted.accepted, toast=line))

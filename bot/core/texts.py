@@ -136,6 +136,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "You're sending messages faster than I can answer. Give me a minute, then try again.",
         "你发消息的速度超过了我回复的速度，请稍等一分钟再试。",
     ),
+    "press_queued": ("⏳ You're #{position} in line.", "⏳ 你排在第 {position} 位。"),
+    "press_repeated": ("⏳ Already on it.", "⏳ 正在处理。"),
     "queue_full": (
         "You already have {limit} messages waiting. Please wait for my answers (or /cancel).",
         "你已有 {limit} 条消息在排队，请等我回复（或发送 /cancel）。",

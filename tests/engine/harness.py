@@ -15,7 +15,7 @@ from typing import Any
 from bot.app import client_config
 from bot.config import Settings
 from bot.core.context import Timing
-from bot.core.engine import Engine
+from bot.core.engine import Accepted, Engine
 from bot.core.messages import Attachment, ChatRef, IncomingMessage, User
 from bot.core.outbox import (
     Button,
@@ -303,14 +303,16 @@ class Bot:
         """The store's id of a console user."""
         return (await self.store.upsert_user("console", user)).id
 
-    async def say(self, text: str, **kwargs: object) -> None:
+    async def say(self, text: str, **kwargs: object) -> Accepted:
         """Submit a message and wait until the user's line is empty (renders not included)."""
-        await self.engine.submit(self.message(text, **kwargs))  # type: ignore[arg-type]
+        accepted = await self.engine.submit(self.message(text, **kwargs))  # type: ignore[arg-type]
         await self.engine.wait_idle(renders=False)
+        return accepted
 
-    async def press(self, button: Button, **kwargs: object) -> None:
-        """Press a button the bot sent (adapters hand its payload over as the text)."""
-        await self.say(button.data, **kwargs)
+    async def press(self, button: Button, **kwargs: object) -> Accepted:
+        """Press a button the bot sent (adapters hand its payload over as the text); what
+        was accepted says the toast the presser would see."""
+        return await self.say(button.data, **kwargs)
 
 
 def new_item(msg: IncomingMessage, user_id: int) -> NewItem:

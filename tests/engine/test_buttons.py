@@ -32,9 +32,12 @@ async def test_another_users_press_in_a_group_does_nothing_but_say_so(
         export = _button(answer, "Export")
         decoded = codec.decode(export.data)
         assert decoded is not None and decoded.user_id == await bot.user_id("alice")
-        await bot.press(export, user="bob", chat="g", private=False)
+        shown = len(bot.outbox.log)
+        pressed = await bot.press(export, user="bob", chat="g", private=False)
         await bot.engine.wait_idle()
-        assert bot.outbox.texts()[-1].startswith("That button belongs to someone else's project")
+        assert pressed.status == "not_yours"  # told to the presser alone, as a toast
+        assert (pressed.toast or "").startswith("That button belongs to someone else's project")
+        assert len(bot.outbox.log) == shown  # nothing in the group
         assert sandbox.sandbox.render_submissions == {}  # neither project was exported
         await bot.press(export, user="alice", chat="g", private=False)
         video = await bot.outbox.wait_for(lambda s: s.kind == "video", timeout=60)
@@ -75,8 +78,8 @@ async def test_again_and_variation_run_through_the_line_as_turns(
         assert all("paper crane" in s.text for s in images)
         someone = await bot.user_id("someone")
         assert someone != await bot.user_id()
-        await bot.press(_button(image, "🔁"), user="someone")
-        assert bot.outbox.texts()[-1].startswith("That button belongs to someone else's")
+        pressed = await bot.press(_button(image, "🔁"), user="someone")
+        assert (pressed.toast or "").startswith("That button belongs to someone else's")
         assert sandbox.sandbox.sse_calls == 3
 
 
@@ -141,3 +144,27 @@ async def test_again_and_variation_build_on_the_original_prompt(
         status = bot.outbox.texts()[-1]
         assert status.count("variation") == 1 and "×2" in status, status
         assert len(status) < 200
+
+
+async def test_mashing_export_in_a_group_makes_one_render_and_says_nothing_in_the_group(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    """Regression: ten presses in a second put fifteen status lines into the group."""
+    async with running_bot(tmp_path, sandbox.url) as bot:
+        answer = await _answer_with_buttons(
+            bot, "generate an image of a green boat", user="alice", chat="g", private=False
+        )
+        export = _button(answer, "Export")
+        before = len(bot.outbox.log)
+        pressed = [
+            await bot.engine.submit(bot.message(export.data, user="alice", chat="g", private=False))
+            for _ in range(10)
+        ]
+        await bot.engine.wait_idle()
+        assert pressed[0].status == "queued" and pressed[0].toast is None
+        assert {p.status for p in pressed[1:]} <= {"repeat", "busy"}  # each told by a toast
+        assert all(p.toast for p in pressed[1:])
+        assert len(sandbox.sandbox.render_submissions) == 1
+        said = [s.text for s in bot.outbox.log[before:] if s.kind == "text"]
+        assert all(text.startswith("🎬 Rendering") for text in said), said  # progress only
+        assert len(bot.outbox.of("video")) == 1

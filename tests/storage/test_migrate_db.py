@@ -6,15 +6,16 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from store_fakes import FakeClock
+from store_fakes import CHAT, FakeClock, chat_on, message
 
-from storage import SqliteStore, StoreOpenError
+from storage import NewRender, SqliteStore, StatusAnswer, StoreOpenError
 from storage.migrate import TABLES, migrate_database
 from storage.postgres import PostgresStore
 from tests.console.cli_support import nemobot
 from tests.postgres import PostgresServer, fresh_database
 
 SESSION = "1234567890123456789"
+PRESS = "again:1234567890123456789:3"  # a button press still waiting: a repeat is dropped
 
 
 async def _filled(path: Path, clock: FakeClock) -> dict[str, object]:
@@ -26,14 +27,19 @@ async def _filled(path: Path, clock: FakeClock) -> dict[str, object]:
         await store.save_anonymous_token(alice.id, "nmv_anon_" + "a" * 20, "anon-1", 2e9)
         await store.set_login_token(bob.id, "nmv_usr_" + "b" * 20)
         await store.save_session(alice.id, "anon", SESSION, "task-1")
-        done = await store.enqueue("telegram", "u1", alice.id, '{"chat_id": "1"}', "turn", "{}")
-        claimed = await store.claim_next(alice.id, "old", 30)
-        assert claimed is not None and await store.finish(claimed.id, "done")
-        waiting = await store.enqueue("telegram", "u2", alice.id, "{}", "turn", '{"text": "x"}')
-        await store.create_render("render_1", alice.id, "{}", SESSION, "old", 30)
-        await store.update_render("render_1", status="processing", progress=40, submitted_at=1.5)
-        await store.create_render("render_0", bob.id, "{}", SESSION, "old", 30)
-        await store.mark_delivered("render_0")
+        done = await store.accept(message(alice.id, "u1"))
+        claim = await store.claim_next(alice.id, "old", 30)
+        assert claim is not None and await store.finish(claim.item.id, "old")
+        waiting = await store.accept(message(alice.id, "u2", "x", kind="again", press=PRESS))
+        await store.create_render(NewRender("render_1", alice.id, CHAT, SESSION), "old", 30)
+        answer = StatusAnswer("processing", 40, submitted_at=1.5)
+        assert await store.record_status("render_1", "old", answer) is not None
+        await store.create_render(
+            NewRender("render_0", bob.id, chat_on("discord"), SESSION), "old", 30
+        )
+        assert await store.record_status("render_0", "old", StatusAnswer("completed", 100))
+        assert await store.begin_delivery("render_0", "old")
+        assert await store.end_render("render_0", "old", "delivered")
         image = await store.remember_image(alice.id, SESSION, "k1", "https://x/1.png", "a cat")
         await store.bump_usage(alice.id, turns=3, images=1)
         await store.set_access("discord:9", "ban", True, set_by="console:boss")
@@ -78,13 +84,16 @@ async def test_everything_arrives_and_work_goes_on(
         session = await store.get_session(alice.id, "anon")
         assert session is not None and (session.session_id, session.task_id) == (SESSION, "task-1")
         assert await store.queued_count(alice.id) == 1
-        again = await store.enqueue("telegram", "u1", alice.id, "{}", "turn", "{}")
+        again = await store.accept(message(alice.id, "u1"))
         assert again.duplicate  # the update ids came along: no answer twice
-        claimed = await store.claim_next(alice.id, "new", 30)
-        assert claimed is not None and claimed.id == seen["waiting"]
-        later = await store.enqueue("telegram", "u3", alice.id, "{}", "turn", "{}")
+        pressed = await store.accept(message(alice.id, "u9", "x", kind="again", press=PRESS))
+        assert pressed.repeat and pressed.item_id == seen["waiting"]  # so did the press key
+        claim = await store.claim_next(alice.id, "new", 30)
+        assert claim is not None and claim.item.id == seen["waiting"]
+        assert claim.item.intent == message(alice.id, "u2", "x", kind="again").intent
+        later = await store.accept(message(alice.id, "u3"))
         assert later.item_id > int(str(seen["waiting"]))  # ids go on after the copied ones
-        pending = await store.claim_renders("new", 30)
+        pending = await store.take_over_renders("new", 30, ["telegram", "discord"])
         assert [(j.render_id, j.status, j.progress) for j in pending] == [
             ("render_1", "processing", 40)
         ]

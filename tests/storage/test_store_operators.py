@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from store_fakes import FakeClock
+from store_fakes import CHAT, FakeClock, message
 
-from storage import Store, UserRecord
+from storage import NewRender, StatusAnswer, Store, UserRecord
 
 SESSION = "1234567890123456789"
 
@@ -28,18 +28,24 @@ async def test_access_rules_are_set_once_and_removed(store: Store, clock: FakeCl
         await store.set_access("7", "maybe", True)
 
 
+async def _delivered(store: Store, user: UserRecord, render_id: str) -> None:
+    await store.create_render(NewRender(render_id, user.id, CHAT, SESSION), "w", 30)
+    assert await store.record_status(render_id, "w", StatusAnswer("completed", 100))
+    assert await store.begin_delivery(render_id, "w")
+    assert await store.end_render(render_id, "w", "delivered")
+
+
 async def test_stats_count_what_the_store_holds(
     store: Store, user: UserRecord, other_user: UserRecord, clock: FakeClock
 ) -> None:
-    first = await store.enqueue("telegram", "1", user.id, "{}", "turn", "{}")
-    await store.enqueue("telegram", "2", user.id, "{}", "turn", "{}")
-    await store.enqueue("discord", "3", other_user.id, "{}", "turn", "{}")
-    claimed = await store.claim_next(user.id, "w", 30)
-    assert claimed is not None and claimed.id == first.item_id
-    assert await store.mark_reached_agent(claimed.id)
-    await store.create_render("r1", user.id, "{}", SESSION, "w", 30)
-    await store.create_render("r2", user.id, "{}", SESSION, "w", 30)
-    assert await store.mark_delivered("r2")
+    first = await store.accept(message(user.id, "1"))
+    await store.accept(message(user.id, "2"))
+    await store.accept(message(other_user.id, "3", platform="discord"))
+    claim = await store.claim_next(user.id, "w", 30)
+    assert claim is not None and claim.item.id == first.item_id
+    assert await store.mark_sending(first.item_id, "w")
+    await store.create_render(NewRender("r1", user.id, CHAT, SESSION), "w", 30)
+    await _delivered(store, user, "r2")
     await store.set_access("9", "ban", True)
 
     counts = await store.stats(since=clock.now - 1)
@@ -55,13 +61,13 @@ async def test_stats_count_what_the_store_holds(
 async def test_prune_renders_keeps_unfinished_and_recent_jobs(
     store: Store, user: UserRecord, clock: FakeClock
 ) -> None:
-    for render_id in ("old-delivered", "old-failed", "old-running", "new-delivered"):
-        await store.create_render(render_id, user.id, "{}", SESSION, "w", 30)
-    await store.mark_delivered("old-delivered")
-    await store.update_render("old-failed", status="failed", finished_at=clock.now)
-    await store.update_render("old-running", status="processing")
+    await _delivered(store, user, "old-delivered")
+    for render_id in ("old-failed", "old-running"):
+        await store.create_render(NewRender(render_id, user.id, CHAT, SESSION), "w", 30)
+    assert await store.end_render("old-failed", "w", "fail", "blocked")
+    assert await store.record_status("old-running", "w", StatusAnswer("processing", 10))
     clock.advance(100)
-    await store.mark_delivered("new-delivered")
+    await _delivered(store, user, "new-delivered")
     assert await store.prune_renders(older_than=clock.now - 50) == 2
     assert await store.get_render("old-delivered") is None
     assert await store.get_render("old-failed") is None

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import aiosqlite
 import pytest
-from store_fakes import FakeClock
+from store_fakes import FakeClock, message
 
 from storage import SchemaVersionError, SqliteStore, Store, StoreClosedError, StoreError
 from storage.schema import Migration, load_migrations, migrate, schema_version
@@ -86,12 +86,12 @@ async def test_wal_and_connection_pragmas(store: SqliteStore, db_path: Path) -> 
 
 async def test_foreign_keys_are_enforced(store: SqliteStore) -> None:
     with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
-        await store.enqueue("telegram", "u1", 999, "{}", "text", "{}")
+        await store.accept(message(999, "u1"))
     with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
         await store.bump_usage(999, turns=1)
     # The failed transaction was rolled back and the writer path still works.
     user = await store.upsert_user("telegram", "1")
-    assert (await store.enqueue("telegram", "u1", user.id, "{}", "text", "{}")).position == 1
+    assert (await store.accept(message(user.id, "u1"))).position == 1
 
 
 async def test_reopen_keeps_data_and_applies_nothing(db_path: Path, clock: FakeClock) -> None:
@@ -169,3 +169,93 @@ async def test_closed_store_raises(db_path: Path, clock: FakeClock) -> None:
     await store.close()
     with pytest.raises(StoreClosedError):
         await store.upsert_user("telegram", "1")
+
+
+# An inbox written by schema 4: (id, user, status, reached_agent), each held by a process
+# that is gone. Ids 8 and 9 were answered and pruned since.
+SCHEMA_4_INBOX = (
+    (1, 1, "done", 1),
+    (2, 1, "running", 0),  # claimed, never marked: it is run again
+    (3, 1, "queued", 0),
+    (4, 2, "interrupted", 1),  # the user was told: reported, they may Send again
+    (5, 2, "running", 1),  # may have reached the agent: sending, to be reported
+    (6, 2, "queued", 0),
+    (7, 2, "cancelled", 0),
+)
+
+
+async def _schema_4_database(path: Path) -> None:
+    """A database as nemobot left it at schema version 4 (`running`, `interrupted`)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    async with aiosqlite.connect(path, isolation_level=None) as db:
+        assert await migrate(db, load_migrations()[:4]) == 4
+        await db.execute(
+            "INSERT INTO users (id, platform, platform_user_id, created_at) "
+            "VALUES (1, 'telegram', '1', 0), (2, 'telegram', '2', 0)"
+        )
+        held = ("old-process", 2e9)  # a lease far in the future: its process is gone anyway
+        for item_id, user_id, status, reached in (
+            *SCHEMA_4_INBOX,
+            (8, 1, "done", 1),
+            (9, 2, "failed", 0),
+        ):
+            owner, expires = held if status == "running" else (None, None)
+            await db.execute(
+                "INSERT INTO inbox (id, platform, update_id, user_id, chat, kind, payload, "
+                "status, reached_agent, created_at, owner, lease_expires) "
+                "VALUES (?, 'telegram', ?, ?, '{}', 'turn', '{\"text\": \"hi\"}', ?, ?, ?, ?, ?)",
+                (item_id, f"u{item_id}", user_id, status, reached, item_id, owner, expires),
+            )
+        await db.execute("DELETE FROM inbox WHERE id IN (8, 9)")
+
+
+async def test_schema_5_maps_the_old_inbox_states_onto_the_lifecycle(
+    db_path: Path, clock: FakeClock
+) -> None:
+    await _schema_4_database(db_path)
+    async with await SqliteStore.open(db_path, clock=clock) as store:
+        items = [await store.get_item(item_id) for item_id, *_ in SCHEMA_4_INBOX]
+        assert [(i.id, i.status, i.reached_agent) for i in items if i is not None] == [
+            (1, "done", True),
+            (2, "claimed", False),
+            (3, "queued", False),
+            (4, "reported", True),
+            (5, "sending", True),
+            (6, "queued", False),
+            (7, "cancelled", False),
+        ]
+        assert all(
+            i is not None and (i.owner, i.lease_expires, i.intent) == (None, None, None)
+            for i in items
+        )
+        run = await store.claim_next(1, "new-process", 30)
+        assert run is not None and (run.item.id, run.action) == (2, "run")
+        report = await store.claim_next(2, "new-process", 30)
+        assert report is not None and (report.item.id, report.action) == (5, "report")
+        resent = await store.resend_item(4, 2)
+        assert resent is not None and resent.status == "resent"
+        assert (await store.accept(message(1, "u3"))).duplicate  # update ids kept
+        fresh = await store.accept(message(1, "new"))
+        assert fresh.item_id == 10  # the counter moved along: pruned ids are never reused
+    with _raw(db_path) as conn:
+        (version,) = conn.execute("PRAGMA user_version").fetchone()
+    assert version == len(load_migrations())
+
+
+async def test_schema_5_keeps_the_id_counter_of_an_emptied_inbox(
+    db_path: Path, clock: FakeClock
+) -> None:
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    async with aiosqlite.connect(db_path, isolation_level=None) as db:
+        await migrate(db, load_migrations()[:4])
+        await db.execute(
+            "INSERT INTO users (id, platform, platform_user_id, created_at) "
+            "VALUES (1, 'telegram', '1', 0)"
+        )
+        await db.execute(
+            "INSERT INTO inbox (id, platform, update_id, user_id, chat, kind, payload, "
+            "created_at) VALUES (41, 'telegram', 'u41', 1, '{}', 'turn', '{}', 0)"
+        )
+        await db.execute("DELETE FROM inbox")  # every answered message was pruned
+    async with await SqliteStore.open(db_path, clock=clock) as store:
+        assert (await store.accept(message(1, "new"))).item_id == 42
