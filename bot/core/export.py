@@ -29,11 +29,12 @@ from bot.core.outbox import OutboxError
 from bot.core.pacing import Pacer
 from bot.core.platforms import Platforms
 from bot.core.progress import RenderProgress
+from bot.core.render_clock import PollPolicy, RenderClock
 from bot.core.scratch import Scratch
 from bot.core.texts import t
 from bot.nemo import NemoClient, RenderIds, RenderStatus
 from bot.nemo.draft import has_content
-from bot.nemo.errors import NemoError, NemoUnavailable, NotFound, RenderConflict
+from bot.nemo.errors import NemoError, NemoUnavailable, NotFound, RateLimited, RenderConflict
 from storage import (
     NewRender,
     PeopleStore,
@@ -101,6 +102,8 @@ class Exporter:
         self._per_user = per_user
         self._observer = observer or NoObserver()
         self._delivery = Delivery(store, nemo, web_base, scratch, self._observer, worker_id)
+        poll = timing.render_poll_seconds
+        self._policy = PollPolicy(floor=min(3.0, poll), ceiling=poll)
         self._tasks: dict[str, asyncio.Task[None]] = {}
 
     async def start(self, request: ExportRequest, pacer: Pacer) -> None:
@@ -116,7 +119,7 @@ class Exporter:
         if not has_content(state.draft):
             await pacer.send_text(chat, t("export_empty", lang))
             return
-        progress = RenderProgress(pacer, chat, lang, await self._store.render_seconds())
+        progress = RenderProgress(pacer, chat, lang)
         for _ in range(_ID_ATTEMPTS):
             new = NewRender(self._render_ids(), request.user_id, chat.to_json(), request.session_id)
             new = replace(new, item_id=request.item_id)
@@ -172,7 +175,6 @@ class Exporter:
         lease = self._timing.lease_seconds
         jobs = await self._store.take_over_renders(self._worker, lease, platforms)
         followed = 0
-        history = await self._store.render_seconds()
         for job in jobs:
             chat = ChatRef.from_json(job.chat)
             pacer = self._platforms.for_chat(chat)
@@ -189,7 +191,7 @@ class Exporter:
                 with contextlib.suppress(OutboxError):
                     await pacer.send_text(chat, t("export_resumed", lang))
             # "created": stopped around the submit; say so once the backend knows it.
-            progress = RenderProgress(pacer, chat, lang, history)
+            progress = RenderProgress(pacer, chat, lang)
             self._follow(job, lang, progress, announce=job.status == "created")
             followed += 1
         return followed
@@ -208,7 +210,7 @@ class Exporter:
         if job is None:
             await pacer.send_text(request.chat, t("nothing_to_resend", request.lang))
             return
-        progress = RenderProgress(pacer, request.chat, request.lang, [])
+        progress = RenderProgress(pacer, request.chat, request.lang)
         keeper = asyncio.create_task(self._keep(job.render_id, None))
         try:
             await self._delivery.deliver(job, request.account, progress, request.lang)
@@ -280,17 +282,19 @@ class Exporter:
     async def _poll(
         self, job: RenderJob, lang: str, progress: RenderProgress, announce: bool = False
     ) -> None:
+        typical = await self._store.render_seconds()
+        clock = RenderClock(job.submitted_at or job.created_at, self._policy, typical)
         last_contact = time.monotonic()
         while True:
             account = await self._accounts.account(job.user_id)
             try:
                 status = await self._status(account, job)
-            except NemoUnavailable as exc:
+            except (NemoUnavailable, RateLimited) as exc:
                 if time.monotonic() - last_contact > _GIVE_UP_SECONDS:
                     await self._fail(job, progress, lang, "lost")
                     return
                 log.info("render %s poll failed, will poll again: %s", job.render_id, exc.message)
-                await asyncio.sleep(self._timing.render_poll_seconds)
+                await asyncio.sleep(clock.failed())
                 continue
             except NotFound:
                 await self._fail(job, progress, lang, "lost")
@@ -300,11 +304,11 @@ class Exporter:
                 announce = False
                 with contextlib.suppress(OutboxError):
                     await progress.pacer.send_text(progress.chat, t("export_resumed", lang))
-            settled = await self._settled(job, status, account, progress, lang)
+            settled = await self._settled(job, status, account, progress, lang, clock)
             if settled is None:
                 return
             job = settled
-            await asyncio.sleep(self._timing.render_poll_seconds)
+            await asyncio.sleep(clock.delay)
 
     async def _settled(
         self,
@@ -313,6 +317,7 @@ class Exporter:
         account: Account,
         progress: RenderProgress,
         lang: str,
+        clock: RenderClock,
     ) -> RenderJob | None:
         """Act on a poll's answer; the job while it goes on, None once it is over for us."""
         if status.status in ("failed", "cancelled"):
@@ -326,7 +331,7 @@ class Exporter:
         if job.status == "completed":
             await self._delivery.deliver(job, account, progress, lang)
             return None
-        await progress.show(job.progress)
+        await progress.show(job.progress, clock.read(job.progress))
         return job
 
     async def _status(self, account: Account, job: RenderJob) -> RenderStatus:

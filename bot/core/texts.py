@@ -290,6 +290,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "🎬 正在渲染视频……{progress}%{eta}",
     ),
     "export_eta": (" · about {time} left", "，预计还需约 {time}"),
+    "time_about_minute": ("a minute", "一分钟"),
     "export_busy": (
         "🎬 Your video is already rendering ({progress}%). I'll send it when it's ready.",
         "🎬 视频正在渲染中（{progress}%），完成后会发给你。",

@@ -214,29 +214,28 @@ async def test_non_positive_intervals_are_off(interval: float) -> None:
 # -- render progress
 
 
-def test_time_left_blends_progress_and_history() -> None:
-    from bot.core.progress import time_left
-
-    assert time_left(0, 1.0, None) is None  # nothing to go on
-    assert time_left(50, 10.0, None) == 10.0  # half done in 10 s: 10 s to go
-    assert time_left(0, 0.0, 40.0) == 40.0  # earlier renders took 40 s
-    assert time_left(50, 10.0, 40.0) == 20.0  # (10 + the 30 s earlier renders still need) / 2
-    assert time_left(100, 10.0, 40.0) is None
-
-
 async def test_render_progress_edits_one_message_with_the_time_left() -> None:
     from bot.core.progress import RenderProgress
 
     outbox = FakeOutbox(Limits(rates=()))
-    now = [1000.0]
-    progress = RenderProgress(Pacer(outbox), CHAT, "en", [60.0], clock=lambda: now[0])
+    progress = RenderProgress(Pacer(outbox), CHAT, "en")
     await progress.show(0)
-    now[0] += 30
-    await progress.show(50)
-    await progress.show(50)  # nothing new to say
-    assert [(c.kind, c.message_id) for c in outbox.calls] == [("send", "m1"), ("edit", "m1")]
-    assert outbox.calls[0].text == "🎬 Rendering your video… 0% · about 60 s left"
-    assert outbox.calls[1].text == "🎬 Rendering your video… 50% · about 30 s left"
+    await progress.show(20)  # under way, nothing to go on yet
+    await progress.show(50, 30.0)
+    await progress.show(50, 30.2)  # nothing new to say
+    await progress.show(99, 1.0)  # too little to be worth a line
+    assert [(c.kind, c.message_id) for c in outbox.calls] == [
+        ("send", "m1"),
+        ("edit", "m1"),
+        ("edit", "m1"),
+        ("edit", "m1"),
+    ]
+    assert [c.text for c in outbox.calls] == [
+        "🎬 Rendering your video… 0%",
+        "🎬 Rendering your video… 20% · about a minute left",
+        "🎬 Rendering your video… 50% · about 30 s left",
+        "🎬 Rendering your video… 99%",
+    ]
 
 
 async def test_a_draft_is_sent_again_before_it_lapses() -> None:
