@@ -26,3 +26,8 @@ async def test_generate_then_export_delivers_a_1080p_mp4(sandbox, tmp_path: Path
         assert sandbox.sandbox.sessions_created == 1
         usage = await bot.store.usage(await bot.user_id())
         assert (usage.turns, usage.images, usage.exports) == (1, 1, 1)
+        # The progress line has said all it had to once the video is there: it is removed.
+        await bot.engine.wait_idle()
+        (progress,) = [s for s in bot.outbox.of("text") if s.text.startswith("🎬 Rendering")]
+        deleted = [s.message_id for s in bot.outbox.of("delete")]
+        assert progress.message_id in deleted
