@@ -12,6 +12,7 @@ messages are announced to the others (`listen`).
 
 from __future__ import annotations
 
+from ._pg_budget import PgBudgets
 from ._pg_inbox import PgInbox
 from ._pg_operators import PgOperators
 from ._pg_people import PgPeople
@@ -20,5 +21,5 @@ from ._pg_renders import PgRenders
 __all__ = ["PostgresStore"]
 
 
-class PostgresStore(PgInbox, PgRenders, PgPeople, PgOperators):
+class PostgresStore(PgInbox, PgRenders, PgPeople, PgOperators, PgBudgets):
     """The durable store on PostgreSQL (asyncpg pool, shared by every worker)."""
