@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.core.accounts import Accounts
 from bot.core.admission import Admission, Refusal, RefusalStatus
 from bot.core.albums import Albums
+from bot.core.budget import SendBudget
 from bot.core.commands import Handlers
 from bot.core.context import Timing
 from bot.core.conversation import Conversation
@@ -80,6 +81,7 @@ class Engine:
         worker_id: str | None = None,
         render_ids: Callable[[], str] | None = None,
         observer: Observer | None = None,
+        budget: SendBudget | None = None,  # sends counted for the whole bot (None: per process)
     ) -> None:
         self.store = store
         self.timing = timing or Timing(
@@ -102,7 +104,7 @@ class Engine:
             count_rate=not store.shared,  # a shared store counts it for every worker
         )
         self.observer = observer or NoObserver()
-        self.platforms = Platforms(self.observer)
+        self.platforms = Platforms(self.observer, budget)
         self.scratch = Scratch()
         self.accounts = Accounts(store, nemo, settings.nemo_token)
         self.conversation = Conversation(
