@@ -30,7 +30,14 @@ class Window(Protocol):
 class SendWindows(Protocol):
     """Sliding send windows, one per key, kept where every worker counts them."""
 
-    async def reserve_sends(self, keys: Sequence[tuple[str, Window]], cost: int) -> float:
+    async def reserve_sends(
+        self, keys: Sequence[tuple[str, Window]], cost: int, hold: float
+    ) -> float:
         """Take `cost` sends in every key's window if all allow them now and return 0.0;
-        otherwise take nothing and return the seconds until they might. One round trip."""
+        otherwise take nothing and return the seconds until they might. The sends count
+        as `hold` seconds ahead until settled. One round trip."""
+        ...
+
+    async def settle_sends(self, keys: Sequence[tuple[str, Window]], cost: int) -> None:
+        """`cost` sends taken in these windows are done: count them from now."""
         ...

@@ -1,12 +1,13 @@
-"""Send budgets: whether a platform, a group and a chat allow a send now, and for whom.
+"""Send budgets: whether a platform, a group and a chat allow a send now.
 
 The `Pacer` asks a `SendBudget` before each send, naming a window per key: the platform's
-(Telegram's 30 a second) and the chat's (a group's 20 a minute, a chat's one a second).
-`LocalBudget` counts them in this process: right for one process (SQLite, the console).
-`SharedBudget` counts them in the database all workers share, so three workers together keep
-the caps one would. A send reserved at one moment reaches the platform a few milliseconds
-later, by a delay that differs between workers; shared windows are therefore widened by
-`LATENCY_SPREAD`, or two sends a window apart could arrive closer than that.
+(Telegram's 30 a second) and the chat's (a group's 20 a minute, a chat's one a second), and
+tells it when the send is done. `LocalBudget` counts in this process, from each grant: right
+for one process (SQLite, the console). `SharedBudget` counts in the database all workers
+share, so three workers together keep the caps one would. It counts each send from when it
+is done: a grant reaches the platform after a delay that differs from worker to worker (and
+grows on a loaded host), so counting from the grant could let two sends a window apart
+arrive closer than that.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from storage.budgets import SendWindows
 from storage.errors import StoreError
 
 __all__ = [
-    "LATENCY_SPREAD",
     "LocalBudget",
     "SendBudget",
     "SharedBudget",
+    "Throttled",
     "Windows",
     "shared_budget",
     "window_key",
@@ -34,8 +35,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-LATENCY_SPREAD = 0.1  # seconds added to every shared window
 _ASK_TIMEOUT = 2.0  # a database slower than this is not waited for: counted here instead
+# A send not yet settled counts as this far ahead: longer than a send takes, short enough
+# that the slot of a worker that died mid-send comes back soon.
+_HOLD = 60.0
 _WARN_EVERY = 60.0
 _MANY_WINDOWS = 4096  # beyond this many, idle windows are forgotten
 
@@ -53,6 +56,10 @@ class SendBudget(Protocol):
     async def reserve(self, keys: Windows, cost: int) -> float:
         """Take `cost` sends in every key's window if all allow them now and return 0.0;
         otherwise take nothing and return the seconds until they might."""
+        ...
+
+    async def sent(self, keys: Windows, cost: int) -> None:
+        """The `cost` sends just taken in these windows are done (or failed)."""
         ...
 
 
@@ -95,6 +102,9 @@ class LocalBudget:
             window.record(now, cost)
         return 0.0
 
+    async def sent(self, keys: Windows, cost: int) -> None:
+        """Nothing to do: in one process a send is counted from its grant."""
+
     def _window(self, key: str, rate: Rate, now: float) -> _Window:
         window = self._windows.get(key)
         if window is None:
@@ -116,21 +126,28 @@ class SharedBudget:
     so in the log): the platform's 429s are still waited out, nothing is lost.
     """
 
-    def __init__(self, windows: SendWindows, spread: float = LATENCY_SPREAD) -> None:
+    def __init__(self, windows: SendWindows, hold: float = _HOLD) -> None:
         self._windows = windows
-        self._spread = spread
+        self._hold = hold
         self._fallback = LocalBudget()
         self._warned_at = float("-inf")
 
     async def reserve(self, keys: Windows, cost: int) -> float:
         """Take `cost` sends in every window for the whole bot if all allow them now."""
-        widened = [(key, Rate(rate.count, rate.per + self._spread)) for key, rate in keys]
         try:
             async with asyncio.timeout(_ASK_TIMEOUT):
-                return await self._windows.reserve_sends(widened, cost)
+                return await self._windows.reserve_sends(keys, cost, self._hold)
         except (StoreError, TimeoutError) as exc:
             self._warn(exc)
             return await self._fallback.reserve(keys, cost)
+
+    async def sent(self, keys: Windows, cost: int) -> None:
+        """Count the sends from now; unsettled, they count as held until the hold ends."""
+        try:
+            async with asyncio.timeout(_ASK_TIMEOUT):
+                await self._windows.settle_sends(keys, cost)
+        except (StoreError, TimeoutError) as exc:
+            self._warn(exc)
 
     def _warn(self, exc: Exception) -> None:
         now = time.monotonic()
@@ -138,6 +155,28 @@ class SharedBudget:
             self._warned_at = now
             why = str(exc) or "no answer in time"
             log.warning("send budget: %s; this worker counts its own sends meanwhile", why)
+
+
+class Throttled:
+    """A budget this process asks at most as often as `keys` allow (its platform's rate).
+
+    No more could be granted, and chats waiting for the same slot would otherwise all ask
+    the database at once when it frees.
+    """
+
+    def __init__(self, budget: SendBudget, keys: Windows) -> None:
+        self._budget = budget
+        self._keys = keys
+        self._asks = LocalBudget()
+
+    async def reserve(self, keys: Windows, cost: int) -> float:
+        """Ask the budget, if this process has not asked too often just now."""
+        wait = await self._asks.reserve(self._keys, cost)
+        return wait if wait > 0 else await self._budget.reserve(keys, cost)
+
+    async def sent(self, keys: Windows, cost: int) -> None:
+        """Tell the budget."""
+        await self._budget.sent(keys, cost)
 
 
 def shared_budget(store: object) -> SendBudget | None:

@@ -22,7 +22,7 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from bot.core.budget import LocalBudget, SendBudget, Windows, window_key
+from bot.core.budget import LocalBudget, SendBudget, Throttled, Windows, window_key
 from bot.core.messages import Attachment, ChatRef
 from bot.core.outbox import Keyboard, Limits, Outbox, OutboxRetryLater, Rate, VideoFile
 
@@ -84,9 +84,9 @@ def cut_text(text: str, limit: int) -> str:
 class _Gate:
     """One chat's queue: one call at a time, best priority first, within every window."""
 
-    def __init__(self, keys: Windows, reserve: Callable[[Windows, int], Awaitable[float]]) -> None:
+    def __init__(self, keys: Windows, budget: SendBudget) -> None:
         self.keys = keys
-        self._reserve = reserve
+        self._budget = budget
         self.blocked_until = 0.0
         self._waiting: list[tuple[int, int, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
@@ -126,9 +126,11 @@ class _Gate:
                 continue
             wait = self.blocked_until - loop.time()
             if wait <= 0 and cost:
-                wait = await self._reserve(self.keys, cost)
+                wait = await self._budget.reserve(self.keys, cost)
             if wait <= 0:
-                await self._grant()
+                await self._grant()  # returns once the call is done
+                if cost:
+                    await self._budget.sent(self.keys, cost)
             elif priority == LIVE and wait > _LIVE_PATIENCE and self._waiting[0] is best:
                 heapq.heappop(self._waiting)
                 if not granted.done():
@@ -163,10 +165,7 @@ class Pacer:
         self.platform = outbox.platform
         rate = platform_rate
         self._platform_keys: Windows = ((window_key(self.platform, rate), rate),) if rate else ()
-        self._budget = budget or LocalBudget()
-        # With a shared budget this worker asks it at most at the platform's rate: no more can
-        # be granted, and chats waiting for the same slot would otherwise all ask at once.
-        self._asks = LocalBudget() if budget is not None else None
+        self._paced = Throttled(budget, self._platform_keys) if budget else LocalBudget()
         self._gates: dict[tuple[str, str, str | None], _Gate] = {}
         self._shown: OrderedDict[tuple[object, ...], tuple[str, Keyboard]] = OrderedDict()
         self.waits = 0  # how often the platform told us to slow down
@@ -282,13 +281,6 @@ class Pacer:
                         raise
                     log.info("platform asked to wait %.1f s in a chat; will retry", exc.retry_after)
 
-    async def _reserve(self, keys: Windows, cost: int) -> float:
-        if self._asks is not None:
-            wait = await self._asks.reserve(self._platform_keys, cost)
-            if wait > 0:
-                return wait
-        return await self._budget.reserve(keys, cost)
-
     def _gate(self, chat: ChatRef) -> _Gate:
         gate = self._gates.get(chat.key)
         if gate is None:
@@ -296,7 +288,7 @@ class Pacer:
                 self._forget_idle_gates()
             scope = ":".join(part or "" for part in chat.key)
             keys = [(window_key(scope, rate), rate) for rate in self.limits(chat).rates]
-            gate = _Gate((*self._platform_keys, *keys), self._reserve)
+            gate = _Gate((*self._platform_keys, *keys), self._paced)
             self._gates[chat.key] = gate
         return gate
 

@@ -39,6 +39,7 @@ class RateLimiter:
         self._last: dict[int, float] = {}
         self._window: dict[int, deque[float]] = {}
         self._bot: deque[float] = deque()
+        self.counted: list[tuple[float, int]] = []  # (time, chat id) of every send let through
 
     def acquire(self, chat: Chat, method: str, cost: int = 1) -> None:
         """Count `cost` sends in `chat` or raise the 429 Telegram would answer."""
@@ -53,6 +54,7 @@ class RateLimiter:
             self._window[chat.id].extend([now] * cost)
         if self.options.bot_per_second is not None:
             self._bot.extend([now] * cost)
+        self.counted.extend([(now, chat.id)] * cost)
 
     def _broken(self, chat: Chat, now: float, cost: int) -> str:
         """The rule these sends would break ("chat", "group", "bot"), or ""."""
