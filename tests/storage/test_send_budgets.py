@@ -14,7 +14,7 @@ import asyncpg
 import pytest
 from store_fakes import Reopen
 
-from bot.core.budget import LocalBudget, SendBudget, SharedBudget
+from bot.core.budget import LocalBudget, SendBudget, SharedBudget, shared_budget
 from bot.core.outbox import Rate
 from storage import Store
 from storage.postgres import PostgresStore
@@ -26,15 +26,15 @@ WORKERS = 3
 
 @pytest.fixture
 async def budgets(reopen: Reopen) -> AsyncIterator[list[SendBudget]]:
-    """One budget per worker: the database's on PostgreSQL, the process's own on SQLite."""
-    first = await reopen()
-    stores: list[Store] = [first]
+    """One budget per worker, as the app builds it: the database's on PostgreSQL, the
+    process's own on SQLite (which serves one process)."""
+    stores: list[Store] = [await reopen()]
     try:
-        if not isinstance(first, PostgresStore):
-            yield [LocalBudget()] * WORKERS  # SQLite serves one process
+        if shared_budget(stores[0]) is None:
+            yield [LocalBudget()] * WORKERS
             return
         stores += [await reopen() for _ in range(WORKERS - 1)]
-        yield [SharedBudget(s) for s in stores if isinstance(s, PostgresStore)]
+        yield [budget for s in stores if (budget := shared_budget(s)) is not None]
     finally:
         for store in stores:
             await store.close()
