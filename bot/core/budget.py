@@ -36,9 +36,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _ASK_TIMEOUT = 2.0  # a database slower than this is not waited for: counted here instead
-# A send not yet settled counts as this far ahead: longer than a send takes, short enough
-# that the slot of a worker that died mid-send comes back soon.
-_HOLD = 60.0
+# A send not yet settled counts as this far ahead: longer than a message takes to send,
+# short enough that a worker killed mid-send holds up its chat only briefly. (A longer
+# upload may outlive it: at worst a 429, which is waited out.)
+_HOLD = 5.0
 _WARN_EVERY = 60.0
 _MANY_WINDOWS = 4096  # beyond this many, idle windows are forgotten
 
