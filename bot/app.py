@@ -14,6 +14,7 @@ import httpx
 
 from adapters.console_adapter import ConsoleChat, ConsoleOutbox
 from bot.config import Settings
+from bot.core.budget import shared_budget
 from bot.core.engine import Engine
 from bot.lifecycle import Adapter, serve_adapters, stop_on_signals
 from bot.logs import log_to_file
@@ -81,7 +82,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
             metrics.backend_error(error.label)
 
         nemo = NemoClient(http, client_config(settings), on_error=count)
-        engine = Engine(store, nemo, settings, observer=metrics)
+        engine = Engine(store, nemo, settings, observer=metrics, budget=shared_budget(store))
         stack.push_async_callback(engine.stop)
         yield Runtime(settings, http, engine, metrics)
 

@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.core.accounts import Accounts
 from bot.core.admission import Admission
 from bot.core.albums import Albums
+from bot.core.budget import SendBudget
 from bot.core.commands import Handlers
 from bot.core.context import Timing
 from bot.core.conversation import Conversation
@@ -65,6 +66,7 @@ class Engine:
         render_ids: Callable[[], str] | None = None,
         observer: Observer | None = None,
         coordination: Coordination | None = None,
+        budget: SendBudget | None = None,  # sends counted for the whole bot (None: per process)
     ) -> None:
         self.store = store
         self.timing = timing or Timing(
@@ -96,7 +98,7 @@ class Engine:
             lease_seconds=lease,
         )
         self.observer = observer or NoObserver()
-        self.platforms = Platforms(self.observer)
+        self.platforms = Platforms(self.observer, budget)
         self.scratch = Scratch()
         self.accounts = Accounts(store, nemo, settings.nemo_token)
         gallery = Gallery(nemo, store, self.scratch)

@@ -2,9 +2,11 @@
 
 `Pacer` wraps one platform's `Outbox`. Per chat it runs one call at a time, in priority
 order (final answers before live previews), within the chat's `Limits.rates` and the
-platform-wide rate. It splits text at `max_text` on line boundaries, cuts captions at
-`max_caption`, waits out `OutboxRetryLater` (a final answer is retried until it lands, a
-live preview is dropped: a newer one follows) and skips edits that would change nothing.
+platform-wide rate, as counted by its `SendBudget` (this process's, or the whole bot's). It
+splits text at `max_text` on line boundaries, cuts captions at `max_caption`, waits out
+`OutboxRetryLater` (a final answer is retried until it lands, a live preview is dropped: a
+newer one follows; so is a preview that could not go for a while) and skips edits that
+would change nothing.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ import asyncio
 import heapq
 import itertools
 import logging
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
+from bot.core.budget import LocalBudget, SendBudget, Throttled, Windows, window_key
 from bot.core.messages import Attachment, ChatRef
 from bot.core.outbox import Keyboard, Limits, Outbox, OutboxRetryLater, Rate, VideoFile
 
@@ -30,6 +33,7 @@ T = TypeVar("T")
 
 FINAL, LIVE = 0, 1  # priorities: lower goes first
 _MAX_RETRIES = 8  # 429s in a row before a final answer is given up
+_LIVE_PATIENCE = 2.0  # a live preview that cannot go sooner is stale: skipped
 _SHOWN_CACHE = 4096  # edits remembered for skipping identical ones
 _ELLIPSIS = "…"
 
@@ -77,33 +81,12 @@ def cut_text(text: str, limit: int) -> str:
     return head + _ELLIPSIS if limit >= 1 else ""
 
 
-class _Window:
-    """Times of recent sends, to keep within one `Rate`."""
-
-    def __init__(self, rate: Rate) -> None:
-        self.rate = rate
-        self._times: deque[float] = deque(maxlen=max(1, rate.count))
-
-    def free_at(self, now: float) -> float:
-        """When the next send is allowed."""
-        if len(self._times) < self.rate.count:
-            return now
-        return self._times[0] + self.rate.per
-
-    def record(self, now: float, cost: int) -> None:
-        for _ in range(cost):
-            self._times.append(now)
-
-    def idle_since(self, now: float) -> bool:
-        return not self._times or self._times[-1] + self.rate.per < now
-
-
 class _Gate:
     """One chat's queue: one call at a time, best priority first, within every window."""
 
-    def __init__(self, windows: list[_Window], shared: _Window | None) -> None:
-        self.windows = windows
-        self.shared = shared
+    def __init__(self, keys: Windows, budget: SendBudget) -> None:
+        self.keys = keys
+        self._budget = budget
         self.blocked_until = 0.0
         self._waiting: list[tuple[int, int, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
@@ -125,7 +108,7 @@ class _Gate:
         try:
             await granted
         except asyncio.CancelledError:
-            if granted.done() and not granted.cancelled():
+            if granted.done() and not granted.cancelled() and granted.exception() is None:
                 self._done.set()  # the slot was ours: hand it on
             raise
         try:
@@ -133,27 +116,39 @@ class _Gate:
         finally:
             self._done.set()
 
-    def _counted(self) -> tuple[_Window, ...]:
-        return (*self.windows, *((self.shared,) if self.shared else ()))
-
     async def _dispatch(self) -> None:
         loop = asyncio.get_running_loop()
         while self._waiting:
-            if self._waiting[0][3].done():
+            best = self._waiting[0]
+            priority, _, cost, granted = best
+            if granted.done():
                 heapq.heappop(self._waiting)  # its caller gave up
                 continue
-            now = loop.time()
-            cost = self._waiting[0][2]
-            ready = max([self.blocked_until, *(w.free_at(now) for w in self._counted() if cost)])
-            if ready > now:
-                await asyncio.sleep(ready - now)
-                continue  # a better waiter or a new block may have come meanwhile
-            _, _, cost, granted = heapq.heappop(self._waiting)
-            for window in self._counted():
-                window.record(now, cost)
-            self._done.clear()
-            granted.set_result(None)
-            await self._done.wait()
+            wait = self.blocked_until - loop.time()
+            if wait <= 0 and cost:
+                wait = await self._budget.reserve(self.keys, cost)
+            if wait <= 0:
+                await self._grant()  # returns once the call is done
+                if cost:
+                    await self._budget.sent(self.keys, cost)
+            elif self._waiting[0] is not best:
+                continue  # a better waiter came while the budget was asked
+            elif priority == LIVE and wait > _LIVE_PATIENCE:
+                heapq.heappop(self._waiting)
+                if not granted.done():
+                    granted.set_exception(OutboxRetryLater("live preview skipped", wait))
+            else:
+                await asyncio.sleep(wait)  # then look again: a better waiter may have come
+
+    async def _grant(self) -> None:
+        """The slot just taken goes to the best waiter now (a final may have come meanwhile)."""
+        while self._waiting:
+            _, _, _, granted = heapq.heappop(self._waiting)
+            if not granted.done():
+                self._done.clear()
+                granted.set_result(None)
+                await self._done.wait()
+                return
 
 
 class Pacer:
@@ -165,11 +160,14 @@ class Pacer:
         *,
         platform_rate: Rate | None = None,
         on_wait: Callable[[float], None] | None = None,
+        budget: SendBudget | None = None,
     ) -> None:
         self.outbox = outbox
         self._on_wait = on_wait
         self.platform = outbox.platform
-        self._shared = _Window(platform_rate) if platform_rate else None
+        rate = platform_rate
+        self._platform_keys: Windows = ((window_key(self.platform, rate), rate),) if rate else ()
+        self._paced = Throttled(budget, self._platform_keys) if budget else LocalBudget()
         self._gates: dict[tuple[str, str, str | None], _Gate] = {}
         self._shown: OrderedDict[tuple[object, ...], tuple[str, Keyboard]] = OrderedDict()
         self.waits = 0  # how often the platform told us to slow down
@@ -290,18 +288,17 @@ class Pacer:
         if gate is None:
             if len(self._gates) > 1024:
                 self._forget_idle_gates()
-            gate = _Gate([_Window(rate) for rate in self.limits(chat).rates], self._shared)
+            scope = ":".join(part or "" for part in chat.key)
+            keys = [(window_key(scope, rate), rate) for rate in self.limits(chat).rates]
+            gate = _Gate((*self._platform_keys, *keys), self._paced)
             self._gates[chat.key] = gate
         return gate
 
     def _forget_idle_gates(self) -> None:
+        """Idle chats' queues go; their windows stay in the budget as long as they count."""
         now = asyncio.get_running_loop().time()
         for key, gate in list(self._gates.items()):
-            if (
-                gate.idle
-                and gate.blocked_until < now
-                and all(w.idle_since(now) for w in gate.windows)
-            ):
+            if gate.idle and gate.blocked_until < now:
                 del self._gates[key]
 
     def _remember(self, chat: ChatRef, message_id: str, text: str, buttons: Keyboard) -> None:

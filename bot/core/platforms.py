@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from bot.core.budget import SendBudget
 from bot.core.messages import ChatRef
 from bot.core.observe import NoObserver, Observer
 from bot.core.outbox import Outbox, Rate
@@ -15,7 +16,9 @@ __all__ = ["Platforms"]
 class Platforms:
     """Connected platforms by name; work for a platform that is not connected waits."""
 
-    def __init__(self, observer: Observer | None = None) -> None:
+    def __init__(self, observer: Observer | None = None, budget: SendBudget | None = None) -> None:
+        """`budget`: where sends are counted (None: in this process, per platform)."""
+        self._budget = budget
         self._pacers: dict[str, Pacer] = {}
         self._connected: dict[str, asyncio.Event] = {}
         self._receiving: dict[str, bool] = {}
@@ -29,7 +32,7 @@ class Platforms:
         def waited(seconds: float) -> None:
             observer.rate_limit_wait(name, seconds)
 
-        pacer = Pacer(outbox, platform_rate=platform_rate, on_wait=waited)
+        pacer = Pacer(outbox, platform_rate=platform_rate, on_wait=waited, budget=self._budget)
         self._pacers[name] = pacer
         self._receiving[name] = True
         self._event(name).set()

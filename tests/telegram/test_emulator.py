@@ -608,6 +608,22 @@ async def test_rate_rules_raise_retry_after(monkeypatch: pytest.MonkeyPatch) -> 
         assert emu.calls_to("sendMessage")[1].description == "Too Many Requests: retry after 3"
 
 
+async def test_the_bot_wide_rate_counts_every_chat() -> None:
+    options = EmulatorOptions(bot_per_second=3, per_chat_interval=1.0, group_per_minute=20)
+    async with running_emulator(options) as emu:
+        users = [USER + n for n in range(4)]
+        for user in users:
+            emu.private_chat(user)
+        emu.group_chat(GROUP)
+        async with make_bot(emu) as bot:
+            await bot.send_message(users[0], "one")
+            await bot.send_media_group(GROUP, [InputMediaPhoto(png(2, 2))] * 2)  # two more
+            with pytest.raises(RetryAfter):
+                await bot.send_message(users[1], "a fourth in the same second")
+            assert await bot.send_chat_action(users[2], "typing")  # exempt
+        assert [(hit.chat_id, hit.rule) for hit in emu.rate_limited] == [(users[1], "bot")]
+
+
 async def test_fail_next_injects_errors(
     emu: BotApiEmulator, bot: PtbBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from bot.core.budget import LocalBudget
 from bot.core.messages import ChatRef
 from bot.core.outbox import Button, Limits, OutboxRetryLater, Rate
 from bot.core.pacing import Pacer, cut_text, split_text, utf16_len
@@ -200,3 +201,24 @@ async def test_a_cancelled_waiter_does_not_block_the_chat() -> None:
     waiting.cancel()
     await pacer.send_text(CHAT, "two")
     assert [c.text for c in outbox.calls] == ["one", "two"]
+
+
+async def test_a_live_preview_that_could_not_go_for_a_while_is_skipped() -> None:
+    pacer, outbox = _pacer(rates=(Rate(1, 30.0),))
+    (message_id,) = await pacer.send_text(CHAT, "the answer so far")
+    async with asyncio.timeout(1.0):  # skipped at once, not after the chat's 30 s
+        with pytest.raises(OutboxRetryLater):
+            await pacer.edit_text(CHAT, message_id, "a newer preview", live=True)
+    assert [c.text for c in outbox.calls] == ["the answer so far"]
+
+
+async def test_pacers_sharing_a_budget_keep_the_platform_rate_together() -> None:
+    """Two workers' pacers, one budget: together they send no faster than one would."""
+    budget = LocalBudget()
+    outboxes = [FakeOutbox(Limits(rates=())) for _ in range(2)]
+    pacers = [Pacer(o, platform_rate=Rate(2, 0.2), budget=budget) for o in outboxes]
+    chats = [ChatRef("test", f"c{n}") for n in range(4)]
+    await asyncio.gather(*(p.send_text(chat, "hi") for p in pacers for chat in chats))
+    times = sorted(c.at for o in outboxes for c in o.calls)
+    assert len(times) == 8 and all(o.calls for o in outboxes)
+    assert all(times[i + 2] - times[i] >= 0.2 - 1e-3 for i in range(len(times) - 2)), times

@@ -30,33 +30,55 @@ GROUP_TYPES = ("group", "supergroup")
 
 
 class RateLimiter:
-    """Telegram-like send limits: per private chat interval, per group rolling minute."""
+    """Telegram-like send limits: per private chat interval, per group rolling minute, and
+    the bot's rolling second over every chat (one limiter counts every caller of the bot)."""
 
     def __init__(self, options: EmulatorOptions, hits: list[RateLimitHit]) -> None:
         self.options = options
         self.hits = hits
         self._last: dict[int, float] = {}
         self._window: dict[int, deque[float]] = {}
+        self._bot: deque[float] = deque()
+        self.counted: list[tuple[float, int]] = []  # (time, chat id) of every send let through
 
     def acquire(self, chat: Chat, method: str, cost: int = 1) -> None:
         """Count `cost` sends in `chat` or raise the 429 Telegram would answer."""
         now = time.monotonic()
+        rule = self._broken(chat, now, cost)
+        if rule:
+            self.hits.append(RateLimitHit(method, chat.id, now, rule))
+            raise errors.too_many_requests(self.options.retry_after)
         if chat.type == "private" and self.options.per_chat_interval is not None:
-            last = self._last.get(chat.id)
-            if last is not None and now - last < self.options.per_chat_interval:
-                self._reject(chat, method, now)
             self._last[chat.id] = now
         elif chat.type in GROUP_TYPES and self.options.group_per_minute is not None:
-            window = self._window.setdefault(chat.id, deque())
-            while window and now - window[0] >= 60.0:
-                window.popleft()
-            if len(window) + cost > self.options.group_per_minute:
-                self._reject(chat, method, now)
-            window.extend([now] * cost)
+            self._window[chat.id].extend([now] * cost)
+        if self.options.bot_per_second is not None:
+            self._bot.extend([now] * cost)
+        self.counted.extend([(now, chat.id)] * cost)
 
-    def _reject(self, chat: Chat, method: str, now: float) -> None:
-        self.hits.append(RateLimitHit(method, chat.id, now))
-        raise errors.too_many_requests(self.options.retry_after)
+    def _broken(self, chat: Chat, now: float, cost: int) -> str:
+        """The rule these sends would break ("chat", "group", "bot"), or ""."""
+        interval = self.options.per_chat_interval
+        if chat.type == "private" and interval is not None:
+            last = self._last.get(chat.id)
+            if last is not None and now - last < interval:
+                return "chat"
+        per_minute = self.options.group_per_minute
+        if chat.type in GROUP_TYPES and per_minute is not None:
+            sent = _recent(self._window.setdefault(chat.id, deque()), now, 60.0)
+            if sent + cost > per_minute:
+                return "group"
+        per_second = self.options.bot_per_second
+        if per_second is not None and _recent(self._bot, now, 1.0) + cost > per_second:
+            return "bot"
+        return ""
+
+
+def _recent(window: deque[float], now: float, span: float) -> int:
+    """Forget sends older than `span` seconds; how many are left."""
+    while window and now - window[0] >= span:
+        window.popleft()
+    return len(window)
 
 
 @dataclass

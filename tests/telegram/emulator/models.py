@@ -214,6 +214,7 @@ class RateLimitHit:
     method: str
     chat_id: int
     time: float
+    rule: str = "chat"  # which limit: "chat" (private), "group" (a minute) or "bot" (a second)
 
 
 @dataclass

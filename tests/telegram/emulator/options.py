@@ -26,6 +26,7 @@ class EmulatorOptions:
     max_upload_bytes: int = CLOUD_UPLOAD_LIMIT
     per_chat_interval: float | None = None
     group_per_minute: int | None = None
+    bot_per_second: int | None = None  # every send of the bot, in any chat (Telegram: ~30)
     retry_after: int = 1
     privacy_mode: bool = True
     # Off by default: getMe reports privacy mode, but every user message is delivered.
