@@ -12,7 +12,9 @@ from .errors import StoreError
 
 __all__ = ["PgBudgets"]
 
-_RESERVE = "SELECT reserve_sends($1::text[], $2::integer[], $3::double precision[], $4, $5)"
+_RESERVE = (
+    "SELECT reserve_sends($1::text[], $2::integer[], $3::double precision[], $4, $5, $6::integer[])"
+)
 _SETTLE = "SELECT settle_sends($1::text[], $2::integer[], $3)"
 
 
@@ -20,12 +22,19 @@ class PgBudgets(PgCore):
     """`SendWindows` on PostgreSQL: one row per window, one function call per step."""
 
     async def reserve_sends(
-        self, keys: Sequence[tuple[str, Window]], cost: int, hold: float
+        self,
+        keys: Sequence[tuple[str, Window]],
+        cost: int,
+        hold: float,
+        spares: Sequence[int] = (),
     ) -> float:
-        """Take `cost` sends in every key's window if all allow them now (0.0), else the wait."""
+        """Take `cost` sends in every key's window if all allow them now with `spares[i]`
+        slots still free (0.0), else the wait."""
         counts = [window.count for _, window in keys]
         pers = [window.per for _, window in keys]
-        wait = await self._call(_RESERVE, [key for key, _ in keys], counts, pers, cost, hold)
+        keep = list(spares) or [0] * len(counts)
+        names = [key for key, _ in keys]
+        wait = await self._call(_RESERVE, names, counts, pers, cost, hold, keep)
         return float(wait or 0.0)
 
     async def settle_sends(self, keys: Sequence[tuple[str, Window]], cost: int) -> None:

@@ -31,11 +31,16 @@ class SendWindows(Protocol):
     """Sliding send windows, one per key, kept where every worker counts them."""
 
     async def reserve_sends(
-        self, keys: Sequence[tuple[str, Window]], cost: int, hold: float
+        self,
+        keys: Sequence[tuple[str, Window]],
+        cost: int,
+        hold: float,
+        spares: Sequence[int] = (),
     ) -> float:
-        """Take `cost` sends in every key's window if all allow them now and return 0.0;
-        otherwise take nothing and return the seconds until they might. The sends count
-        as `hold` seconds ahead until settled. One round trip."""
+        """Take `cost` sends in every key's window if all allow them now, leaving `spares[i]`
+        slots of window i free, and return 0.0; otherwise take nothing and return the
+        seconds until they might. The sends count as `hold` seconds ahead until settled.
+        One round trip."""
         ...
 
     async def settle_sends(self, keys: Sequence[tuple[str, Window]], cost: int) -> None:

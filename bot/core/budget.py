@@ -30,6 +30,7 @@ __all__ = [
     "Throttled",
     "Windows",
     "shared_budget",
+    "spare",
     "window_key",
 ]
 
@@ -51,12 +52,19 @@ def window_key(scope: str, rate: Rate) -> str:
     return f"{scope}@{rate.count}/{rate.per:g}"
 
 
+def spare(rate: Rate, live: bool) -> int:
+    """Slots of a window a live preview must leave free: results (answers, images, videos)
+    always have a quarter of every window (5 of a group's 20 a minute) to themselves."""
+    return rate.count // 4 if live else 0
+
+
 class SendBudget(Protocol):
     """Sliding send windows, asked before each send."""
 
-    async def reserve(self, keys: Windows, cost: int) -> float:
+    async def reserve(self, keys: Windows, cost: int, *, live: bool = False) -> float:
         """Take `cost` sends in every key's window if all allow them now and return 0.0;
-        otherwise take nothing and return the seconds until they might."""
+        otherwise take nothing and return the seconds until they might. A `live` preview
+        is allowed only while each window keeps its `spare` slots free."""
         ...
 
     async def sent(self, keys: Windows, cost: int) -> None:
@@ -71,9 +79,9 @@ class _Window:
         self.rate = rate
         self._times: deque[float] = deque(maxlen=max(1, rate.count))
 
-    def free_at(self, now: float, cost: int) -> float:
-        """When `cost` more sends are allowed."""
-        take = min(cost, self.rate.count)
+    def free_at(self, now: float, cost: int, keep: int = 0) -> float:
+        """When `cost` more sends are allowed with `keep` slots still free."""
+        take = min(cost + keep, self.rate.count)
         if len(self._times) + take <= self.rate.count:
             return now
         return self._times[len(self._times) + take - self.rate.count - 1] + self.rate.per
@@ -92,11 +100,11 @@ class LocalBudget:
     def __init__(self) -> None:
         self._windows: dict[str, _Window] = {}
 
-    async def reserve(self, keys: Windows, cost: int) -> float:
+    async def reserve(self, keys: Windows, cost: int, *, live: bool = False) -> float:
         """Take `cost` sends in every window if all allow them now (0.0), else the wait."""
         now = asyncio.get_running_loop().time()
         windows = [self._window(key, rate, now) for key, rate in keys]
-        ready = max([now, *(window.free_at(now, cost) for window in windows)])
+        ready = max([now, *(w.free_at(now, cost, spare(w.rate, live)) for w in windows)])
         if ready > now:
             return ready - now
         for window in windows:
@@ -133,14 +141,15 @@ class SharedBudget:
         self._fallback = LocalBudget()
         self._warned_at = float("-inf")
 
-    async def reserve(self, keys: Windows, cost: int) -> float:
+    async def reserve(self, keys: Windows, cost: int, *, live: bool = False) -> float:
         """Take `cost` sends in every window for the whole bot if all allow them now."""
+        spares = [spare(rate, live) for _, rate in keys]
         try:
             async with asyncio.timeout(_ASK_TIMEOUT):
-                return await self._windows.reserve_sends(keys, cost, self._hold)
+                return await self._windows.reserve_sends(keys, cost, self._hold, spares)
         except (StoreError, TimeoutError) as exc:
             self._warn(exc)
-            return await self._fallback.reserve(keys, cost)
+            return await self._fallback.reserve(keys, cost, live=live)
 
     async def sent(self, keys: Windows, cost: int) -> None:
         """Count the sends from now; unsettled, they count as held until the hold ends."""
@@ -170,10 +179,10 @@ class Throttled:
         self._keys = keys
         self._asks = LocalBudget()
 
-    async def reserve(self, keys: Windows, cost: int) -> float:
+    async def reserve(self, keys: Windows, cost: int, *, live: bool = False) -> float:
         """Ask the budget, if this process has not asked too often just now."""
         wait = await self._asks.reserve(self._keys, cost)
-        return wait if wait > 0 else await self._budget.reserve(keys, cost)
+        return wait if wait > 0 else await self._budget.reserve(keys, cost, live=live)
 
     async def sent(self, keys: Windows, cost: int) -> None:
         """Tell the budget."""

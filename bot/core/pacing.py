@@ -126,7 +126,7 @@ class _Gate:
                 continue
             wait = self.blocked_until - loop.time()
             if wait <= 0 and cost:
-                wait = await self._budget.reserve(self.keys, cost)
+                wait = await self._budget.reserve(self.keys, cost, live=priority == LIVE)
             if wait <= 0:
                 await self._grant()  # returns once the call is done
                 if cost:

@@ -27,12 +27,13 @@ BEGIN
 END
 $$;
 
--- Take `p_cost` sends in every window if all allow them now, stamped `p_hold` seconds ahead
+-- Take `p_cost` sends in every window if all allow them now (with `p_spares` slots left
+-- free: a live preview's), stamped `p_hold` seconds ahead
 -- until settled, and return 0; otherwise take nothing and return the seconds until they
 -- might (a send still in flight is counted as if it ended now: the caller asks again).
 CREATE FUNCTION reserve_sends(
     p_keys TEXT[], p_counts INTEGER[], p_pers DOUBLE PRECISION[], p_cost INTEGER,
-    p_hold DOUBLE PRECISION
+    p_hold DOUBLE PRECISION, p_spares INTEGER[]
 ) RETURNS DOUBLE PRECISION LANGUAGE plpgsql AS $$
 DECLARE
     i INTEGER;
@@ -45,7 +46,8 @@ BEGIN
     now_s := extract(epoch FROM clock_timestamp());  -- read with every lock held
     FOR i IN 1 .. cardinality(p_keys) LOOP
         SELECT stamps INTO held FROM send_budgets WHERE key = p_keys[i];
-        take := least(p_cost, p_counts[i]);
+        -- A live preview must leave p_spares[i] slots free for results.
+        take := least(p_cost + coalesce(p_spares[i], 0), p_counts[i]);
         IF cardinality(held) + take > p_counts[i] THEN
             wait := greatest(wait,
                 least(held[cardinality(held) + take - p_counts[i]], now_s) + p_pers[i] - now_s);

@@ -89,6 +89,17 @@ async def test_a_refused_send_takes_nothing(budgets: list[SendBudget]) -> None:
     assert await budgets[-1].reserve([three], 1) > 0  # spent for every worker
 
 
+async def test_live_previews_leave_a_quarter_of_a_window_to_results(
+    budgets: list[SendBudget],
+) -> None:
+    """A group's 20 a minute: previews stop at 15, answers, images and videos get the rest."""
+    group = ("group", Rate(20, 60.0))
+    granted = [await budgets[n % WORKERS].reserve([group], 1, live=True) for n in range(16)]
+    assert granted[:15] == [0] * 15 and granted[15] > 0  # the 16th preview waits
+    finals = [await budgets[n % WORKERS].reserve([group], 1) for n in range(6)]
+    assert finals == [0] * 5 + [finals[5]] and finals[5] > 0  # results had 5 of their own
+
+
 async def test_an_album_counts_as_its_images(budgets: list[SendBudget]) -> None:
     group = ("group", Rate(3, 30.0))
     assert await budgets[0].reserve([group], 2) == 0
