@@ -29,10 +29,10 @@ from adapters.dc.limits import PLATFORM_RATE
 from adapters.dc.outbox import PLATFORM, DiscordOutbox
 from adapters.dc.shards import ShardLinks, ShardPlan
 from adapters.dc.spool import Spool
-from bot.config import Settings
+from bot.config import DiscordConfig
 from bot.core.engine import Accepted, Engine
 from bot.core.messages import Attachment, IncomingMessage
-from bot.lifecycle import AdapterFailed
+from bot.core.ports import AdapterFailed
 
 __all__ = ["DiscordAdapter"]
 
@@ -181,13 +181,11 @@ class DiscordAdapter:
 
     platform = PLATFORM
 
-    def __init__(self, settings: Settings, *, ready_timeout: float = 2.0) -> None:
-        if not settings.discord_token:
-            raise ValueError("DiscordAdapter needs DISCORD_BOT_TOKEN")
-        self._settings = settings
-        self._token = settings.discord_token
+    def __init__(self, config: DiscordConfig, *, ready_timeout: float = 2.0) -> None:
+        self._config = config
+        self._token = config.token
         self._ready_timeout = ready_timeout
-        self._plan = ShardPlan.of(settings)
+        self._plan = ShardPlan.of(config)
 
     async def run(self, engine: Engine, stop: asyncio.Event) -> None:
         """Connect, receive into `engine` until `stop`, then disconnect."""
@@ -202,7 +200,7 @@ class DiscordAdapter:
                     wanted,
                     self._ready_timeout,
                     self._plan,
-                    answer_only=self._settings.role == "worker",
+                    answer_only=self._config.answer_only,
                 )
                 try:
                     refused = await self._serve(client, stop)
@@ -217,7 +215,7 @@ class DiscordAdapter:
     async def _serve(self, client: _Client, stop: asyncio.Event) -> bool:
         """Run one client until `stop`; True if Discord refused the message content intent."""
         await self._login(client, stop)
-        if self._settings.role == "worker":
+        if self._config.answer_only:
             # Answers only: the REST API is enough, the gateway is the ingress workers' job.
             client.answer_only()
             await stop.wait()
@@ -262,13 +260,13 @@ class DiscordAdapter:
     def _spool_folder(self) -> Path:
         # Attachments are kept at arrival (their links expire) and read by whichever worker
         # runs the turn: with several workers this folder must be shared (NEMOBOT_SPOOL_DIR).
-        root = self._settings.spool_dir or Path(self._settings.db_path).resolve().parent
+        root = self._config.spool_dir
         return root / "nemobot-spool" / PLATFORM
 
     @asynccontextmanager
     async def _pointed(self) -> AsyncIterator[None]:
         """Aim discord.py at DISCORD_API_BASE_URL for the adapter's life (then as it was)."""
-        root = self._settings.discord_api_base_url
+        root = self._config.api_base_url
         if not root:
             yield
             return

@@ -21,11 +21,11 @@ from adapters.tg.intake import BotIdentity, message_of, press_of
 from adapters.tg.limits import DRAFT_REFRESH, PLATFORM_RATE
 from adapters.tg.outbox import PLATFORM, TelegramOutbox
 from adapters.tg.receiving import TOKEN_REFUSED, poll_updates, serve_webhook, webhook_secret
-from bot.config import Settings
+from bot.config import TelegramConfig
 from bot.core import codec
 from bot.core.engine import Engine
+from bot.core.ports import AdapterFailed
 from bot.core.texts import chat_language, t
-from bot.lifecycle import AdapterFailed
 
 __all__ = ["TelegramAdapter"]
 
@@ -40,20 +40,18 @@ class TelegramAdapter:
 
     platform = PLATFORM
 
-    def __init__(self, settings: Settings, *, draft_refresh: float = DRAFT_REFRESH) -> None:
-        if not settings.telegram_token:
-            raise ValueError("TelegramAdapter needs TELEGRAM_BOT_TOKEN")
-        self._settings = settings
-        self._token = settings.telegram_token
+    def __init__(self, config: TelegramConfig, *, draft_refresh: float = DRAFT_REFRESH) -> None:
+        self._config = config
+        self._token = config.token
         self._draft_refresh = draft_refresh  # tests shorten it, with the emulator's draft life
 
     def application(self) -> Application:  # type: ignore[type-arg]
         """The PTB application: its `Bot` and lifecycle (updates are received by us)."""
         builder = ApplicationBuilder().token(self._token).updater(None)
-        root = self._settings.telegram_api_base_url
+        root = self._config.api_base_url
         if root:
             builder = builder.base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")
-        if self._settings.telegram_local_mode:
+        if self._config.local_mode:
             builder = builder.local_mode(True)
         return builder.media_write_timeout(_MEDIA_TIMEOUT).build()
 
@@ -67,11 +65,11 @@ class TelegramAdapter:
             me = BotIdentity(bot.id, bot.username)
             outbox = TelegramOutbox(
                 bot,
-                local_mode=self._settings.telegram_local_mode,
+                local_mode=self._config.local_mode,
                 draft_refresh=self._draft_refresh,
             )
             engine.connect(outbox, platform_rate=PLATFORM_RATE)
-            if self._settings.role == "worker":
+            if self._config.answer_only:
                 # Answers only: updates are received by the ingress workers.
                 log.info("Telegram: answering as @%s (role worker: not receiving)", bot.username)
                 await stop.wait()
@@ -99,7 +97,7 @@ class TelegramAdapter:
                     await asyncio.wait_for(stop.wait(), _CONNECT_RETRY_SECONDS)
                 continue
             bot = application.bot
-            mode = "webhook" if self._settings.telegram_webhook_url else "polling"
+            mode = "webhook" if self._config.webhook_url else "polling"
             log.info("Telegram: connected as @%s (%s)", bot.username, mode)
             if not bot.can_read_all_group_messages:
                 log.info(
@@ -118,10 +116,10 @@ class TelegramAdapter:
     async def _receive(
         self, bot: Bot, intake: _Intake, stop: asyncio.Event, engine: Engine
     ) -> None:
-        url = self._settings.telegram_webhook_url
+        url = self._config.webhook_url
         if url:
-            secret = webhook_secret(self._token, self._settings.telegram_webhook_secret)
-            listen = self._settings.telegram_webhook_listen
+            secret = webhook_secret(self._token, self._config.webhook_secret)
+            listen = self._config.webhook_listen
             await serve_webhook(bot, intake.accept, stop, url=url, secret=secret, listen=listen)
             return
         with contextlib.suppress(TelegramError):

@@ -5,7 +5,7 @@ a SQLite store in a temporary folder (or the database `--db` names: several of t
 processes on one PostgreSQL database are the workers of the scale benchmark), the one
 shared HTTP client of `make_http_client()` with its default transport (`CappedTransport`:
 150 agent turns + 50 other requests in flight), the NemoVideo client from
-`bot.app.client_config` and the engine built from `Settings`, with one of two front doors:
+`bot.app.open_runtime` (the composition root `nemobot run` uses), with one of two front doors:
 
 - **ingress** (default): a tiny aiohttp server on 127.0.0.1 stands in for a platform.
   `POST /submit` takes an `IncomingMessage` as JSON and answers once `engine.submit`
@@ -39,12 +39,11 @@ from aiohttp import web
 from bench.common import LoopLag, cpu_seconds, percentile, status_mb
 from bench.outbox import BenchOutbox
 from bench.procs import ready, wait_for_stop
-from bot.app import client_config
+from bot.app import open_runtime
 from bot.app_tuning import tune_interpreter
 from bot.config import Settings
 from bot.core.engine import Accepted, Engine
 from bot.core.messages import IncomingMessage
-from bot.nemo import NemoClient, make_http_client
 from storage import Store, open_store
 
 __all__ = ["main"]
@@ -142,11 +141,12 @@ async def _run(args: argparse.Namespace) -> None:
         settings = _settings(args, Path(folder))
         store = await open_store(settings.database)
         try:
-            async with make_http_client() as http, LoopLag() as lag:
-                nemo = NemoClient(http, client_config(settings))
-                engine = Engine(store, nemo, settings, worker_id=args.worker_id or None)
-                probe = Probe(engine, store)
-                await _serve(args, settings, engine, probe, lag)
+            async with (
+                open_runtime(settings, store=store, worker_id=args.worker_id or "") as runtime,
+                LoopLag() as lag,
+            ):
+                probe = Probe(runtime.engine, store)
+                await _serve(args, settings, runtime.engine, probe, lag)
         finally:
             await store.close()
 
@@ -157,11 +157,11 @@ async def _serve(
     events = EventStream()
     adapter_task: asyncio.Task[None] | None = None
     stop = asyncio.Event()
-    if settings.telegram_token:
+    if settings.telegram is not None:
         from adapters.telegram_adapter import TelegramAdapter
 
         await engine.start()
-        adapter_task = asyncio.create_task(TelegramAdapter(settings).run(engine, stop))
+        adapter_task = asyncio.create_task(TelegramAdapter(settings.telegram).run(engine, stop))
     else:
         engine.connect(BenchOutbox(sink=events.push))
         await engine.start()

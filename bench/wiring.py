@@ -21,7 +21,7 @@ import httpx
 from bench.common import private_message
 from bench.outbox import BenchOutbox
 from bench.procs import Child, child
-from bot.app import client_config
+from bot.app import open_runtime
 from bot.config import Settings
 from bot.core.engine import Engine
 from bot.core.messages import IncomingMessage
@@ -71,17 +71,17 @@ async def bench_bot(
                     "NEMOBOT_USER_MESSAGES_PER_MINUTE": "100000",
                 }
             )
-            store = await SqliteStore.open(settings.db_path)
+            store = await SqliteStore.open(settings.sqlite_file)
             try:
-                async with make_http_client(**(http_options or {})) as http:
-                    nemo = NemoClient(http, client_config(settings))
-                    engine = Engine(store, nemo, settings)
+                async with (
+                    make_http_client(**(http_options or {})) as http,
+                    open_runtime(settings, store=store, http=http) as runtime,
+                ):
                     outbox = BenchOutbox()
-                    engine.connect(outbox)
-                    await engine.start()
-                    try:
-                        yield BenchBot(engine, outbox, store, nemo, http, sandbox, workdir)
-                    finally:
-                        await engine.stop()
+                    runtime.engine.connect(outbox)
+                    await runtime.engine.start()
+                    yield BenchBot(
+                        runtime.engine, outbox, store, runtime.nemo, http, sandbox, workdir
+                    )
             finally:
                 await store.close()

@@ -3,52 +3,51 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 from adapters.console_adapter import ConsoleChat, ConsoleOutbox
 from bot.config import Settings
+from bot.core.assembly import assemble
 from bot.core.budget import shared_budget
+from bot.core.context import Timing
 from bot.core.engine import Engine
-from bot.lifecycle import Adapter, serve_adapters, stop_on_signals
+from bot.core.ports import Adapter
+from bot.lifecycle import serve_adapters, stop_on_signals
 from bot.logs import log_to_file
 from bot.nemo import ClientConfig, NemoClient, make_http_client
 from bot.nemo.errors import NemoError
 from bot.ops.metrics import Metrics
 from bot.ops.server import serving_ops
-from storage import open_store
+from bot.wiring import client_config, engine_options, with_sandbox
+from storage import Store, open_store
 
-__all__ = [
-    "Runtime",
-    "client_config",
-    "database_path",
-    "open_runtime",
-    "run_console",
-    "run_platforms",
-]
+__all__ = ["PLATFORMS", "Platform", "Runtime", "open_runtime", "run_console", "run_platforms"]
 
 log = logging.getLogger(__name__)
 
-# With the built-in sandbox a newcomer should see the MP4 within a minute.
-_SANDBOX_POLL_SECONDS = 2.0
+
+@dataclass(frozen=True, slots=True)
+class Platform:
+    """A chat platform the root can start: its adapter, given its config from the settings."""
+
+    name: str
+    config: Callable[[Settings], object | None]  # None: not configured
+    adapter: str  # "module:Class", imported only when configured
 
 
-def client_config(settings: Settings) -> ClientConfig:
-    """How the NemoVideo client reaches and paces the backend, from the settings."""
-    return ClientConfig(
-        base_url=settings.api_base,
-        skill_version=settings.skill_version,
-        skill_platform=settings.skill_platform,
-        retry_after_seconds=settings.retry_after_seconds,
-        sse_timeout_seconds=settings.sse_timeout_seconds,
-        sse_idle_seconds=settings.sse_idle_seconds,
-    )
+# Adding a platform: an adapter package, a config class in bot/config.py, one line here.
+PLATFORMS: tuple[Platform, ...] = (
+    Platform("telegram", lambda s: s.telegram, "adapters.telegram_adapter:TelegramAdapter"),
+    Platform("discord", lambda s: s.discord, "adapters.discord_adapter:DiscordAdapter"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,34 +56,56 @@ class Runtime:
 
     settings: Settings
     http: httpx.AsyncClient
+    nemo: NemoClient
     engine: Engine
     metrics: Metrics
 
 
 @asynccontextmanager
-async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    """Store, HTTP client, NemoVideo client and engine; the sandbox too when no backend is set."""
+async def open_runtime(
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    http: httpx.AsyncClient | None = None,
+    timing: Timing | None = None,
+    worker_id: str = "",
+    render_ids: Callable[[], str] | None = None,
+    client: ClientConfig | None = None,
+) -> AsyncIterator[Runtime]:
+    """Store, HTTP client, NemoVideo client and engine, each made here unless given (tests
+    and benchmarks give some: a store they opened, a quicker timing, a client config); the
+    sandbox too when no backend is set. A given store is the caller's to close."""
     async with AsyncExitStack() as stack:
         if settings.wants_sandbox:
             from sandbox import run_sandbox  # only the offline mode needs the sandbox
 
             running = await stack.enter_async_context(run_sandbox())
-            settings = _with_sandbox(settings, running.url)
+            settings = with_sandbox(settings, running.url)
             log.info(
                 "no NEMO_TOKEN or NEMO_API_BASE: using the built-in sandbox at %s", running.url
             )
-        store = await open_store(settings.database)
-        stack.push_async_callback(store.close)
-        http = await stack.enter_async_context(make_http_client())
+        if store is None:
+            store = await open_store(settings.database)
+            stack.push_async_callback(store.close)
+        if http is None:
+            http = await stack.enter_async_context(make_http_client())
         metrics = Metrics()
-
-        def count(error: NemoError) -> None:
-            metrics.backend_error(error.label)
-
-        nemo = NemoClient(http, client_config(settings), on_error=count)
-        engine = Engine(store, nemo, settings, observer=metrics, budget=shared_budget(store))
+        config = client or client_config(settings)
+        nemo = NemoClient(http, config, on_error=_counted(metrics))
+        options = engine_options(settings, timing=timing, worker_id=worker_id)
+        budget = shared_budget(store)
+        engine = assemble(
+            store, nemo, options, observer=metrics, render_ids=render_ids, budget=budget
+        )
         stack.push_async_callback(engine.stop)
-        yield Runtime(settings, http, engine, metrics)
+        yield Runtime(settings, http, nemo, engine, metrics)
+
+
+def _counted(metrics: Metrics) -> Callable[[NemoError], None]:
+    def count(error: NemoError) -> None:
+        metrics.backend_error(error.label)
+
+    return count
 
 
 def _serving_ops(
@@ -97,23 +118,6 @@ def _serving_ops(
         platforms,
         host=settings.metrics_host,
         port=settings.metrics_port,
-    )
-
-
-def database_path(settings: Settings) -> Path:
-    """The SQLite file the bot uses with these settings (unused with PostgreSQL)."""
-    if settings.wants_sandbox and settings.db_path == Settings().db_path:
-        # Sandbox accounts are meaningless to the real API: keep them apart.
-        return settings.db_path.with_name("nemobot-sandbox.db")
-    return settings.db_path
-
-
-def _with_sandbox(settings: Settings, url: str) -> Settings:
-    poll = settings.render_poll_seconds
-    if poll == Settings().render_poll_seconds:
-        poll = _SANDBOX_POLL_SECONDS
-    return replace(
-        settings, nemo_api_base=url, render_poll_seconds=poll, db_path=database_path(settings)
     )
 
 
@@ -148,14 +152,12 @@ async def run_platforms(settings: Settings) -> int:
 
 
 def _adapters(runtime: Runtime) -> list[Adapter]:
+    """An adapter for every configured platform."""
     found: list[Adapter] = []
-    settings = runtime.settings
-    if settings.telegram_token:
-        from adapters.telegram_adapter import TelegramAdapter
-
-        found.append(TelegramAdapter(settings))
-    if settings.discord_token:
-        from adapters.discord_adapter import DiscordAdapter
-
-        found.append(DiscordAdapter(settings))
+    for platform in PLATFORMS:
+        config = platform.config(runtime.settings)
+        if config is not None:
+            module, _, name = platform.adapter.partition(":")
+            adapter_class = getattr(importlib.import_module(module), name)
+            found.append(adapter_class(config))
     return found

@@ -15,17 +15,51 @@ from dotenv import dotenv_values
 
 from storage.opening import is_postgres, sqlite_path
 
-__all__ = ["DEFAULT_API_BASE", "ConfigError", "Settings", "load_settings"]
+__all__ = [
+    "DEFAULT_API_BASE",
+    "ConfigError",
+    "DiscordConfig",
+    "Settings",
+    "TelegramConfig",
+    "load_settings",
+]
 
 DEFAULT_API_BASE = "https://mega-api-prod.nemovideo.ai"
 DEFAULT_WEB_BASE = "https://nemovideo.com"
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_POLL_SECONDS = 30.0
+_SANDBOX_POLL_SECONDS = 2.0
 
 T = TypeVar("T")
 
 
 class ConfigError(ValueError):
     """A setting is missing or malformed; the message names every offending variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramConfig:
+    """What the Telegram adapter is configured with."""
+
+    token: str
+    api_base_url: str | None = None  # another Bot API server (a self-hosted one)
+    local_mode: bool = False  # that server runs with --local
+    webhook_url: str | None = None  # webhook mode instead of long polling
+    webhook_secret: str | None = None
+    webhook_listen: tuple[str, int] = ("0.0.0.0", 8443)
+    answer_only: bool = False  # role worker: answer through the API, receive nothing
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordConfig:
+    """What the Discord adapter is configured with."""
+
+    token: str
+    spool_dir: Path  # where attachments wait (shared by all workers)
+    api_base_url: str | None = None  # a Discord-compatible server
+    shard_count: int | None = None  # over all workers
+    shard_ids: tuple[int, ...] | None = None  # this worker's shards
+    answer_only: bool = False  # role worker: answer through the REST API, no gateway
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,13 +81,13 @@ class Settings:
     discord_api_base_url: str | None = None
     discord_shard_count: int | None = None
     discord_shard_ids: tuple[int, ...] | None = None
-    db_path: Path = Path("nemobot.db")
+    db_path: Path | None = None  # None: nemobot.db (nemobot-sandbox.db with the sandbox)
     postgres_url: str | None = None  # NEMOBOT_DB=postgresql://…: PostgreSQL instead of db_path
     role: str = "all"  # all | ingress (receive and store only) | worker (answer only)
     spool_dir: Path | None = None  # where Discord attachments wait (shared by all workers)
     allowed_users: frozenset[str] = field(default_factory=frozenset)
     admins: frozenset[str] = field(default_factory=frozenset)
-    render_poll_seconds: float = 30.0
+    render_poll_seconds: float | None = None  # None: 30 s (2 s with the built-in sandbox)
     still_working_seconds: float = 120.0
     retry_after_seconds: float = 30.0
     sse_timeout_seconds: float = 900.0
@@ -76,9 +110,54 @@ class Settings:
         return (self.nemo_api_base or DEFAULT_API_BASE).rstrip("/")
 
     @property
+    def sqlite_file(self) -> Path:
+        """The SQLite file: NEMOBOT_DB, else one kept apart for the sandbox's accounts."""
+        if self.db_path is not None:
+            return self.db_path
+        # Sandbox accounts are meaningless to the real API: keep them apart.
+        return Path("nemobot-sandbox.db" if self.wants_sandbox else "nemobot.db")
+
+    @property
     def database(self) -> str | Path:
         """Where the store lives: the PostgreSQL URL, else the SQLite file."""
-        return self.postgres_url or self.db_path
+        return self.postgres_url or self.sqlite_file
+
+    @property
+    def poll_seconds(self) -> float:
+        """The longest wait between a render's status checks."""
+        if self.render_poll_seconds is not None:
+            return self.render_poll_seconds
+        # With the built-in sandbox a newcomer should see the MP4 within a minute.
+        return _SANDBOX_POLL_SECONDS if self.wants_sandbox else _POLL_SECONDS
+
+    @property
+    def telegram(self) -> TelegramConfig | None:
+        """The Telegram adapter's configuration, if its token is set."""
+        if not self.telegram_token:
+            return None
+        return TelegramConfig(
+            token=self.telegram_token,
+            api_base_url=self.telegram_api_base_url,
+            local_mode=self.telegram_local_mode,
+            webhook_url=self.telegram_webhook_url,
+            webhook_secret=self.telegram_webhook_secret,
+            webhook_listen=self.telegram_webhook_listen,
+            answer_only=self.role == "worker",
+        )
+
+    @property
+    def discord(self) -> DiscordConfig | None:
+        """The Discord adapter's configuration, if its token is set."""
+        if not self.discord_token:
+            return None
+        return DiscordConfig(
+            token=self.discord_token,
+            spool_dir=self.spool_dir or self.sqlite_file.resolve().parent,
+            api_base_url=self.discord_api_base_url,
+            shard_count=self.discord_shard_count,
+            shard_ids=self.discord_shard_ids,
+            answer_only=self.role == "worker",
+        )
 
     @property
     def wants_sandbox(self) -> bool:
@@ -88,12 +167,8 @@ class Settings:
     @property
     def platforms(self) -> tuple[str, ...]:
         """Chat platforms whose tokens are set."""
-        found = []
-        if self.telegram_token:
-            found.append("telegram")
-        if self.discord_token:
-            found.append("discord")
-        return tuple(found)
+        configured = {"telegram": self.telegram, "discord": self.discord}
+        return tuple(name for name, config in configured.items() if config is not None)
 
     def secrets(self) -> tuple[str, ...]:
         """Values that must never appear in a log line or a chat."""
@@ -129,13 +204,13 @@ class Settings:
             discord_api_base_url=reader.get("DISCORD_API_BASE_URL", _url, None),
             discord_shard_count=shard_count,
             discord_shard_ids=reader.get("DISCORD_SHARD_IDS", _shard_ids(shard_count), None),
-            db_path=reader.get("NEMOBOT_DB", _sqlite_file, Path("nemobot.db")),
+            db_path=reader.get("NEMOBOT_DB", _sqlite_file, None),
             postgres_url=reader.get("NEMOBOT_DB", _postgres_url, None),
             role=reader.get("NEMOBOT_ROLE", _role, "all"),
             spool_dir=reader.get("NEMOBOT_SPOOL_DIR", Path, None),
             allowed_users=reader.get("NEMOBOT_ALLOWED_USERS", _id_set, frozenset()),
             admins=reader.get("NEMOBOT_ADMINS", _id_set, frozenset()),
-            render_poll_seconds=reader.get("NEMOBOT_RENDER_POLL_SECONDS", _seconds, 30.0),
+            render_poll_seconds=reader.get("NEMOBOT_RENDER_POLL_SECONDS", _seconds, None),
             still_working_seconds=reader.get("NEMOBOT_STILL_WORKING_SECONDS", _seconds, 120.0),
             retry_after_seconds=reader.get("NEMOBOT_RETRY_AFTER_SECONDS", _seconds, 30.0),
             sse_timeout_seconds=reader.get("NEMOBOT_SSE_TIMEOUT_SECONDS", _seconds, 900.0),
@@ -154,12 +229,6 @@ class Settings:
             metrics_port=reader.get("NEMOBOT_METRICS_PORT", _port, None),
             metrics_host=reader.get("NEMOBOT_METRICS_HOST", str, "127.0.0.1"),
         )
-        if settings.lease_seconds < 2 * settings.render_poll_seconds:
-            # A render's lease is renewed at each poll: shorter, and other workers take it.
-            reader.problems.append(
-                "NEMOBOT_LEASE_SECONDS: must be at least twice NEMOBOT_RENDER_POLL_SECONDS "
-                f"({settings.lease_seconds:g} < 2 × {settings.render_poll_seconds:g})"
-            )
         if reader.problems:
             raise ConfigError("invalid settings: " + "; ".join(reader.problems))
         return settings
@@ -266,9 +335,9 @@ def _shard_ids(count: int | None) -> Callable[[str], tuple[int, ...]]:
     return parse
 
 
-def _sqlite_file(raw: str) -> Path:
+def _sqlite_file(raw: str) -> Path | None:
     if is_postgres(raw):
-        return Path("nemobot.db")  # unused: the PostgreSQL URL is read as postgres_url
+        return None  # the PostgreSQL URL is read as postgres_url
     return sqlite_path(raw)
 
 

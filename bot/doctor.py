@@ -21,7 +21,6 @@ from typing import Any
 import httpx
 import imageio_ffmpeg
 
-from bot.app import database_path
 from bot.config import Settings
 from bot.logs import redact
 from bot.nemo import make_http_client
@@ -53,7 +52,7 @@ async def doctor(settings: Settings, *, live: bool = False) -> int:
     database = (
         [await _postgres(settings.postgres_url)]
         if settings.postgres_url
-        else inspect_database(database_path(settings))
+        else inspect_database(settings.sqlite_file)
     )
     local = [_settings(settings), *database, _ffmpeg()]
     _print(local, colour, secrets)

@@ -1,9 +1,6 @@
 """Running chat platforms: every adapter in one task group, one engine, one shutdown path.
 
-An adapter connects its platform in `run`, registers its outbox with the engine, hands every
-update to `Engine.submit`, and returns once `stop` is set (having stopped receiving). A
-problem it cannot get past (a refused token, another bot polling with the same token) is
-raised as `AdapterFailed` with one line for the operator; the other adapters then stop too.
+Adapters are `bot.core.ports.Adapter`s; when one raises `AdapterFailed` the others stop too.
 """
 
 from __future__ import annotations
@@ -12,29 +9,15 @@ import asyncio
 import logging
 import signal
 from collections.abc import Sequence
-from typing import Protocol
 
 from bot.core.engine import Engine
+from bot.core.ports import Adapter, AdapterFailed
 
-__all__ = ["Adapter", "AdapterFailed", "serve_adapters", "stop_on_signals"]
+__all__ = ["serve_adapters", "stop_on_signals"]
 
 log = logging.getLogger(__name__)
 
 DRAIN_SECONDS = 6.0  # in-flight work gets this long after SIGTERM; the rest resumes later
-
-
-class AdapterFailed(Exception):
-    """A platform cannot be used; the message says what the operator should do."""
-
-
-class Adapter(Protocol):
-    """One chat platform's connection."""
-
-    platform: str
-
-    async def run(self, engine: Engine, stop: asyncio.Event) -> None:
-        """Receive updates into `engine` until `stop` is set; raise AdapterFailed if it can't."""
-        ...
 
 
 async def serve_adapters(

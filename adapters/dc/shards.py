@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.config import Settings
+from bot.config import DiscordConfig
 
 __all__ = ["ShardLinks", "ShardPlan"]
 
@@ -25,10 +25,10 @@ class ShardPlan:
     ids: tuple[int, ...]
 
     @classmethod
-    def of(cls, settings: Settings) -> ShardPlan:
+    def of(cls, config: DiscordConfig) -> ShardPlan:
         """From DISCORD_SHARD_COUNT / DISCORD_SHARD_IDS (validated by Settings)."""
-        count = settings.discord_shard_count or 1
-        return cls(count, settings.discord_shard_ids or tuple(range(count)))
+        count = config.shard_count or 1
+        return cls(count, config.shard_ids or tuple(range(count)))
 
     @property
     def syncs_commands(self) -> bool:

@@ -29,7 +29,7 @@ from adapters.tg.reading import (
     read_update,
     update_id_of,
 )
-from bot.lifecycle import AdapterFailed
+from bot.core.ports import AdapterFailed
 
 __all__ = ["ALLOWED_UPDATES", "SECRET_HEADER", "poll_updates", "serve_webhook", "webhook_secret"]
 

@@ -14,131 +14,84 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
-from collections.abc import Callable, Collection, Coroutine
+from collections.abc import Collection, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
-from bot.config import Settings
 from bot.core.accounts import Accounts
 from bot.core.admission import Admission
-from bot.core.albums import Albums
-from bot.core.budget import SendBudget
-from bot.core.commands import Handlers
 from bot.core.context import Timing
 from bot.core.conversation import Conversation
-from bot.core.coordination import Coordination, coordination_for
+from bot.core.coordination import Coordination
 from bot.core.export import Exporter
-from bot.core.gallery import Gallery
 from bot.core.housekeeping import Housekeeping
 from bot.core.items import ItemWork
 from bot.core.lines import Lines
 from bot.core.messages import IncomingMessage
-from bot.core.observe import NoObserver, Observer
+from bot.core.observe import Observer
 from bot.core.outbox import Outbox, OutboxError, Rate
 from bot.core.pacing import Pacer
 from bot.core.platforms import Platforms
 from bot.core.reception import Accepted, Reception
 from bot.core.scratch import Scratch
-from bot.core.serving import Service
-from bot.core.uploads import Uploads
 from bot.logs import pseudonym
-from bot.nemo import NemoClient
 from storage import Store
 
-__all__ = ["Accepted", "Engine"]
+__all__ = ["Accepted", "Engine", "EngineParts"]
 
 log = logging.getLogger(__name__)
 
 _RULES_EVERY = 60.0  # seconds between re-reads of the ban and allow rules
 
 
+@dataclass(frozen=True, slots=True)
+class EngineParts:
+    """The engine's collaborators, built once (`bot.core.assembly.assemble`)."""
+
+    store: Store
+    worker_id: str
+    role: str  # all | ingress (store only) | worker (answer only)
+    timing: Timing
+    observer: Observer
+    platforms: Platforms
+    scratch: Scratch
+    accounts: Accounts
+    conversation: Conversation
+    exporter: Exporter
+    admission: Admission
+    reception: Reception
+    lines: Lines
+    items: ItemWork
+    coordination: Coordination
+    housekeeping: Housekeeping
+
+
 class Engine:
     """Platform-neutral heart of the bot."""
 
-    def __init__(
-        self,
-        store: Store,
-        nemo: NemoClient,
-        settings: Settings,
-        *,
-        timing: Timing | None = None,
-        worker_id: str | None = None,
-        render_ids: Callable[[], str] | None = None,
-        observer: Observer | None = None,
-        coordination: Coordination | None = None,
-        budget: SendBudget | None = None,  # sends counted for the whole bot (None: per process)
-    ) -> None:
-        self.store = store
-        self.timing = timing or Timing(
-            still_working_seconds=settings.still_working_seconds,
-            render_poll_seconds=settings.render_poll_seconds,
-            lease_seconds=settings.lease_seconds,
-        )
-        lease = self.timing.lease_seconds
-        self.worker_id = worker_id or f"worker-{uuid.uuid4().hex[:8]}"
-        self._coordination = coordination or coordination_for(store, lease)
-        self._housekeeping = Housekeeping(
-            store,
-            text_hours=settings.inbox_text_hours,
-            keep_days=settings.inbox_keep_days,
-            render_keep_days=settings.render_keep_days,
-        )
-        self._admission = Admission(
-            settings.allowed_users,
-            settings.admins,
-            settings.user_messages_per_minute,
-            count_rate=not self._coordination.rate_in_store,
-        )
-        self._reception = Reception(
-            store,
-            self._admission,
-            queue_limit=settings.queue_limit,
-            renders_per_user=settings.user_renders,
-            rate_in_store=self._coordination.rate_in_store,
-            lease_seconds=lease,
-        )
-        self.observer = observer or NoObserver()
-        self.platforms = Platforms(self.observer, budget)
-        self.scratch = Scratch()
-        self.accounts = Accounts(store, nemo, settings.nemo_token)
-        gallery = Gallery(nemo, store, self.scratch)
-        self.conversation = Conversation(nemo, self.timing, gallery, observer=self.observer)
-        self.exporter = Exporter(
-            store,
-            nemo,
-            self.accounts,
-            self.platforms,
-            self.timing,
-            self.worker_id,
-            settings.nemo_web_base,
-            self.scratch,
-            render_ids,
-            per_user=settings.user_renders,
-            observer=self.observer,
-        )
-        self._lines = Lines(store, self.worker_id, lease, lambda claim: self._items.line(claim))
-        handlers = Handlers(
-            *(store, nemo, self.accounts, self.conversation, self.exporter),
-            *(Uploads(nemo, self.scratch), self._lines.cancel, settings.nemo_web_base),
-            self._admission,
-        )
-        self._service = Service(
-            store,
-            self.accounts,
-            self.conversation,
-            handlers,
-            settings.nemo_web_base,
-            self._admission,
-        )
-        albums = Albums(store, self.timing.album_seconds)
-        self._items = ItemWork(store, self.platforms, self._service, albums, self.worker_id, lease)
+    def __init__(self, parts: EngineParts) -> None:
+        self.store = parts.store
+        self.timing = parts.timing
+        self.worker_id = parts.worker_id
+        self.observer = parts.observer
+        self.platforms = parts.platforms
+        self.scratch = parts.scratch
+        self.accounts = parts.accounts
+        self.conversation = parts.conversation
+        self.exporter = parts.exporter
+        self._admission = parts.admission
+        self._reception = parts.reception
+        self._lines = parts.lines
+        self._items = parts.items
+        self._coordination = parts.coordination
+        self._housekeeping = parts.housekeeping
         self._tasks: set[asyncio.Task[Any]] = set()
         self._chores: asyncio.Task[None] | None = None  # background work, for the engine's life
         self._started = False
         self._accepting = True
         # "ingress" workers only store what arrives; "worker" and "all" run turns and renders.
-        self._role = settings.role
-        self._runs_work = settings.role != "ingress"
+        self._role = parts.role
+        self._runs_work = parts.role != "ingress"
 
     # -- platforms and lifecycle ------------------------------------------------------
 

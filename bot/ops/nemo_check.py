@@ -15,10 +15,10 @@ from dataclasses import replace
 
 import httpx
 
-from bot.app import client_config
 from bot.config import Settings
 from bot.nemo import Auth, NemoClient
 from bot.nemo.errors import NemoAuthError, NemoError, NemoUnavailable, RateLimited, TokenRefused
+from bot.wiring import client_config
 from storage.inspect import Finding
 
 __all__ = ["PROBE", "check_backend", "live_notice"]

@@ -6,10 +6,10 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.app import client_config, database_path
 from bot.config import Settings
 from bot.core.stats import gather_figures
 from bot.nemo import NemoClient, make_http_client
+from bot.wiring import client_config
 from storage import SqliteStore, Store, StoreOpenError, open_store
 from storage.backup import backup_sqlite
 
@@ -22,7 +22,7 @@ async def print_stats(settings: Settings) -> int:
     if settings.postgres_url:
         store = await open_store(settings.postgres_url)  # no lock to keep anyone away
     else:
-        store = await SqliteStore.open_reader(database_path(settings))
+        store = await SqliteStore.open_reader(settings.sqlite_file)
     try:
         if settings.nemo_token and not settings.wants_sandbox:
             async with make_http_client() as http:
@@ -43,7 +43,7 @@ def backup(settings: Settings, target: Path) -> int:
             "nemobot backup copies SQLite files; for PostgreSQL use pg_dump "
             '(e.g. pg_dump --format=custom --file=nemobot.dump "$NEMOBOT_DB")'
         )
-    source = database_path(settings)
+    source = settings.sqlite_file
     version = backup_sqlite(source, target)
     written = target / source.name if target.is_dir() else target
     print(f"backed up {source} to {written} (schema {version}, mode 0600)")

@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from adapters.discord_adapter import DiscordAdapter
-from bot.app import client_config
+from bot.app import open_runtime
 from bot.config import Settings
 from bot.core.context import Timing
 from bot.core.engine import Engine
-from bot.nemo import NemoClient, make_http_client
 from sandbox import RunningSandbox
 from storage import SqliteStore
 from tests.discord.fake import FakeDiscord
@@ -58,21 +57,25 @@ async def discord_bot(
     With `connected` (the default) the block starts once the adapter is connected.
     """
     settings = settings_for(fake, sandbox, tmp_path, **env)
-    store = await SqliteStore.open(settings.db_path)
-    async with make_http_client() as http:
-        engine = Engine(store, NemoClient(http, client_config(settings)), settings, timing=timing)
-        await engine.start()
-        stop = asyncio.Event()
-        adapter = DiscordAdapter(settings, ready_timeout=0.05)
-        running = asyncio.create_task(adapter.run(engine, stop))
-        try:
-            if connected:
-                await eventually(lambda: "discord" in engine.platforms.names or running.done(), 10)
-            if running.done():
-                running.result()
-            yield DiscordBot(fake, sandbox, engine, store)
-        finally:
-            stop.set()
-            await asyncio.wait_for(asyncio.gather(running, return_exceptions=True), 10)
-            await engine.stop()
-            await store.close()
+    assert settings.discord is not None
+    store = await SqliteStore.open(settings.sqlite_file)
+    try:
+        async with open_runtime(settings, store=store, timing=timing) as runtime:
+            engine = runtime.engine
+            await engine.start()
+            stop = asyncio.Event()
+            adapter = DiscordAdapter(settings.discord, ready_timeout=0.05)
+            running = asyncio.create_task(adapter.run(engine, stop))
+            try:
+                if connected:
+                    await eventually(
+                        lambda: "discord" in engine.platforms.names or running.done(), 10
+                    )
+                if running.done():
+                    running.result()
+                yield DiscordBot(fake, sandbox, engine, store)
+            finally:
+                stop.set()
+                await asyncio.wait_for(asyncio.gather(running, return_exceptions=True), 10)
+    finally:
+        await store.close()

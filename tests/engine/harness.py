@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from bot.app import client_config
+from bot.app import open_runtime
 from bot.config import Settings
 from bot.core.context import Timing
 from bot.core.engine import Accepted, Engine
@@ -29,9 +29,9 @@ from bot.core.outbox import (
 )
 from bot.core.pacing import utf16_len
 from bot.core.router import route
-from bot.nemo import NemoClient, make_http_client
-from bot.nemo.errors import NemoError
+from bot.nemo import NemoClient
 from bot.ops.metrics import Metrics
+from bot.wiring import client_config
 from sandbox import RunningSandbox, SandboxOptions, run_sandbox
 from storage import NewItem, SqliteStore, open_store
 
@@ -264,6 +264,7 @@ class Bot:
     outbox: RecordingOutbox
     store: SqliteStore
     nemo: NemoClient
+    metrics: Metrics
     counter: itertools.count = field(default_factory=lambda: itertools.count(1))
     # Platform update ids are unique for good: a restarted bot must not reuse them.
     run: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
@@ -350,40 +351,37 @@ async def running_bot(
     render_ids: Callable[[], str] | None = None,
     outbox: RecordingOutbox | None = None,
     start: bool = True,
-    metrics: Metrics | None = None,
     database: str | None = None,
     **env: str,
 ) -> AsyncIterator[Bot]:
-    """Store, HTTP client, NemoClient and Engine, closed in reverse order."""
-    settings = sandbox_settings(url, **env)
+    """A bot as `bot.app.open_runtime` wires it, on a store opened here, with a recording
+    outbox; closed in reverse order."""
+    settings = sandbox_settings(
+        url,
+        NEMOBOT_SSE_IDLE_SECONDS=f"{sse_idle_seconds:g}",
+        NEMOBOT_SSE_TIMEOUT_SECONDS=f"{sse_timeout_seconds:g}",
+        **env,
+    )
     outbox = outbox or RecordingOutbox(tmp_path / "received")
     if limits is not None:
         outbox.limits_value = limits
     store: Any = (
         await open_store(database) if database else await store_class.open(tmp_path / db_name)
     )
-    async with make_http_client() as http:
-        config = replace(
-            client_config(settings),
-            poll_retry_delay=0,
-            sse_idle_seconds=sse_idle_seconds,
-            sse_timeout_seconds=sse_timeout_seconds,
-        )
-        extra: dict[str, object] = {"render_ids": render_ids} if render_ids else {}
-        on_error = None
-        if metrics is not None:  # wired as bot.app wires it
-            extra["observer"] = metrics
-
-            def on_error(error: NemoError) -> None:
-                metrics.backend_error(error.label)
-
-        nemo = NemoClient(http, config, on_error=on_error)
-        engine = Engine(store, nemo, settings, timing=timing, worker_id=worker_id, **extra)
-        engine.connect(outbox)
-        if start:
-            await engine.start()
-        try:
-            yield Bot(engine, outbox, store, nemo)
-        finally:
-            await engine.stop()
-            await store.close()
+    client = replace(client_config(settings), poll_retry_delay=0)
+    try:
+        async with open_runtime(
+            settings,
+            store=store,
+            timing=timing,
+            worker_id=worker_id or "",
+            render_ids=render_ids,
+            client=client,
+        ) as runtime:
+            engine = runtime.engine
+            engine.connect(outbox)
+            if start:
+                await engine.start()
+            yield Bot(engine, outbox, store, runtime.nemo, runtime.metrics)
+    finally:
+        await store.close()

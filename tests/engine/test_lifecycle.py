@@ -7,7 +7,8 @@ from pathlib import Path
 
 from bot.core.engine import Engine
 from bot.core.messages import ChatRef, IncomingMessage, User
-from bot.lifecycle import AdapterFailed, serve_adapters
+from bot.core.ports import AdapterFailed
+from bot.lifecycle import serve_adapters
 from sandbox import RunningSandbox
 from tests.engine.harness import RecordingOutbox, eventually, running_bot
 

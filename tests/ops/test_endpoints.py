@@ -61,10 +61,9 @@ def value(samples: Samples, name: str, **labels: str) -> float:
 async def test_metrics_move_after_a_conversation_and_an_export(
     sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
-    metrics = Metrics()
     async with (
-        running_bot(tmp_path, sandbox.url, metrics=metrics) as bot,
-        endpoints(bot.engine, ("console",), metrics) as url,
+        running_bot(tmp_path, sandbox.url) as bot,
+        endpoints(bot.engine, ("console",), bot.metrics) as url,
     ):
         before = await scrape(url)
         assert value(before, "nemobot_turns_total", outcome="answered") == 0
@@ -95,11 +94,10 @@ async def test_metrics_move_after_a_conversation_and_an_export(
 async def test_backend_errors_are_counted_by_code_even_when_a_retry_saves_the_answer(
     tmp_path: Path,
 ) -> None:
-    metrics = Metrics()
     async with (
         fast_sandbox() as sandbox,
-        running_bot(tmp_path, sandbox.url, metrics=metrics) as bot,
-        endpoints(bot.engine, ("console",), metrics) as url,
+        running_bot(tmp_path, sandbox.url) as bot,
+        endpoints(bot.engine, ("console",), bot.metrics) as url,
     ):
         await bot.say("credits")  # the account exists before the fault
         sandbox.sandbox.faults.rate_limit_once = True

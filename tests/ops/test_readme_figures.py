@@ -23,7 +23,7 @@ def test_credits_and_timings_match_the_sandbox_and_the_defaults() -> None:
     images = options.initial_credits // options.generation_cost
     assert f"{options.initial_credits} free credits make {images} sandbox images" in text
     assert "An export is free" in text
-    poll = Settings.from_env({"NEMO_TOKEN": "nmv_example"}).render_poll_seconds  # the real API
+    poll = Settings.from_env({"NEMO_TOKEN": "nmv_example"}).poll_seconds  # the real API
     assert re.search(rf"`NEMOBOT_RENDER_POLL_SECONDS` \({poll:g} s", text)
     assert "30–90 s at the backend" in text
 

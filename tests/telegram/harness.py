@@ -11,11 +11,10 @@ from typing import Any
 
 from adapters.telegram_adapter import TelegramAdapter
 from adapters.tg.limits import DRAFT_REFRESH
-from bot.app import client_config
+from bot.app import open_runtime
 from bot.config import Settings
 from bot.core.context import Timing
 from bot.core.engine import Engine
-from bot.nemo import NemoClient, make_http_client
 from sandbox import RunningSandbox
 from storage import SqliteStore, open_store
 from tests.engine.harness import FAST
@@ -62,24 +61,26 @@ async def telegram_bot(
     store: Any = (
         await open_store(database) if database else await SqliteStore.open(tmp_path / db_name)
     )
-    async with make_http_client() as http:
-        engine = Engine(store, NemoClient(http, client_config(settings)), settings, timing=timing)
-        await engine.start()
-        stop = asyncio.Event()
-        adapter = TelegramAdapter(settings, draft_refresh=draft_refresh)
-        running = asyncio.create_task(adapter.run(engine, stop))
-        try:
+    assert settings.telegram is not None
+    try:
+        async with open_runtime(settings, store=store, timing=timing) as runtime:
+            engine = runtime.engine
+            await engine.start()
+            stop = asyncio.Event()
+            adapter = TelegramAdapter(settings.telegram, draft_refresh=draft_refresh)
+            running = asyncio.create_task(adapter.run(engine, stop))
+            try:
 
-            def started(e: BotApiEmulator) -> bool:
-                polling = ready == "getUpdates" and e.waiting_pollers > 0
-                return polling or bool(e.calls_to(ready)) or running.done()
+                def started(e: BotApiEmulator) -> bool:
+                    polling = ready == "getUpdates" and e.waiting_pollers > 0
+                    return polling or bool(e.calls_to(ready)) or running.done()
 
-            await emu.wait_for(started, 10)
-            if running.done():
-                running.result()  # a failure to start: raise it here
-            yield TelegramBot(emu, sandbox, engine, store, settings)
-        finally:
-            stop.set()
-            await asyncio.wait_for(asyncio.gather(running, return_exceptions=True), 10)
-            await engine.stop()
-            await store.close()
+                await emu.wait_for(started, 10)
+                if running.done():
+                    running.result()  # a failure to start: raise it here
+                yield TelegramBot(emu, sandbox, engine, store, settings)
+            finally:
+                stop.set()
+                await asyncio.wait_for(asyncio.gather(running, return_exceptions=True), 10)
+    finally:
+        await store.close()

@@ -1,0 +1,164 @@
+"""Building the engine's parts from plain values: what the composition root calls.
+
+`EngineOptions` holds the values the engine works with (never the whole `Settings`; the root
+makes them with `bot.wiring.engine_options`). `assemble` builds every collaborator once and
+hands them to the `Engine`, each with only the part of the store it uses.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.core.accounts import Accounts
+from bot.core.admission import Admission
+from bot.core.albums import Albums
+from bot.core.budget import SendBudget
+from bot.core.commands import Handlers
+from bot.core.context import Timing
+from bot.core.conversation import Conversation
+from bot.core.coordination import Coordination, coordination_for
+from bot.core.engine import Engine, EngineParts
+from bot.core.export import Exporter
+from bot.core.gallery import Gallery
+from bot.core.housekeeping import Housekeeping
+from bot.core.items import ItemWork
+from bot.core.lines import Lines, Outcome
+from bot.core.observe import NoObserver, Observer
+from bot.core.platforms import Platforms
+from bot.core.reception import Reception
+from bot.core.scratch import Scratch
+from bot.core.serving import Service
+from bot.core.uploads import Uploads
+from bot.nemo import NemoClient
+from storage import Claim, Store
+
+__all__ = ["EngineOptions", "Keeping", "assemble"]
+
+
+@dataclass(frozen=True, slots=True)
+class Keeping:
+    """How long answered messages and finished renders are kept."""
+
+    text_hours: float = 24.0
+    keep_days: float = 30.0
+    render_keep_days: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class EngineOptions:
+    """The values the engine works with."""
+
+    timing: Timing = field(default_factory=Timing)
+    worker_id: str = ""  # "" for a fresh one
+    role: str = "all"  # all | ingress (store only) | worker (answer only)
+    web_base: str = "https://nemovideo.com"
+    shared_token: str | None = None  # NEMO_TOKEN: one account for everyone
+    allowed_users: frozenset[str] = frozenset()
+    admins: frozenset[str] = frozenset()
+    messages_per_minute: int = 20
+    queue_limit: int = 5
+    renders_per_user: int = 1
+    keeping: Keeping = field(default_factory=Keeping)
+
+
+def assemble(
+    store: Store,
+    nemo: NemoClient,
+    options: EngineOptions,
+    *,
+    observer: Observer | None = None,
+    render_ids: Callable[[], str] | None = None,
+    coordination: Coordination | None = None,
+    budget: SendBudget | None = None,
+) -> Engine:
+    """The engine with all its parts, built once."""
+    lease = options.timing.lease_seconds
+    parts = _Builder(store, nemo, options, observer or NoObserver())
+    parts.coordination = coordination or coordination_for(store, lease)
+    return parts.engine(render_ids, budget)
+
+
+class _Builder:
+    """Builds the collaborators in the order they need one another."""
+
+    coordination: Coordination
+
+    def __init__(
+        self, store: Store, nemo: NemoClient, options: EngineOptions, observer: Observer
+    ) -> None:
+        self.store, self.nemo, self.options, self.observer = store, nemo, options, observer
+        self.worker = options.worker_id or f"worker-{uuid.uuid4().hex[:8]}"
+        self.scratch = Scratch()
+        self.accounts = Accounts(store, nemo, options.shared_token)
+        self._items: ItemWork | None = None
+
+    def engine(self, render_ids: Callable[[], str] | None, budget: SendBudget | None) -> Engine:
+        store, options, timing = self.store, self.options, self.options.timing
+        admission = Admission(
+            options.allowed_users,
+            options.admins,
+            options.messages_per_minute,
+            count_rate=not self.coordination.rate_in_store,
+        )
+        platforms = Platforms(self.observer, budget)
+        gallery = Gallery(self.nemo, store, self.scratch)
+        conversation = Conversation(self.nemo, timing, gallery, observer=self.observer)
+        exporter = self._exporter(platforms, render_ids)
+        lines = Lines(store, self.worker, timing.lease_seconds, self._line)
+        service = self._service(admission, conversation, exporter, lines)
+        albums = Albums(store, timing.album_seconds)
+        self._items = ItemWork(store, platforms, service, albums, self.worker, timing.lease_seconds)
+        return Engine(
+            EngineParts(
+                *(store, self.worker, options.role, timing, self.observer, platforms),
+                *(self.scratch, self.accounts, conversation, exporter, admission),
+                *(self._reception(admission), lines, self._items, self.coordination),
+                _housekeeping(store, options.keeping),
+            )
+        )
+
+    async def _line(self, claim: Claim) -> Outcome:
+        # The lines exist before the items they hand their claims to (the items need the
+        # service, which needs the lines for /cancel).
+        assert self._items is not None
+        return await self._items.line(claim)
+
+    def _exporter(self, platforms: Platforms, render_ids: Callable[[], str] | None) -> Exporter:
+        options = self.options
+        return Exporter(
+            *(self.store, self.nemo, self.accounts, platforms, options.timing, self.worker),
+            *(options.web_base, self.scratch, render_ids),
+            per_user=options.renders_per_user,
+            observer=self.observer,
+        )
+
+    def _service(
+        self, admission: Admission, conversation: Conversation, exporter: Exporter, lines: Lines
+    ) -> Service:
+        store, nemo, web = self.store, self.nemo, self.options.web_base
+        handlers = Handlers(
+            *(store, nemo, self.accounts, conversation, exporter),
+            *(Uploads(nemo, self.scratch), lines.cancel, web, admission),
+        )
+        return Service(store, self.accounts, conversation, handlers, web, admission)
+
+    def _reception(self, admission: Admission) -> Reception:
+        return Reception(
+            self.store,
+            admission,
+            queue_limit=self.options.queue_limit,
+            renders_per_user=self.options.renders_per_user,
+            rate_in_store=self.coordination.rate_in_store,
+            lease_seconds=self.options.timing.lease_seconds,
+        )
+
+
+def _housekeeping(store: Store, keeping: Keeping) -> Housekeeping:
+    return Housekeeping(
+        store,
+        text_hours=keeping.text_hours,
+        keep_days=keeping.keep_days,
+        render_keep_days=keeping.render_keep_days,
+    )
