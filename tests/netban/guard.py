@@ -17,11 +17,12 @@ import ipaddress
 import os
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "ALLOW",
     "LOG",
     "ON",
     "NetworkBanned",
@@ -29,6 +30,7 @@ __all__ = [
     "install",
     "lifted",
     "loopback_names",
+    "normal",
     "set_lifted",
     "take_violations",
     "uninstall",
@@ -36,6 +38,7 @@ __all__ = [
 
 ON = "TESTS_NETBAN"  # "1" turns the ban on in a child (not NEMOBOT_: clean_env drops those)
 LOG = "TESTS_NETBAN_LOG"  # where a child appends what it refused, for the test to report
+ALLOW = "TESTS_NETBAN_ALLOW"  # hosts the person running the tests named (comma-separated)
 HINT = "tests reach only loopback: use a local fake, or see tests/README.md on allow_network"
 
 _violations: list[str] = []
@@ -81,14 +84,22 @@ def _is_ip(text: str) -> bool:
     return True
 
 
+def normal(host: str) -> str:
+    """`host` as `names` holds it: an address in its short form, a name in lower case."""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return host.lower().rstrip(".")
+
+
 def allowed_host(host: object, names: frozenset[str]) -> bool:
-    """Whether connecting to `host` stays on this machine."""
+    """Whether connecting to `host` stays on this machine (or on a host in `names`)."""
     if host is None:
         return True
     text = host.decode() if isinstance(host, bytes) else str(host)
     if text == "":
         return True  # the empty host means INADDR_ANY
-    return _is_local_ip(text) or text.lower().rstrip(".") in names
+    return _is_local_ip(text) or normal(text) in names
 
 
 def lifted() -> bool:
@@ -163,11 +174,14 @@ def _guard_lookup(name: str, names: frozenset[str]) -> Callable[..., Any]:
     return lookup
 
 
-def install(names: frozenset[str] | None = None, log: str | None = None) -> None:
-    """Put the ban on this process (idempotent); a child appends each refusal to `log`."""
+def install(log: str | None = None, allow: Iterable[str] = ()) -> None:
+    """Put the ban on this process (idempotent), letting `allow` through as well.
+
+    A child appends each refusal to `log`, where the test process reads it.
+    """
     if _originals:
         return
-    names = loopback_names() if names is None else names
+    names = loopback_names() | {normal(host) for host in allow}
     _state["log"] = log
     guards = {
         (socket.socket, "connect"): _guard_connect("connect", names),

@@ -129,3 +129,12 @@ def test_the_hosts_file_decides_which_names_are_loopback(tmp_path: Path) -> None
 def test_the_opt_out_lifts_the_ban_for_one_test_and_its_children() -> None:
     assert guard.lifted()
     assert os.environ[guard.ON] == "0"
+
+
+def test_the_postgresql_server_the_environment_names_is_let_through() -> None:
+    url = "postgresql://nemobot@203.0.113.7:5432/postgres"
+    names = guard.loopback_names() | set(session.named_servers(url))
+    assert guard.allowed_host("203.0.113.7", frozenset(names))
+    assert session.named_servers("postgresql://nemobot@127.0.0.1:5432/postgres") == []
+    assert session.named_servers("postgresql://nemobot@localhost/postgres") == []
+    assert session.named_servers("postgresql:///postgres?host=/run/postgresql") == []

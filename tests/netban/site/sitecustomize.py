@@ -31,7 +31,8 @@ def _ban() -> None:
     name = "nemobot_netban"
     guard = _load(name, importlib.util.spec_from_file_location(name, HERE.parent / "guard.py"))
     if guard is not None and os.environ.get(guard.ON) == "1":
-        guard.install(log=os.environ.get(guard.LOG) or None)
+        allow = os.environ.get(guard.ALLOW, "").split(",")
+        guard.install(log=os.environ.get(guard.LOG) or None, allow=filter(None, allow))
 
 
 def _chain() -> None:
