@@ -23,6 +23,10 @@ class Run:
 
 
 def clean_env(**extra: str) -> dict[str, str]:
+    """This environment without the bot's own variables, plus `extra`.
+
+    What the network ban puts here (`TESTS_NETBAN*`, `PYTHONPATH`) stays: the child gets it.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith(_OURS)}
     env.update(extra)
     return env
