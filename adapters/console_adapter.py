@@ -103,9 +103,6 @@ class ConsoleOutbox:
     async def delete_message(self, chat: ChatRef, message_id: str) -> bool:
         return False
 
-    async def send_draft(self, chat: ChatRef, draft_id: int, text: str) -> None:
-        return None
-
     async def send_typing(self, chat: ChatRef, action: str = "typing") -> None:
         return None
 

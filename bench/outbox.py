@@ -124,9 +124,6 @@ class BenchOutbox:
         self._record(chat, "delete")
         return True
 
-    async def send_draft(self, chat: ChatRef, draft_id: int, text: str) -> None:
-        return None
-
     async def send_typing(self, chat: ChatRef, action: str = "typing") -> None:
         return None
 

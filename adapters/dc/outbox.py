@@ -199,9 +199,6 @@ class DiscordOutbox:
             return False
         return True
 
-    async def send_draft(self, chat: ChatRef, draft_id: int, text: str) -> None:
-        raise OutboxError("Discord has no drafts")
-
     async def send_typing(self, chat: ChatRef, action: str = "typing") -> None:
         unseen = self._client.get_channel(int(chat.chat_id)) is None
         if unseen and chat.interaction and not chat.private:

@@ -9,7 +9,7 @@ from bot.core.accounts import Account
 from bot.core.messages import ChatRef
 from bot.core.pacing import Pacer
 
-__all__ = ["Timing", "TurnContext"]
+__all__ = ["ItemHooks", "Timing", "TurnContext"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +24,19 @@ class Timing:
     watch_after_drop: tuple[float, ...] = (30.0, 60.0, 120.0, 240.0)  # then, in the background
     lease_seconds: float = 60.0
     album_seconds: float = 1.5  # how long the rest of an album may take to arrive
+
+
+Hook = Callable[[], Awaitable[object]]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemHooks:
+    """The inbox item being served and the marks its lifecycle needs from the work."""
+
+    item_id: int | None = None
+    accepted_at: float | None = None  # when the message was stored (epoch seconds)
+    before_agent: Hook | None = None  # right before a request to the agent leaves
+    told: Hook | None = None  # a report is out: record it
 
 
 @dataclass(slots=True)

@@ -18,7 +18,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from bot.core.accounts import Account, Accounts, TokenUnavailable
+from bot.core.accounts import Account, Accounts
+from bot.core.answering import answering
 from bot.core.context import Timing
 from bot.core.delivery import Delivery
 from bot.core.failures import describe
@@ -263,21 +264,10 @@ class Exporter:
     async def _guarded_poll(
         self, job: RenderJob, lang: str, progress: RenderProgress, announce: bool
     ) -> None:
-        """Follow one render; a failure is logged and the row kept for the next start."""
-        try:
+        """Follow one render; what goes wrong is told and logged, and the row kept."""
+        what = f"following render {job.render_id}"
+        async with answering(progress.pacer, progress.chat, lang, what, web_base=self._web_base):
             await self._poll(job, lang, progress, announce)
-        except asyncio.CancelledError:
-            raise
-        except OutboxError as exc:
-            log.warning("stopped following render %s: %s", job.render_id, exc)
-        except (NemoError, TokenUnavailable) as exc:
-            log.warning("stopped following render %s: %r", job.render_id, exc)
-            with contextlib.suppress(OutboxError):
-                await progress.pacer.send_text(
-                    progress.chat, describe(exc, lang, None, self._web_base)
-                )
-        except Exception as exc:  # noqa: BLE001 - a poller's bug must not go unnoticed or kill the bot
-            log.error("render %s poller failed: %s: %s", job.render_id, type(exc).__name__, exc)
 
     async def _poll(
         self, job: RenderJob, lang: str, progress: RenderProgress, announce: bool = False

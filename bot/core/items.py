@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Protocol
 
 from bot.core.albums import Albums
+from bot.core.context import ItemHooks
 from bot.core.intents import REGISTRY, Intent
 from bot.core.lines import Outcome
 from bot.core.messages import IncomingMessage
@@ -79,7 +80,7 @@ class ItemWork:
                 await self._store.finish(item.id, self._worker, "report")
 
             report = Intent("interrupted", intent.arg)
-            await self._service.serve(pacer, user, msg, report, item=item.id, told=told)
+            await self._service.serve(pacer, user, msg, report, ItemHooks(item.id, told=told))
             return "report"
         if item.group_key is not None:
             msg = await self._albums.gather(item, msg)
@@ -89,9 +90,8 @@ class ItemWork:
             if not await self._store.mark_sending(item.id, self._worker):
                 raise asyncio.CancelledError  # no longer ours: never call the agent
 
-        await self._service.serve(
-            pacer, user, msg, intent, reached_agent, item.created_at, item=item.id
-        )
+        hooks = ItemHooks(item.id, item.created_at, before_agent=reached_agent)
+        await self._service.serve(pacer, user, msg, intent, hooks)
         return "finish"
 
     async def _unpack(self, item: InboxItem) -> tuple[UserRecord, IncomingMessage, Intent]:

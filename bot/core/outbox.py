@@ -16,12 +16,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from bot.core.messages import Attachment, ChatRef
 
 __all__ = [
     "Button",
+    "DraftOutbox",
     "Keyboard",
     "Limits",
     "LiveMode",
@@ -120,13 +121,6 @@ class Outbox(Protocol):
         """Remove one of the bot's messages (or the user's, where the bot may); False if not."""
         ...
 
-    async def send_draft(self, chat: ChatRef, draft_id: int, text: str) -> None:
-        """Show `text` as the chat's animated draft (only used where `live` is "draft").
-
-        The core sends the finished answer with `send_text` afterwards.
-        """
-        ...
-
     async def send_typing(self, chat: ChatRef, action: str = "typing") -> None:
         """Show an activity indicator: "typing", "upload_photo" or "upload_video"."""
         ...
@@ -151,6 +145,19 @@ class Outbox(Protocol):
         """Copy a user's file to `dest`, stopping with `OutboxTooLarge` past `limit` bytes.
 
         Never hand the platform's file URL (it may hold the bot token) to anyone else.
+        """
+        ...
+
+
+@runtime_checkable
+class DraftOutbox(Outbox, Protocol):
+    """An outbox whose platform shows an answer as it is written (Telegram's drafts)."""
+
+    async def send_draft(self, chat: ChatRef, draft_id: int, text: str) -> None:
+        """Show `text` as the chat's animated draft (only used where `live` is "draft").
+
+        A draft lapses unless sent again; the core sends the finished answer with
+        `send_text` afterwards.
         """
         ...
 

@@ -24,7 +24,16 @@ from typing import TypeVar
 
 from bot.core.budget import LocalBudget, SendBudget, Throttled, Windows, window_key
 from bot.core.messages import Attachment, ChatRef
-from bot.core.outbox import Keyboard, Limits, Outbox, OutboxRetryLater, Rate, VideoFile
+from bot.core.outbox import (
+    DraftOutbox,
+    Keyboard,
+    Limits,
+    Outbox,
+    OutboxError,
+    OutboxRetryLater,
+    Rate,
+    VideoFile,
+)
 
 __all__ = ["FINAL", "LIVE", "Pacer", "cut_text", "split_text", "utf16_len"]
 
@@ -218,9 +227,13 @@ class Pacer:
         return await self._call(chat, remove, live=False, cost=0)
 
     async def send_draft(self, chat: ChatRef, draft_id: int, text: str) -> None:
-        """Update the chat's animated draft (live only; not counted as a message)."""
+        """Update the chat's animated draft (live only; not counted as a message); a
+        platform without drafts says so with `OutboxError`."""
+        outbox = self.outbox
+        if not isinstance(outbox, DraftOutbox):
+            raise OutboxError(f"{self.platform} has no drafts")
         text = cut_text(text, self.limits(chat).max_text)
-        draft = partial(self.outbox.send_draft, chat, draft_id, text)
+        draft = partial(outbox.send_draft, chat, draft_id, text)
         await self._call(chat, draft, live=True, cost=0)
 
     async def send_typing(self, chat: ChatRef, action: str = "typing") -> None:

@@ -2,33 +2,30 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from bot.core.accounts import Account, Accounts, TokenUnavailable
+from bot.core.accounts import Account, Accounts
 from bot.core.admission import Admission
+from bot.core.answering import answering
 from bot.core.codec import session_tag
 from bot.core.commands import Handlers
-from bot.core.context import TurnContext
+from bot.core.context import ItemHooks, TurnContext
 from bot.core.conversation import Conversation
-from bot.core.failures import describe
 from bot.core.intents import REGISTRY, Intent
 from bot.core.messages import IncomingMessage
 from bot.core.outbox import OutboxError
 from bot.core.pacing import Pacer
 from bot.core.texts import language_of, t
 from bot.logs import pseudonym
-from bot.nemo.errors import NemoError, SessionNotFound
+from bot.nemo.errors import SessionNotFound
 from storage import PeopleStore, UserRecord
 
 __all__ = ["Service"]
 
 log = logging.getLogger(__name__)
 
-BeforeAgent = Callable[[], Awaitable[object]]
+_NO_HOOKS = ItemHooks()
 
 
 class Service:
@@ -56,38 +53,23 @@ class Service:
         user: UserRecord,
         msg: IncomingMessage,
         intent: Intent,
-        before_agent: BeforeAgent | None = None,
-        accepted_at: float | None = None,
-        *,
-        item: int | None = None,
-        told: BeforeAgent | None = None,
+        hooks: ItemHooks = _NO_HOOKS,
     ) -> None:
-        """Run `intent` (for inbox item `item`; `told` records a report once it is out);
-        never raises for a backend, platform or programming fault."""
+        """Run `intent`; never raises for a backend, platform or programming fault."""
         user = await self._sticky_language(user, msg)
-        lang = user.language
-        try:
-            await self._run(pacer, user, msg, intent, before_agent, accepted_at, item, told)
-        except asyncio.CancelledError:
-            raise
-        except TokenUnavailable as exc:
-            await _say(pacer, msg, describe(exc, lang))
-        except NemoError as exc:
-            log.warning("request of user %s failed: %r", pseudonym(user.id), exc)
-            account = None
-            with contextlib.suppress(NemoError, TokenUnavailable):
-                account = await self._accounts.account(user.id)
-            await _say(pacer, msg, describe(exc, lang, account, self._web_base))
-        except OutboxError as exc:
-            log.warning("could not answer user %s: %s", pseudonym(user.id), exc)
-        except Exception as exc:  # noqa: BLE001 - the one place a bug must not kill the bot
-            log.error(
-                "unexpected %s while serving user %s: %s",
-                type(exc).__name__,
-                pseudonym(user.id),
-                exc,
-            )
-            await _say(pacer, msg, t("err_internal", lang))
+
+        async def account() -> Account:
+            return await self._accounts.account(user.id)
+
+        async with answering(
+            pacer,
+            msg.chat,
+            user.language,
+            f"request of user {pseudonym(user.id)}",
+            web_base=self._web_base,
+            account=account,
+        ):
+            await self._run(pacer, user, msg, intent, hooks)
 
     async def _sticky_language(self, user: UserRecord, msg: IncomingMessage) -> UserRecord:
         """Once a user writes Chinese, every answer to them is Chinese."""
@@ -97,15 +79,7 @@ class Service:
         return user
 
     async def _run(
-        self,
-        pacer: Pacer,
-        user: UserRecord,
-        msg: IncomingMessage,
-        intent: Intent,
-        before_agent: BeforeAgent | None,
-        accepted_at: float | None,
-        item: int | None,
-        told: BeforeAgent | None,
+        self, pacer: Pacer, user: UserRecord, msg: IncomingMessage, intent: Intent, hooks: ItemHooks
     ) -> None:
         spec = REGISTRY[intent.kind]
         lang = user.language
@@ -115,11 +89,11 @@ class Service:
         if refusal is not None:
             await pacer.send_text(msg.chat, t(refusal, lang))
             return
-        ctx = TurnContext(user.id, msg.chat, pacer, account, "", lang, before_agent)
+        ctx = TurnContext(user.id, msg.chat, pacer, account, "", lang, hooks.before_agent)
         ctx.admin = self._admission.is_admin(msg.user)
-        ctx.accepted_at = accepted_at
-        ctx.item_id = item
-        ctx.told = told
+        ctx.accepted_at = hooks.accepted_at
+        ctx.item_id = hooks.item_id
+        ctx.told = hooks.told
         if spec.session:
             await self._open(ctx, lang)
         try:
