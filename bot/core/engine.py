@@ -37,6 +37,8 @@ from bot.core.outbox import Outbox, OutboxError, Rate
 from bot.core.pacing import Pacer
 from bot.core.platforms import Platforms
 from bot.core.reception import Accepted, Reception
+from bot.core.registry import Registry
+from bot.core.root_router import build_registry
 from bot.core.scratch import Scratch
 from bot.core.serving import Service
 from bot.core.uploads import Uploads
@@ -65,8 +67,10 @@ class Engine:
         render_ids: Callable[[], str] | None = None,
         observer: Observer | None = None,
         coordination: Coordination | None = None,
+        registry: Registry | None = None,
     ) -> None:
         self.store = store
+        self.registry = build_registry() if registry is None else registry  # menus list it
         self.timing = timing or Timing(
             still_working_seconds=settings.still_working_seconds,
             render_poll_seconds=settings.render_poll_seconds,
@@ -90,6 +94,7 @@ class Engine:
         self._reception = Reception(
             store,
             self._admission,
+            self.registry,
             queue_limit=settings.queue_limit,
             renders_per_user=settings.user_renders,
             rate_in_store=self._coordination.rate_in_store,
@@ -119,6 +124,7 @@ class Engine:
             *(store, nemo, self.accounts, self.conversation, self.exporter),
             *(Uploads(nemo, self.scratch), self._lines.cancel, settings.nemo_web_base),
             self._admission,
+            self.registry,
         )
         self._service = Service(
             store,
@@ -129,7 +135,9 @@ class Engine:
             self._admission,
         )
         albums = Albums(store, self.timing.album_seconds)
-        self._items = ItemWork(store, self.platforms, self._service, albums, self.worker_id, lease)
+        self._items = ItemWork(
+            store, self.platforms, self._service, self.registry, albums, self.worker_id, lease
+        )
         self._tasks: set[asyncio.Task[Any]] = set()
         self._chores: asyncio.Task[None] | None = None  # background work, for the engine's life
         self._started = False

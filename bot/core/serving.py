@@ -15,7 +15,7 @@ from bot.core.commands import Handlers
 from bot.core.context import TurnContext
 from bot.core.conversation import Conversation
 from bot.core.failures import describe
-from bot.core.intents import REGISTRY, Intent
+from bot.core.intents import Intent
 from bot.core.messages import IncomingMessage
 from bot.core.outbox import OutboxError
 from bot.core.pacing import Pacer
@@ -107,7 +107,7 @@ class Service:
         item: int | None,
         told: BeforeAgent | None,
     ) -> None:
-        spec = REGISTRY[intent.kind]
+        spec = self._handlers.registry[intent.kind]
         lang = user.language
         needs_account = spec.account or _names_session(intent)
         account = await self._accounts.account(user.id) if needs_account else Account.none()

@@ -13,6 +13,7 @@ from bot.app import client_config
 from bot.config import Settings
 from bot.core.context import Timing
 from bot.core.engine import Engine
+from bot.core.registry import Registry
 from bot.nemo import NemoClient, make_http_client
 from sandbox import RunningSandbox
 from storage import SqliteStore
@@ -51,6 +52,7 @@ async def discord_bot(
     *,
     timing: Timing = FAST,
     connected: bool = True,
+    registry: Registry | None = None,
     **env: str,
 ) -> AsyncIterator[DiscordBot]:
     """Engine and adapter running until the block ends (then stopped as on SIGTERM).
@@ -60,7 +62,8 @@ async def discord_bot(
     settings = settings_for(fake, sandbox, tmp_path, **env)
     store = await SqliteStore.open(settings.db_path)
     async with make_http_client() as http:
-        engine = Engine(store, NemoClient(http, client_config(settings)), settings, timing=timing)
+        nemo = NemoClient(http, client_config(settings))
+        engine = Engine(store, nemo, settings, timing=timing, registry=registry)
         await engine.start()
         stop = asyncio.Event()
         adapter = DiscordAdapter(settings, ready_timeout=0.05)

@@ -15,6 +15,7 @@ from bot.app import client_config
 from bot.config import Settings
 from bot.core.context import Timing
 from bot.core.engine import Engine
+from bot.core.registry import Registry
 from bot.nemo import NemoClient, make_http_client
 from sandbox import RunningSandbox
 from storage import SqliteStore, open_store
@@ -55,6 +56,7 @@ async def telegram_bot(
     ready: str = "getUpdates",
     database: str | None = None,
     draft_refresh: float = DRAFT_REFRESH,
+    registry: Registry | None = None,
     **env: str,
 ) -> AsyncIterator[TelegramBot]:
     """Engine and adapter running until the block ends (then stopped as on SIGTERM)."""
@@ -63,7 +65,8 @@ async def telegram_bot(
         await open_store(database) if database else await SqliteStore.open(tmp_path / db_name)
     )
     async with make_http_client() as http:
-        engine = Engine(store, NemoClient(http, client_config(settings)), settings, timing=timing)
+        nemo = NemoClient(http, client_config(settings))
+        engine = Engine(store, nemo, settings, timing=timing, registry=registry)
         await engine.start()
         stop = asyncio.Event()
         adapter = TelegramAdapter(settings, draft_refresh=draft_refresh)
