@@ -89,7 +89,7 @@ class _Client(discord.AutoShardedClient):
         # discord.py reconnects shards by itself; meanwhile health says not receiving.
         self._links = ShardLinks(plan, lambda up: engine.platforms.set_receiving(PLATFORM, up))
         self.tree = tree_for(self)
-        install_commands(self.tree, self.on_command)
+        install_commands(self.tree, self.on_command, engine.registry)
         self.outbox = DiscordOutbox(self)
         self._connected = False
         self._answer_only = answer_only
@@ -136,9 +136,12 @@ class _Client(discord.AutoShardedClient):
         interaction: discord.Interaction[Any],
         text: str,
         image: discord.Attachment | None,
+        *,
+        private: bool = False,
     ) -> None:
-        """A slash command: acknowledged at once (3-second rule), then stored."""
-        await interaction.response.defer(thinking=True)
+        """A slash command: acknowledged at once (3-second rule), then stored; a `private`
+        one is answered where only the asker sees it."""
+        await interaction.response.defer(thinking=True, ephemeral=private)
         files = await self._keep(f"i{interaction.id}", [image] if image else [])
         await self._submit(press_of(interaction, text, "s", files))
 

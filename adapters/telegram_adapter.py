@@ -25,6 +25,7 @@ from bot.config import TelegramConfig
 from bot.core import codec
 from bot.core.engine import Engine
 from bot.core.ports import AdapterFailed
+from bot.core.registry import Registry
 from bot.core.texts import chat_language, t
 
 __all__ = ["TelegramAdapter"]
@@ -74,7 +75,7 @@ class TelegramAdapter:
                 log.info("Telegram: answering as @%s (role worker: not receiving)", bot.username)
                 await stop.wait()
                 return
-            await self._menu(bot)
+            await self._menu(bot, engine.registry)
             intake = _Intake(bot, me, engine)
             await self._receive(bot, intake, stop, engine)
         finally:
@@ -107,9 +108,9 @@ class TelegramAdapter:
             return True
         return False
 
-    async def _menu(self, bot: Bot) -> None:
+    async def _menu(self, bot: Bot, registry: Registry) -> None:
         try:
-            await publish_commands(bot)
+            await publish_commands(bot, registry)
         except TelegramError as exc:
             log.warning("could not set the Telegram command menu: %s", exc.message)
 

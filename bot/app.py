@@ -20,6 +20,7 @@ from bot.core.budget import shared_budget
 from bot.core.context import Timing
 from bot.core.engine import Engine
 from bot.core.ports import Adapter
+from bot.core.registry import Registry
 from bot.lifecycle import serve_adapters, stop_on_signals
 from bot.logs import log_to_file
 from bot.nemo import ClientConfig, NemoClient, make_http_client
@@ -71,6 +72,7 @@ async def open_runtime(
     worker_id: str = "",
     render_ids: Callable[[], str] | None = None,
     client: ClientConfig | None = None,
+    registry: Registry | None = None,
 ) -> AsyncIterator[Runtime]:
     """Store, HTTP client, NemoVideo client and engine, each made here unless given (tests
     and benchmarks give some: a store they opened, a quicker timing, a client config); the
@@ -95,7 +97,11 @@ async def open_runtime(
         options = engine_options(settings, timing=timing, worker_id=worker_id)
         budget = shared_budget(store)
         engine = assemble(
-            store, nemo, options, observer=metrics, render_ids=render_ids, budget=budget
+            *(store, nemo, options),
+            observer=metrics,
+            render_ids=render_ids,
+            budget=budget,
+            registry=registry,
         )
         stack.push_async_callback(engine.stop)
         yield Runtime(settings, http, nemo, engine, metrics)

@@ -22,6 +22,7 @@ import httpx
 import imageio_ffmpeg
 
 from bot.config import Settings
+from bot.core.root_router import build_registry
 from bot.logs import redact
 from bot.nemo import make_http_client
 from bot.ops.nemo_check import check_backend, live_notice
@@ -184,6 +185,7 @@ async def _telegram(http: httpx.AsyncClient, settings: Settings) -> list[Finding
         if status != 200 or not isinstance(me, dict):
             return [Finding(False, f"Telegram: getMe answered {status} ({_said(body)})")]
         found = [Finding(True, f"Telegram: token ok, bot @{me.get('username')}"), _privacy(me)]
+        found.append(await _menu(http, f"{root}/bot{token}"))
         if settings.telegram_webhook_url:
             found.append(await _webhook(http, f"{root}/bot{token}", settings.telegram_webhook_url))
     except httpx.HTTPError as exc:
@@ -208,6 +210,23 @@ def _privacy(me: Mapping[str, Any]) -> Finding:
         True,
         "Telegram: privacy mode on: in groups the bot works by mention, reply or command "
         "only, which is what nemobot answers",
+    )
+
+
+async def _menu(http: httpx.AsyncClient, method_root: str) -> Finding:
+    """The command menu as Telegram shows it, against the registry's commands."""
+    status, body = await _get(http, f"{method_root}/getMyCommands")
+    shown = body.get("result") if isinstance(body, dict) else None
+    if status != 200 or not isinstance(shown, list):
+        return Finding(False, f"Telegram: getMyCommands answered {status} ({_said(body)})")
+    published = {item.get("command") for item in shown if isinstance(item, dict)}
+    wanted = [spec.name for spec in build_registry().menu]
+    missing = [name for name in wanted if name not in published]
+    if not missing:
+        return Finding(True, "Telegram: command menu: /" + ", /".join(wanted))
+    return Finding(
+        True,
+        f"Telegram: command menu without /{', /'.join(missing)} yet; `nemobot run` publishes it",
     )
 
 
@@ -296,7 +315,7 @@ def _discord_command_names() -> list[str]:
 
     from adapters.dc.commands import install_commands, tree_for
 
-    async def unused(*_: object) -> None:
+    async def unused(*_: object, **__: object) -> None:
         """Never runs: the tree is only read."""
 
     # A client that never connects: its start-up warnings (no voice libraries, no guilds
@@ -308,5 +327,5 @@ def _discord_command_names() -> list[str]:
         tree = tree_for(discord.Client(intents=discord.Intents.none()))
     finally:
         chatter.setLevel(level)
-    install_commands(tree, unused)
+    install_commands(tree, unused, build_registry())
     return [command.name for command in tree.get_commands()]

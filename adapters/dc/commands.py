@@ -1,4 +1,5 @@
-"""Slash commands: `/imagine prompt:<text> [image:<attachment>]`, `/lang`, `/help`, `/export`…
+"""Slash commands: `/imagine prompt:<text> [image:<attachment>]`, then every listed command of
+the core's registry (`/help`, `/export`, `/lang language:<choice>`, `/login token:<text>`…).
 
 Every command may be used where nemobot is installed for a server or by a person (a user
 install), in servers, DMs with the bot and private channels.
@@ -6,24 +7,33 @@ install), in servers, DMs with the bot and private channels.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, Protocol
 
 import discord
 from discord import app_commands
 
+from bot.core.registry import IntentSpec, Registry
 from bot.core.texts import language_of, t
 from bot.core.wording import asks_to_generate
 
-__all__ = ["LANGUAGES", "SIMPLE", "install_commands", "tree_for"]
+__all__ = ["Run", "install_commands", "tree_for"]
 
-# A command run: the interaction, the text for the core, an attached image (or None).
-Run = Callable[[discord.Interaction[Any], str, discord.Attachment | None], Awaitable[None]]
-SIMPLE = ("help", "export", "status", "credits", "new", "cancel", "web")
-LANGUAGES = (
-    app_commands.Choice(name="English", value="en"),
-    app_commands.Choice(name="中文", value="zh"),
-)
+Command = app_commands.Command[Any, ..., None]
+
+
+class Run(Protocol):
+    """A command run: the interaction, the text for the core, an attached image (or None);
+    `private`: the answer is for the asker alone (the command carries a secret)."""
+
+    def __call__(
+        self,
+        interaction: discord.Interaction[Any],
+        text: str,
+        image: discord.Attachment | None,
+        *,
+        private: bool = False,
+    ) -> Awaitable[None]: ...
 
 
 def tree_for(client: discord.Client) -> app_commands.CommandTree[discord.Client]:
@@ -37,10 +47,19 @@ def tree_for(client: discord.Client) -> app_commands.CommandTree[discord.Client]
     )
 
 
-def install_commands(tree: app_commands.CommandTree[discord.Client], run: Run) -> None:
-    """Add every command to `tree`; each hands its text to `run`."""
+def install_commands(
+    tree: app_commands.CommandTree[discord.Client], run: Run, registry: Registry
+) -> None:
+    """Add /imagine and each command `registry` lists to `tree`; each hands its text to `run`."""
+    tree.add_command(_imagine(run))
+    for spec in registry.menu:
+        tree.add_command(_command(spec, run))
 
-    @tree.command(name="imagine", description=t("cmd_imagine"))
+
+def _imagine(run: Run) -> Command:
+    """Discord's own way into a turn: a prompt, and an image to add first."""
+
+    @app_commands.command(name="imagine", description=t("cmd_imagine"))
     @app_commands.describe(prompt=t("cmd_imagine_prompt"), image=t("cmd_imagine_image"))
     async def imagine(
         interaction: discord.Interaction[Any],
@@ -54,20 +73,29 @@ def install_commands(tree: app_commands.CommandTree[discord.Client], run: Run) -
         )
         await run(interaction, text, image)
 
-    for name in SIMPLE:
-        tree.add_command(_simple(name, run))
-
-    @tree.command(name="lang", description=t("cmd_lang"))
-    @app_commands.describe(language=t("cmd_lang_choice"))
-    @app_commands.choices(language=list(LANGUAGES))
-    async def lang(
-        interaction: discord.Interaction[Any], language: app_commands.Choice[str]
-    ) -> None:
-        await run(interaction, f"/lang {language.value}", None)
+    return imagine
 
 
-def _simple(name: str, run: Run) -> app_commands.Command[Any, ..., None]:
-    async def callback(interaction: discord.Interaction[Any]) -> None:
-        await run(interaction, f"/{name}", None)
+def _command(spec: IntentSpec, run: Run) -> Command:
+    """`/name`, with its option (choices where the registry names them)."""
+    private = not spec.keep_text  # a secret in the command: the answer is the asker's alone
+    if spec.option is None:
 
-    return app_commands.Command(name=name, description=t(f"cmd_{name}"), callback=callback)
+        async def bare(interaction: discord.Interaction[Any]) -> None:
+            await run(interaction, f"/{spec.name}", None, private=private)
+
+        return Command(name=spec.name, description=spec.description(), callback=bare)
+
+    async def given(interaction: discord.Interaction[Any], value: str) -> None:
+        await run(interaction, f"/{spec.name} {value}", None, private=private)
+
+    command = Command(name=spec.name, description=spec.description(), callback=given)
+    app_commands.rename(value=spec.option.name)(command)
+    app_commands.describe(value=spec.option_description())(command)
+    if spec.option.choices:
+        listed = [
+            app_commands.Choice(name=spec.choice_label(value), value=value)
+            for value in spec.option.choices
+        ]
+        app_commands.choices(value=listed)(command)
+    return command

@@ -1,34 +1,23 @@
-"""The command menu Telegram shows, in English and in Chinese."""
+"""The command menu Telegram shows, in English and in Chinese, from the core's registry."""
 
 from __future__ import annotations
 
 from telegram import Bot, BotCommand
 
-from bot.core.texts import t
+from bot.core.registry import Registry
+from bot.core.texts import LANGUAGES
 
-__all__ = ["MENU", "publish_commands"]
-
-MENU = (
-    "start",
-    "help",
-    "export",
-    "status",
-    "credits",
-    "new",
-    "cancel",
-    "web",
-    "lang",
-    "login",
-    "logout",
-)
+__all__ = ["menu", "publish_commands"]
 
 
-def commands(lang: str) -> list[BotCommand]:
-    """The menu in `lang`."""
-    return [BotCommand(name, t(f"cmd_{name}", lang)) for name in MENU]
+def menu(registry: Registry, lang: str) -> list[BotCommand]:
+    """Every listed command of `registry`, described in `lang`."""
+    return [BotCommand(spec.name, spec.description(lang)) for spec in registry.menu]
 
 
-async def publish_commands(bot: Bot) -> None:
-    """Set the menu for everyone (English) and for Chinese-speaking users."""
-    await bot.set_my_commands(commands("en"))
-    await bot.set_my_commands(commands("zh"), language_code="zh")
+async def publish_commands(bot: Bot, registry: Registry) -> None:
+    """Set the menu for everyone (English) and for the users of each other language."""
+    await bot.set_my_commands(menu(registry, "en"))
+    for lang in LANGUAGES:
+        if lang != "en":
+            await bot.set_my_commands(menu(registry, lang), language_code=lang)

@@ -8,11 +8,12 @@ from __future__ import annotations
 from bot.core.admission import normalize_who
 from bot.core.commands import Handlers
 from bot.core.context import TurnContext
-from bot.core.intents import Intent, handles
+from bot.core.intents import Intent
 from bot.core.messages import IncomingMessage
+from bot.core.registry import Router
 from bot.core.stats import gather_figures
 
-__all__: list[str] = []  # the handlers register themselves
+__all__ = ["router"]
 
 
 def _operator(ctx: TurnContext, msg: IncomingMessage) -> bool:
@@ -23,7 +24,6 @@ async def _not_here(h: Handlers, ctx: TurnContext, msg: IncomingMessage, name: s
     await h.unknown_command(ctx, msg, Intent("unknown_command", "/" + name))
 
 
-@handles("stats", lane="side", command=True)
 async def stats(h: Handlers, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
     """Users, turns today, renders, the queue and the shared token's credits."""
     if not _operator(ctx, msg):
@@ -65,25 +65,32 @@ async def _change(
         await h.reply(ctx, "admin_allowlist_on" if on else "admin_allowlist_off")
 
 
-@handles("ban", lane="side", command=True)
 async def ban(h: Handlers, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
     """Refuse a user's messages from now on."""
     await _change(h, ctx, msg, intent, rule="ban", on=True)
 
 
-@handles("unban", lane="side", command=True)
 async def unban(h: Handlers, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
     """Lift a ban."""
     await _change(h, ctx, msg, intent, rule="ban", on=False)
 
 
-@handles("allow", lane="side", command=True)
 async def allow(h: Handlers, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
     """Put a user on the allowlist (which turns it on)."""
     await _change(h, ctx, msg, intent, rule="allow", on=True)
 
 
-@handles("deny", lane="side", command=True)
 async def deny(h: Handlers, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
     """Take a user off the allowlist."""
     await _change(h, ctx, msg, intent, rule="allow", on=False)
+
+
+def router() -> Router:
+    """The operators' commands: reachable, never listed in a menu or in /help."""
+    r = Router("operators")
+    r.side("stats", stats, operator=True)
+    r.side("ban", ban, operator=True)
+    r.side("unban", unban, operator=True)
+    r.side("allow", allow, operator=True)
+    r.side("deny", deny, operator=True)
+    return r

@@ -28,6 +28,8 @@ from bot.core.lines import Lines, Outcome
 from bot.core.observe import NoObserver, Observer
 from bot.core.platforms import Platforms
 from bot.core.reception import Reception
+from bot.core.registry import Registry
+from bot.core.root_router import build_registry
 from bot.core.scratch import Scratch
 from bot.core.serving import Service
 from bot.core.uploads import Uploads
@@ -72,11 +74,13 @@ def assemble(
     render_ids: Callable[[], str] | None = None,
     coordination: Coordination | None = None,
     budget: SendBudget | None = None,
+    registry: Registry | None = None,
 ) -> Engine:
-    """The engine with all its parts, built once."""
+    """The engine with all its parts, built once (the registry: the bot's own routers)."""
     lease = options.timing.lease_seconds
     parts = _Builder(store, nemo, options, observer or NoObserver())
     parts.coordination = coordination or coordination_for(store, lease)
+    parts.registry = build_registry() if registry is None else registry
     return parts.engine(render_ids, budget)
 
 
@@ -84,6 +88,7 @@ class _Builder:
     """Builds the collaborators in the order they need one another."""
 
     coordination: Coordination
+    registry: Registry
 
     def __init__(
         self, store: Store, nemo: NemoClient, options: EngineOptions, observer: Observer
@@ -109,13 +114,16 @@ class _Builder:
         lines = Lines(store, self.worker, timing.lease_seconds, self._line)
         service = self._service(admission, conversation, exporter, lines)
         albums = Albums(store, timing.album_seconds)
-        self._items = ItemWork(store, platforms, service, albums, self.worker, timing.lease_seconds)
+        self._items = ItemWork(
+            store, platforms, service, self.registry, albums, self.worker, timing.lease_seconds
+        )
         return Engine(
             EngineParts(
                 *(store, self.worker, options.role, timing, self.observer, platforms),
                 *(self.scratch, self.accounts, conversation, exporter, admission),
                 *(self._reception(admission), lines, self._items, self.coordination),
                 _housekeeping(store, options.keeping),
+                self.registry,
             )
         )
 
@@ -140,7 +148,7 @@ class _Builder:
         store, nemo, web = self.store, self.nemo, self.options.web_base
         handlers = Handlers(
             *(store, nemo, self.accounts, conversation, exporter),
-            *(Uploads(nemo, self.scratch), lines.cancel, web, admission),
+            *(Uploads(nemo, self.scratch), lines.cancel, web, admission, self.registry),
         )
         return Service(store, self.accounts, conversation, handlers, web, admission)
 
@@ -148,6 +156,7 @@ class _Builder:
         return Reception(
             self.store,
             admission,
+            self.registry,
             queue_limit=self.options.queue_limit,
             renders_per_user=self.options.renders_per_user,
             rate_in_store=self.coordination.rate_in_store,

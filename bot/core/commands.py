@@ -1,4 +1,4 @@
-"""What each intent does, registered with how it runs (`bot.core.intents`)."""
+"""What each of the users' intents does, and the router that says how each runs."""
 
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ from bot.core.context import TurnContext
 from bot.core.conversation import Conversation
 from bot.core.export import Exporter, ExportRequest
 from bot.core.gallery import images_in_state
-from bot.core.intents import REGISTRY, Intent, handles
+from bot.core.help import help_text
+from bot.core.intents import Intent
 from bot.core.keyboards import answer_buttons, send_again_buttons
 from bot.core.messages import IncomingMessage
 from bot.core.outbox import OutboxError
+from bot.core.registry import Option, Registry, Router
 from bot.core.texts import LANGUAGES, t, t_count
 from bot.core.timeline import summary
 from bot.core.uploads import Uploads
@@ -26,7 +28,7 @@ from bot.nemo import NemoClient
 from bot.nemo.errors import NemoAuthError
 from storage import ImageStore, InboxStore, OperatorStore, PeopleStore
 
-__all__ = ["Handlers"]
+__all__ = ["Handlers", "router"]
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,7 @@ class Handlers:
     cancel_user: CancelUser
     web_base: str
     admission: Admission
+    registry: Registry  # what `send_again` runs, and what /help lists
 
     async def reply(self, ctx: TurnContext, key: str, **values: object) -> None:
         """Send one text line from `texts`."""
@@ -59,7 +62,6 @@ class Handlers:
 
     # -- in the user's line: they touch the session in order with the user's turns -------
 
-    @handles("turn", lane="line", session=True)
     async def turn(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """An agent turn, with auto-export when the user asked for the video."""
         text = intent.arg  # within MAX_MESSAGE_CHARS: longer ones are refused before stored
@@ -69,7 +71,6 @@ class Handlers:
         if outcome.gui_export and wants_video:
             await self.export(ctx, msg, intent)
 
-    @handles("export", lane="line", session=True, command=True)
     async def export(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """Render the latest draft."""
         request = ExportRequest(
@@ -79,13 +80,11 @@ class Handlers:
         )
         await self.exporter.start(request, ctx.pacer)
 
-    @handles("resend", lane="line", account=True)
     async def resend(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """Send again a video the bot may not have finished sending."""
         request = ExportRequest(ctx.user_id, ctx.chat, ctx.lang, ctx.account, ctx.session_id)
         await self.exporter.resend(request, ctx.pacer)
 
-    @handles("upload", lane="line", session=True)
     async def upload(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """Attachments go up together; the caption then runs as a turn.
 
@@ -103,12 +102,10 @@ class Handlers:
         if caption:
             await self.turn(ctx, msg, Intent("turn", intent.arg))
 
-    @handles("again", lane="line", session=True)
     async def again(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """🔁 The same image's prompt once more."""
         await self._redo(ctx, msg, intent, "agent_again")
 
-    @handles("variation", lane="line", session=True)
     async def variation(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """✨ A variation of that image."""
         await self._redo(ctx, msg, intent, "agent_variation")
@@ -125,13 +122,11 @@ class Handlers:
         ctx.image_prompt = image.prompt  # the new image is "of" the original prompt, too
         await self.turn(ctx, msg, Intent("turn", text))
 
-    @handles("new", lane="line", command=True)
     async def new(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """A fresh project."""
         await self.accounts.new_session(ctx.user_id)
         await self.reply(ctx, "new_session")
 
-    @handles("interrupted", lane="line", session=True)
     async def interrupted(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """A turn that may have reached the agent when its worker stopped: say so in the
         message's own words, show the project now, and offer to send it again.
@@ -151,7 +146,6 @@ class Handlers:
             await ctx.told()
         await self.conversation.gallery.post(ctx, images_in_state(state.generated_media))
 
-    @handles("send_again", lane="line", session=True)
     async def send_again(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """↩️ The user asks to send a reported message again: once, as it was decided."""
         ref = intent.button.ref if intent.button else None
@@ -160,13 +154,11 @@ class Handlers:
         if item is None or again is None or not _resendable(again):
             await self.reply(ctx, "nothing_to_send_again")
             return
-        await REGISTRY[again.kind].handler(
-            self, ctx, IncomingMessage.from_json(item.payload), again
-        )
+        handler = self.registry[again.kind].handler
+        await handler(self, ctx, IncomingMessage.from_json(item.payload), again)
 
     # -- beside the line: they only read, or are about the bot itself -------------------
 
-    @handles("status", lane="side", session=True, command=True)
     async def status(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """The timeline in the skill's summary style."""
         state = await self.conversation.state(ctx)
@@ -175,7 +167,6 @@ class Handlers:
         line = t("status", ctx.lang, summary=text) if text else t("status_empty", ctx.lang)
         await ctx.pacer.send_text(ctx.chat, line, buttons)
 
-    @handles("credits", lane="side", account=True, command=True)
     async def credits(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """The account's balance."""
         balance = await self.nemo.credits(ctx.account.auth)
@@ -187,7 +178,6 @@ class Handlers:
             total=balance.total,
         )
 
-    @handles("web", lane="side", session=True, command=True)
     async def web(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """A link that opens the project in the NemoVideo web editor."""
         project = await self.accounts.current(ctx.user_id, ctx.account)
@@ -198,7 +188,6 @@ class Handlers:
         token = await self.nemo.claim_token(ctx.account.auth, project.task_id, ctx.session_id)
         await self.reply(ctx, "web_link", link=f"{self.web_base}/workspace/claim?ct={token}")
 
-    @handles("cancel", lane="side", command=True)
     async def cancel(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """Stop what the bot is doing for this user and clear their line."""
         dropped, stopped = await self.cancel_user(ctx.user_id)
@@ -207,7 +196,6 @@ class Handlers:
             return
         await ctx.pacer.send_text(ctx.chat, t_count("cancelled", ctx.lang, dropped))
 
-    @handles("lang", lane="side", command=True)
     async def lang(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """Choose the reply language."""
         choice = intent.arg.strip().lower()[:2]
@@ -218,7 +206,6 @@ class Handlers:
         ctx.lang = choice
         await self.reply(ctx, "lang_set")
 
-    @handles("login", lane="side", command=True, keep_text=False)
     async def login(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """Attach the user's own token: private chats only; the message is deleted."""
         if msg.message_id is not None:
@@ -238,31 +225,24 @@ class Handlers:
             return
         await self.reply(ctx, "login_ok", available=available)
 
-    @handles("logout", lane="side", command=True)
     async def logout(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """Back to the bot's account."""
         await self.accounts.logout(ctx.user_id)
         await self.reply(ctx, "logout_ok")
 
-    @handles("start", lane="side", command=True)
     async def start(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """The greeting."""
         await self.reply(ctx, "welcome")
 
-    @handles("help", lane="side", command=True)
     async def help(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """What the bot understands (and, where buttons are typed, how to press them)."""
-        text = t("help", ctx.lang)
-        if ctx.pacer.limits(ctx.chat).typed_buttons:
-            text += "\n" + t("help_typed_buttons", ctx.lang)
-        await ctx.pacer.send_text(ctx.chat, text)
+        typed = ctx.pacer.limits(ctx.chat).typed_buttons
+        await ctx.pacer.send_text(ctx.chat, help_text(self.registry, ctx.lang, typed_buttons=typed))
 
-    @handles("empty", lane="side")
     async def empty(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """A blank message."""
         await self.reply(ctx, "empty_message")
 
-    @handles("unknown_command", lane="side")
     async def unknown_command(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """A slash command the bot does not have."""
         await self.reply(ctx, "unknown_command", command=intent.arg[:32])
@@ -284,3 +264,29 @@ def _resendable(intent: Intent) -> bool:
     if intent.kind not in _RESENDABLE:
         return False
     return bool(intent.arg) or intent.kind != "turn"
+
+
+def router() -> Router:
+    """The users' intents: the commands in the order the menus show them, then the rest."""
+    r = Router("commands")
+    r.side("start", Handlers.start, command=True)
+    r.side("help", Handlers.help, command=True)
+    r.line("export", Handlers.export, session=True, command=True, buttons=("export", "retry"))
+    r.side("status", Handlers.status, session=True, command=True, buttons=("status",))
+    r.side("credits", Handlers.credits, account=True, command=True, buttons=("credits",))
+    r.line("new", Handlers.new, command=True, buttons=("new",))
+    r.side("cancel", Handlers.cancel, command=True)
+    r.side("web", Handlers.web, session=True, command=True, buttons=("web",))
+    r.side("lang", Handlers.lang, command=True, option=Option("language", LANGUAGES))
+    r.side("login", Handlers.login, command=True, keep_text=False, option=Option("token"))
+    r.side("logout", Handlers.logout, command=True)
+    r.line("turn", Handlers.turn, session=True)
+    r.line("upload", Handlers.upload, session=True)
+    r.line("again", Handlers.again, session=True, buttons=("again",))
+    r.line("variation", Handlers.variation, session=True, buttons=("variation",))
+    r.line("resend", Handlers.resend, account=True, buttons=("resend",))
+    r.line("interrupted", Handlers.interrupted, session=True)
+    r.line("send_again", Handlers.send_again, session=True, buttons=("sendagain",))
+    r.side("empty", Handlers.empty)
+    r.side("unknown_command", Handlers.unknown_command)
+    return r

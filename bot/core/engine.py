@@ -33,6 +33,7 @@ from bot.core.outbox import Outbox, OutboxError, Rate
 from bot.core.pacing import Pacer
 from bot.core.platforms import Platforms
 from bot.core.reception import Accepted, Reception
+from bot.core.registry import Registry
 from bot.core.scratch import Scratch
 from bot.logs import pseudonym
 from storage import Store
@@ -64,6 +65,7 @@ class EngineParts:
     items: ItemWork
     coordination: Coordination
     housekeeping: Housekeeping
+    registry: Registry  # what the bot answers (its menus list it)
 
 
 class Engine:
@@ -85,6 +87,7 @@ class Engine:
         self._items = parts.items
         self._coordination = parts.coordination
         self._housekeeping = parts.housekeeping
+        self.registry = parts.registry
         self._tasks: set[asyncio.Task[Any]] = set()
         self._chores: asyncio.Task[None] | None = None  # background work, for the engine's life
         self._started = False

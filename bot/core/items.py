@@ -15,11 +15,12 @@ from typing import Protocol
 
 from bot.core.albums import Albums
 from bot.core.context import ItemHooks
-from bot.core.intents import REGISTRY, Intent
+from bot.core.intents import Intent
 from bot.core.lines import Outcome
 from bot.core.messages import IncomingMessage
 from bot.core.platforms import Platforms
 from bot.core.reception import Admitted
+from bot.core.registry import Registry
 from bot.core.router import route
 from bot.core.serving import Service
 from storage import Claim, InboxItem, InboxStore, PeopleStore, UserRecord
@@ -39,6 +40,7 @@ class ItemWork:
         store: _Stores,
         platforms: Platforms,
         service: Service,
+        registry: Registry,
         albums: Albums,
         worker_id: str,
         lease_seconds: float,
@@ -46,6 +48,7 @@ class ItemWork:
         self._store = store
         self._platforms = platforms
         self._service = service
+        self._registry = registry
         self._albums = albums
         self._worker = worker_id
         self._lease = lease_seconds
@@ -64,7 +67,7 @@ class ItemWork:
             await self._store.release(item_id, self._worker)
             return
         await self._service.serve(pacer, user, msg, intent)
-        scrub = not REGISTRY[intent.kind].keep_text
+        scrub = not self._registry[intent.kind].keep_text
         await self._store.finish(item_id, self._worker, scrub=scrub)
 
     async def line(self, claim: Claim) -> Outcome:
@@ -102,4 +105,4 @@ class ItemWork:
         if item.intent is not None:
             return user, msg, Intent.from_json(item.intent)
         # Stored by a version that did not keep the intent: decided from its text, once.
-        return user, msg, route(msg.text, has_attachments=bool(msg.attachments))
+        return user, msg, route(msg.text, self._registry, has_attachments=bool(msg.attachments))

@@ -11,8 +11,9 @@ from dataclasses import dataclass, replace
 from typing import Literal, Protocol
 
 from bot.core.admission import Admission, Refusal, RefusalStatus
-from bot.core.intents import REGISTRY, Intent
+from bot.core.intents import Intent
 from bot.core.messages import IncomingMessage
+from bot.core.registry import Registry
 from bot.core.router import route
 from bot.core.texts import chat_language, t
 from bot.logs import redact
@@ -73,6 +74,7 @@ class Reception:
         self,
         store: ReceptionStores,
         admission: Admission,
+        registry: Registry,
         *,
         queue_limit: int,
         renders_per_user: int,
@@ -84,6 +86,7 @@ class Reception:
         self._renders = store
         self._renders_per_user = renders_per_user
         self._admission = admission
+        self._registry = registry
         self._queue_limit = queue_limit
         self._rate_in_store = rate_in_store
         self._lease_seconds = lease_seconds
@@ -92,7 +95,7 @@ class Reception:
     async def admit(self, msg: IncomingMessage, *, claim_for: str | None) -> Admitted:
         """Store `msg` (a side message already claimed by `claim_for`, if given)."""
         user = await self._user(msg)
-        intent = route(msg.text, has_attachments=bool(msg.attachments))
+        intent = route(msg.text, self._registry, has_attachments=bool(msg.attachments))
         refused = self._admission.refusal(msg, user.id)
         if refused is not None:
             return self._refused(refused, user, msg, intent)
@@ -100,7 +103,7 @@ class Reception:
             early = await self._press_refusal(user, msg, intent)
             if early is not None:
                 return early
-        spec = REGISTRY[intent.kind]
+        spec = self._registry[intent.kind]
         # A secret (a /login's token) is stored as sent and erased once answered; anything
         # token-shaped pasted into another message is masked, for the agent too.
         stored = msg if not spec.keep_text else replace(msg, text=redact(msg.text))
@@ -137,7 +140,7 @@ class Reception:
             kind=intent.kind,
             intent=intent.to_json(),
             payload=stored.to_json(),
-            lane=REGISTRY[intent.kind].lane,
+            lane=self._registry[intent.kind].lane,
             group=stored.group,
             press_key=press,
         )

@@ -12,7 +12,7 @@ from bot.core.codec import session_tag
 from bot.core.commands import Handlers
 from bot.core.context import ItemHooks, TurnContext
 from bot.core.conversation import Conversation
-from bot.core.intents import REGISTRY, Intent
+from bot.core.intents import Intent
 from bot.core.messages import IncomingMessage
 from bot.core.outbox import OutboxError
 from bot.core.pacing import Pacer
@@ -81,7 +81,7 @@ class Service:
     async def _run(
         self, pacer: Pacer, user: UserRecord, msg: IncomingMessage, intent: Intent, hooks: ItemHooks
     ) -> None:
-        spec = REGISTRY[intent.kind]
+        spec = self._handlers.registry[intent.kind]
         lang = user.language
         needs_account = spec.account or _names_session(intent)
         account = await self._accounts.account(user.id) if needs_account else Account.none()

@@ -24,21 +24,15 @@ _TEXTS: dict[str, tuple[str, str]] = {
         '"…"”, “add background music”\n'
         "• Send images, videos or audio to add them to your project\n"
         "• export — render the 1080p MP4 (also: download, send me the video)\n"
-        "• status — your timeline · credits — your balance\n"
-        "• /new — start a fresh project · /cancel — stop what I'm doing\n"
-        "• /web — open your project in the NemoVideo web editor\n"
-        "• /lang en|zh — reply language · /login <token> (private chat) — use your own "
-        "NemoVideo account · /logout",
+        "• status — your timeline · credits — your balance",
         "我能理解：\n"
         '• 描述你想要的：“生成一张……的图片”、“添加标题 "……"”、“添加背景音乐”\n'
         "• 发送图片、视频或音频，加入你的项目\n"
         "• 导出 — 渲染 1080p MP4（也可以说：下载）\n"
-        "• 状态 — 查看时间线 · 积分 — 查看余额\n"
-        "• /new — 新建项目 · /cancel — 停止当前操作\n"
-        "• /web — 在 NemoVideo 网页编辑器中打开项目\n"
-        "• /lang en|zh — 回复语言 · /login <token>（私聊）— 使用你自己的 NemoVideo 账号 · "
-        "/logout",
+        "• 状态 — 查看时间线 · 积分 — 查看余额",
     ),
+    "help_commands": ("Commands:", "命令："),
+    "help_command": ("• {usage} — {description}", "• {usage} — {description}"),
     "help_typed_buttons": (
         "• Buttons show as [🔁 Again]: type the word to press one — again, variation, "
         "resend, retry, export, status, credits, new, web",
@@ -447,7 +441,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Sorry, something went wrong on my side. Please try again.",
         "抱歉，我这边出了点问题，请再试一次。",
     ),
-    # -- the command menu platforms show
+    # -- the command menu platforms show and /help lists: `cmd_<command>` for each command
+    # of the registry (`bot.core.registry`), `cmd_<command>_<option or choice>` for its option
     "cmd_start": ("Say hello and see what I can do", "打个招呼，看看我能做什么"),
     "cmd_imagine": ("Generate an image from a description", "根据描述生成一张图片"),
     "cmd_imagine_prompt": ("What the image should show", "图片要表现的内容"),
@@ -463,11 +458,14 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "cmd_cancel": ("Stop what I'm doing", "停止当前操作"),
     "cmd_web": ("Open your project in the web editor", "在网页编辑器中打开项目"),
     "cmd_lang": ("Reply language: en or zh", "回复语言：en 或 zh"),
-    "cmd_lang_choice": ("The language I answer in", "我回复时使用的语言"),
+    "cmd_lang_language": ("The language I answer in", "我回复时使用的语言"),
+    "cmd_lang_en": ("English", "English"),
+    "cmd_lang_zh": ("中文", "中文"),
     "cmd_login": (
         "Use your own NemoVideo token (private chat)",
         "使用你自己的 NemoVideo 令牌（私聊）",
     ),
+    "cmd_login_token": ("Your NemoVideo token", "你的 NemoVideo 令牌"),
     "cmd_logout": ("Back to the bot's account", "切换回机器人的账号"),
     "button_unknown": (
         "That button isn't one of mine, so I did nothing.",

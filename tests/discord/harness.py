@@ -13,6 +13,7 @@ from bot.app import open_runtime
 from bot.config import Settings
 from bot.core.context import Timing
 from bot.core.engine import Engine
+from bot.core.registry import Registry
 from sandbox import RunningSandbox
 from storage import SqliteStore
 from tests.discord.fake import FakeDiscord
@@ -50,6 +51,7 @@ async def discord_bot(
     *,
     timing: Timing = FAST,
     connected: bool = True,
+    registry: Registry | None = None,
     **env: str,
 ) -> AsyncIterator[DiscordBot]:
     """Engine and adapter running until the block ends (then stopped as on SIGTERM).
@@ -60,7 +62,7 @@ async def discord_bot(
     assert settings.discord is not None
     store = await SqliteStore.open(settings.sqlite_file)
     try:
-        async with open_runtime(settings, store=store, timing=timing) as runtime:
+        async with open_runtime(settings, store=store, timing=timing, registry=registry) as runtime:
             engine = runtime.engine
             await engine.start()
             stop = asyncio.Event()

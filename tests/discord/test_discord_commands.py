@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.root_router import build_registry
 from sandbox import RunningSandbox
 from tests.discord.fake import FakeDiscord, InteractionRecord, running_fake_discord
 from tests.discord.harness import discord_bot
 from tests.engine.harness import fast_sandbox
+from tests.extra_command import STYLE_EN, with_style
 
 GUILD = 1300000000000000001
 CHANNEL = 1300000000000000011
@@ -51,7 +53,8 @@ async def test_help_and_lang_are_slash_commands(
         lang = next(c for c in fake.commands if c["name"] == "lang")
         [option] = lang["options"]
         assert [c["value"] for c in option["choices"]] == ["en", "zh"] and option["required"]
-        assert {"help", "lang"} <= {c["name"] for c in fake.commands}
+        listed = [spec.name for spec in build_registry().menu]
+        assert [c["name"] for c in fake.commands] == ["imagine", *listed]
 
         record = await _slash(fake, "help")
         await fake.wait_for(lambda f: any("What I understand" in s for s in _said(record)))
@@ -59,6 +62,36 @@ async def test_help_and_lang_are_slash_commands(
         await fake.wait_for(lambda f: "好的，之后我会用中文回复。" in _said(record))
         record = await _slash(fake, "credits")
         await fake.wait_for(lambda f: any(s.startswith("💳 积分") for s in _said(record)))
+
+
+async def test_login_asks_for_the_token_and_answers_the_asker_alone(
+    tmp_path: Path, fake: FakeDiscord, sandbox: RunningSandbox
+) -> None:
+    """A secret in a command: the answer is ephemeral, and the token shows nowhere."""
+    async with discord_bot(tmp_path, fake, sandbox) as bot:
+        await fake.wait_for(lambda f: any(c["name"] == "login" for c in f.commands))
+        [token] = next(c for c in fake.commands if c["name"] == "login")["options"]
+        assert token["name"] == "token" and token["required"] and "choices" not in token
+        record = await _slash(fake, "login", token="nmv_usr_secret_in_a_server")
+        await fake.wait_for(lambda f: any("private chat" in s for s in _said(record)))
+        assert record.ack_flags & 64 and record.original is not None
+        assert record.original.ephemeral
+        await bot.engine.wait_idle()
+        assert not any("nmv_usr_secret" in m.content for m in fake.messages(CHANNEL))
+
+
+async def test_a_new_command_is_a_slash_command_in_help_and_answered(
+    tmp_path: Path, fake: FakeDiscord, sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/style, added as one handler and one line of strings, is synced, listed and run."""
+    async with discord_bot(tmp_path, fake, sandbox, registry=with_style(monkeypatch)):
+        await fake.wait_for(lambda f: any(c["name"] == "style" for c in f.commands))
+        style = next(c for c in fake.commands if c["name"] == "style")
+        assert style["description"] == STYLE_EN and not style.get("options")
+        record = await _slash(fake, "help")
+        await fake.wait_for(lambda f: any(f"• /style — {STYLE_EN}" in s for s in _said(record)))
+        record = await _slash(fake, "style")
+        await fake.wait_for(lambda f: "style: none" in _said(record))
 
 
 async def test_imagine_answers_with_the_image_through_the_interaction(

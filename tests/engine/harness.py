@@ -28,6 +28,7 @@ from bot.core.outbox import (
     VideoFile,
 )
 from bot.core.pacing import utf16_len
+from bot.core.root_router import build_registry
 from bot.core.router import route
 from bot.nemo import NemoClient
 from bot.ops.metrics import Metrics
@@ -318,7 +319,7 @@ class Bot:
 
 def new_item(msg: IncomingMessage, user_id: int) -> NewItem:
     """`msg` as the engine would store it (intent decided), for a test that plays a worker."""
-    intent = route(msg.text, has_attachments=bool(msg.attachments))
+    intent = route(msg.text, build_registry(), has_attachments=bool(msg.attachments))
     return NewItem(
         platform=msg.chat.platform,
         update_id=msg.update_id,

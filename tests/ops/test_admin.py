@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from bot.core.help import help_text
 from bot.core.texts import t
 from sandbox import RunningSandbox
 from tests.engine.harness import Bot, running_bot
@@ -68,7 +69,7 @@ async def test_a_ban_takes_effect_on_the_next_message_and_lifts_with_unban(
         assert bot.outbox.texts().count(t("banned")) == 1  # told once, not once a message
         assert inbox_rows(tmp_path) == rows  # nothing stored
         await bot.say("/help")  # others are unaffected
-        assert bot.outbox.texts()[-1] == t("help")
+        assert bot.outbox.texts()[-1] == help_text(bot.engine.registry, "en")
 
         assert t("admin_ban_unchanged", who="console:u2") in await boss(bot, "/ban console:u2")
         assert t("admin_unban", who="console:u2") in await boss(bot, "/unban console:u2")

@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from bot.config import Settings
+from bot.core.root_router import build_registry
 from bot.doctor import doctor
 from bot.ops.nemo_check import PROBE
 from sandbox import SandboxOptions, run_sandbox
@@ -26,9 +27,11 @@ from storage.postgres import PostgresStore
 from tests.console.cli_support import clean_env, nemobot
 from tests.discord.fake import FakeDiscordOptions, running_fake_discord
 from tests.discord.harness import discord_bot, settings_for
+from tests.engine.harness import fast_sandbox
 from tests.orphans import die_with_parent
 from tests.postgres import PostgresServer, fresh_database
 from tests.telegram.emulator import EmulatorOptions, running_emulator
+from tests.telegram.harness import telegram_bot
 
 WRONG_TELEGRAM = "987654321:AAWrongTokenForDoctorTestsOnly_abcdefghij"
 WRONG_DISCORD = "MTIzNDU2Nzg5MDEyMzQ1Njc4OTAx.GwrongX.wrong-token-for-doctor-tests-0123456789"
@@ -113,6 +116,8 @@ async def test_all_green_against_the_sandbox_and_both_platforms(
     assert "token ok, 7 credits left" in result.line(f"ok    backend {sandbox.url}")
     result.line("ok    Telegram: token ok, bot @nemo_test_bot")
     assert "by mention, reply or command" in result.line("ok    Telegram: privacy mode on")
+    menu = result.line("ok    Telegram: command menu without /start, /help")
+    assert menu.endswith("/logout yet; `nemobot run` publishes it")
     result.line("ok    Discord: token ok, logged in as nemobot")
     result.line("ok    Discord: the Message Content intent is enabled")
     assert "/imagine" in result.line("ok    Discord: slash commands")
@@ -289,6 +294,26 @@ async def test_a_webhook_not_set_yet_is_fine(
     assert result.line("ok    Telegram webhook: is not set").endswith(f"sets it to {hook}")
 
 
+async def test_the_menu_published_by_the_running_adapter_is_the_registrys(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    async with (
+        fast_sandbox() as sandbox,
+        running_emulator() as emu,
+        telegram_bot(tmp_path, emu, sandbox),
+    ):
+        await emu.wait_for(lambda e: "zh" in e.commands)
+        result = await check(
+            capsys,
+            tmp_path,
+            NEMO_API_BASE=sandbox.url,
+            TELEGRAM_BOT_TOKEN=emu.token,
+            TELEGRAM_API_BASE_URL=emu.url,
+        )
+    listed = ", /".join(spec.name for spec in build_registry().menu)
+    assert result.line("ok    Telegram: command menu") == f"ok    Telegram: command menu: /{listed}"
+
+
 async def test_a_failing_webhook_is_red_with_telegrams_error(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -361,7 +386,8 @@ async def test_commands_synced_by_the_running_adapter_are_registered(
     lines = capsys.readouterr().out.splitlines()
     assert code == 0, lines
     (commands,) = [line for line in lines if line.startswith("ok    Discord: slash commands")]
-    assert commands.startswith("ok    Discord: slash commands registered: /imagine, /help")
+    listed = ", /".join(spec.name for spec in build_registry().menu)
+    assert commands == f"ok    Discord: slash commands registered: /imagine, /{listed}"
     assert sorted(commands.split(": ", 2)[2].replace("/", "").split(", ")) == synced
     assert f"in use by a running nemobot (pid {os.getpid()})" in "\n".join(lines)
 

@@ -8,15 +8,24 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.core import codec
-from bot.core.intents import REGISTRY
-from bot.core.router import BUTTON_INTENTS, command_names, route
+from bot.core.intents import Intent
+from bot.core.root_router import build_registry
+from bot.core.router import route as route_in
 from tests.property.strategies import chars, unicode_text
 
-COMMANDS = sorted(command_names())
+REGISTRY = build_registry()
+COMMANDS = sorted(name for name, spec in REGISTRY.items() if spec.command)
 WHITESPACE = " \t\n\r\x0b\x0c\u3000\u2028\x85\xa0"
 
 text = unicode_text(5000)
 commands = st.sampled_from(COMMANDS)
+
+
+def route(text: str, *, has_attachments: bool = False) -> Intent:
+    """The bot's own routing, against the registry it runs."""
+    return route_in(text, REGISTRY, has_attachments=has_attachments)
+
+
 # The command as typed: any letter case, as Telegram clients may send it.
 typed_commands = st.builds(
     lambda name, case: {"lower": name, "upper": name.upper(), "title": name.title()}[case],
@@ -106,7 +115,7 @@ def test_button_payload_routes_to_its_intent(
     """A button payload routes to the action's intent and carries the decoded press."""
     payload = codec.encode(action, user_id, session, ref)
     intent = route(pad + payload + pad, has_attachments=has_attachments)
-    assert intent.kind == BUTTON_INTENTS[action]
+    assert intent.kind == REGISTRY.buttons[action]
     assert intent.button == codec.decode(payload)
 
 
@@ -116,7 +125,7 @@ def test_unknown_slash_word_is_an_unknown_command(word: str, has_attachments: bo
     """A slash word that names no command is "unknown_command" with the word as typed."""
     head = re.match(r"\S*", word.rstrip()).group()  # type: ignore[union-attr]
     intent = route("/" + word, has_attachments=has_attachments)
-    if head.split("@", 1)[0].lower() not in command_names():
+    if head.split("@", 1)[0].lower() not in COMMANDS:
         assert intent.kind == "unknown_command"
         assert intent.arg == "/" + head
     else:

@@ -15,6 +15,7 @@ from bot.app import open_runtime
 from bot.config import Settings
 from bot.core.context import Timing
 from bot.core.engine import Engine
+from bot.core.registry import Registry
 from sandbox import RunningSandbox
 from storage import SqliteStore, open_store
 from tests.engine.harness import FAST
@@ -54,6 +55,7 @@ async def telegram_bot(
     ready: str = "getUpdates",
     database: str | None = None,
     draft_refresh: float = DRAFT_REFRESH,
+    registry: Registry | None = None,
     **env: str,
 ) -> AsyncIterator[TelegramBot]:
     """Engine and adapter running until the block ends (then stopped as on SIGTERM)."""
@@ -63,7 +65,7 @@ async def telegram_bot(
     )
     assert settings.telegram is not None
     try:
-        async with open_runtime(settings, store=store, timing=timing) as runtime:
+        async with open_runtime(settings, store=store, timing=timing, registry=registry) as runtime:
             engine = runtime.engine
             await engine.start()
             stop = asyncio.Event()

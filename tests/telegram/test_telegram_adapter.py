@@ -12,9 +12,11 @@ from PIL import Image
 
 from adapters.tg.outbox import TelegramOutbox
 from bot.core.messages import ChatRef
+from bot.core.root_router import build_registry
 from bot.logs import RedactingFilter
 from sandbox import RunningSandbox
 from tests.engine.harness import fast_sandbox
+from tests.extra_command import STYLE_EN, STYLE_ZH, with_style
 from tests.telegram.emulator import BotApiEmulator, EmulatorOptions, running_emulator
 from tests.telegram.emulator.models import BotMessage
 from tests.telegram.harness import telegram_bot
@@ -227,12 +229,27 @@ async def test_commands_are_published_in_english_and_chinese(
 ) -> None:
     async with telegram_bot(tmp_path, emu, sandbox):
         await emu.wait_for(lambda e: "zh" in e.commands)
-        english = dict(emu.commands[""]) if "" in emu.commands else dict(emu.commands["default"])
+        listed = [(spec.name, spec.description("en")) for spec in build_registry().menu]
+        assert emu.commands[""] == listed  # the registry's commands, in its order
         chinese = dict(emu.commands["zh"])
-        assert {"start", "export", "status", "credits", "new", "cancel", "web"} <= set(english)
+        assert list(chinese) == [name for name, _ in listed]
         assert chinese["export"] == "把项目渲染成 1080p MP4"
         emu.send_message(BOB, BOB, "/start")
         await emu.wait_for_message(BOB, lambda m: (m.text or "").startswith("👋 你好"))
+
+
+async def test_a_new_command_is_on_the_menu_in_help_and_answered(
+    tmp_path: Path, emu: BotApiEmulator, sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/style, added as one handler and one line of strings, reaches every place."""
+    async with telegram_bot(tmp_path, emu, sandbox, registry=with_style(monkeypatch)):
+        await emu.wait_for(lambda e: "zh" in e.commands)
+        assert ("style", STYLE_EN) in emu.commands[""]
+        assert ("style", STYLE_ZH) in emu.commands["zh"]
+        emu.send_message(ALICE, ALICE, "/help")
+        await emu.wait_for_message(ALICE, lambda m: f"• /style — {STYLE_EN}" in (m.text or ""))
+        emu.send_message(ALICE, ALICE, "/style watercolour")
+        await emu.wait_for_message(ALICE, lambda m: m.text == "style: watercolour")
 
 
 async def test_login_is_private_only_and_its_message_is_deleted(

@@ -6,12 +6,20 @@ import pytest
 
 from bot.core import codec
 from bot.core.codec import ButtonAction
-from bot.core.intents import REGISTRY
-from bot.core.router import BUTTON_INTENTS, Intent, command_names, route
+from bot.core.registry import Registry
+from bot.core.root_router import build_registry
+from bot.core.router import Intent
+from bot.core.router import route as route_in
 from bot.core.wording import asks_for_video
 
 SESSION = "1234567890123456789"
-COMMANDS = command_names()
+REGISTRY = build_registry()
+COMMANDS = frozenset(name for name, spec in REGISTRY.items() if spec.command)
+
+
+def route(text: str, *, has_attachments: bool = False) -> Intent:
+    """The bot's own routing, against the registry it runs."""
+    return route_in(text, REGISTRY, has_attachments=has_attachments)
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
@@ -44,7 +52,7 @@ def test_command_list_is_the_documented_one() -> None:
 
 def test_every_intent_has_one_registered_handler() -> None:
     """What the router can produce, the registry can run."""
-    produced = {"turn", "upload", "empty", "unknown_command", *COMMANDS, *BUTTON_INTENTS.values()}
+    produced = {"turn", "upload", "empty", "unknown_command", *COMMANDS, *REGISTRY.buttons.values()}
     assert produced <= set(REGISTRY)
     assert {spec.name for spec in REGISTRY.values() if spec.lane == "side"} >= {
         "cancel",
@@ -187,7 +195,7 @@ def test_button_payloads_route_to_their_action(action: str, kind: str, session: 
 
 def test_every_codec_action_is_routable() -> None:
     """No button action is left without a route."""
-    assert set(BUTTON_INTENTS) == codec.ACTIONS
+    assert set(REGISTRY.buttons) == codec.ACTIONS
     for action in codec.ACTIONS:
         assert route(codec.encode(action, 1, SESSION)).kind in REGISTRY
 
@@ -197,6 +205,13 @@ def test_buttons_of_earlier_versions_still_route() -> None:
     intent = route(f"nemo:export:{SESSION}")
     assert intent.kind == "export"
     assert intent.button == ButtonAction("export", None, SESSION)
+
+
+def test_a_registry_without_a_command_does_not_route_to_it() -> None:
+    """Routing reads the registry it is given: a command it lacks is unknown."""
+    smaller = Registry(spec for name, spec in REGISTRY.items() if name != "web")
+    assert route_in("/web", smaller) == Intent("unknown_command", "/web")
+    assert route_in("/web", REGISTRY) == Intent("web")
 
 
 @pytest.mark.parametrize("text", ["nemo:delete:1", "other:export:1", "nemo:export:x:2:3:4"])
