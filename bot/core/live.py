@@ -18,7 +18,8 @@ from types import TracebackType
 
 from bot.core.messages import ChatRef
 from bot.core.outbox import Keyboard, OutboxError
-from bot.core.pacing import Pacer, split_text
+from bot.core.pacing import Pacer
+from bot.core.shaping import split_text
 
 __all__ = ["Heartbeat", "LiveMessage", "keep_typing"]
 

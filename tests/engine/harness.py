@@ -27,9 +27,9 @@ from bot.core.outbox import (
     Rate,
     VideoFile,
 )
-from bot.core.pacing import utf16_len
 from bot.core.root_router import build_registry
 from bot.core.router import route
+from bot.core.shaping import utf16_len
 from bot.nemo import NemoClient
 from bot.ops.metrics import Metrics
 from bot.wiring import client_config

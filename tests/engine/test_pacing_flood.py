@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 from bot.core.outbox import Limits, Rate
-from bot.core.pacing import utf16_len
+from bot.core.shaping import utf16_len
 from sandbox import RunningSandbox
 from tests.engine.harness import RecordingOutbox, Sent, running_bot
 

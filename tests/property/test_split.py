@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.pacing import cut_text, split_text, utf16_len
+from bot.core.shaping import cut_text, split_text, utf16_len
 from tests.property.strategies import chars
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,7 +99,7 @@ def test_cut_text_at_limit_two_returns() -> None:
     """cut_text returns, within the limit, at the smallest limit too (run in a child process)."""
     code = (
         "import sys\n"
-        "from bot.core.pacing import cut_text, utf16_len\n"
+        "from bot.core.shaping import cut_text, utf16_len\n"
         "cut = cut_text('\\U0001f600a', 2)\n"
         "sys.exit(0 if utf16_len(cut) <= 2 else 1)\n"
     )

@@ -10,7 +10,8 @@ import pytest
 from bot.core.budget import LocalBudget
 from bot.core.messages import ChatRef
 from bot.core.outbox import Button, Limits, OutboxRetryLater, Rate
-from bot.core.pacing import Pacer, cut_text, split_text, utf16_len
+from bot.core.pacing import Pacer
+from bot.core.shaping import cut_text, split_text, utf16_len
 from tests.unit.pacing_support import FakeOutbox
 
 CHAT = ChatRef("test", "chat-1")
