@@ -36,7 +36,9 @@ async def run_render(sandbox: Sandbox, job: RenderJob) -> None:
             args = ffmpeg_args(
                 ffmpeg_exe(), plan, partial, options.crossfade_seconds, options.render_preset
             )
-            await _ffmpeg(args, job, plan.total)
+            # With a progress curve the backend's reported progress is the curve alone.
+            timed = options.render_progress in ("steady", "lumpy")
+            await _ffmpeg(args, job, 0.0 if timed else plan.total)
             await _take_time(job, options, submitted)
             final = sandbox.render_dir / f"{job.id}.mp4"
             partial.replace(final)

@@ -4,7 +4,9 @@ Every status answer carries the render's progress (0-100). From the readings so 
 since the submit, progress) the estimate is the finish time the progress rate points to,
 blended with how long earlier renders took while the progress says little. The poll policy
 checks shortly after that estimate, never sooner than `floor` and never later than `ceiling`
-after the last check, backs off after failures, and stops hurrying after `max_polls`. The
+after the last check, backs off after failures and while checks keep finding a render
+unfinished when it should be done (stuck near its end), and stops hurrying after
+`max_polls`. The
 time left shown to the user comes from the same estimate and is never sooner than the next
 check (that is when the video can come at the earliest). `PollPolicy` is pure; `RenderClock`
 keeps one render's readings against a clock.
@@ -66,8 +68,25 @@ class PollPolicy:
             return self.ceiling
         now = readings[-1].at if readings else 0.0
         finish = self.finish(readings, typical)
-        wait = _UNKNOWN_WAIT if finish is None else finish + self.margin - now
+        if finish is None:
+            wait = _UNKNOWN_WAIT
+        else:
+            # Checks that came when the estimate said it would be done and found it not:
+            # the render is stuck near its end, so each such miss doubles the wait.
+            backoff = self.floor * float(2 ** min(self._misses(readings, typical), 8))
+            wait = max(finish + self.margin - now, backoff)
         return min(self.ceiling, max(self.floor, wait))
+
+    def _misses(self, readings: Sequence[Reading], typical: Sequence[float]) -> int:
+        """How many of the latest checks in a row came after the finish the one before
+        predicted (and found the render still going)."""
+        misses = 0
+        for n in range(len(readings) - 1, 0, -1):
+            predicted = self.finish(readings[:n], typical)
+            if predicted is None or predicted > readings[n].at:
+                break
+            misses += 1
+        return misses
 
     def time_left(
         self, readings: Sequence[Reading], typical: Sequence[float], next_check: float

@@ -64,6 +64,12 @@ def test_a_stalled_render_is_not_hammered() -> None:
     assert polls <= 300 / 5 + 1
 
 
+def test_a_render_stuck_at_the_end_is_checked_less_and_less_often() -> None:
+    late, polls = _follow(lambda t: 99, 60.0)  # says 99 % at once, done a minute later
+    assert polls <= 60 / 5 + 1
+    assert late <= POLICY.ceiling  # each miss doubles the wait, up to the poll interval
+
+
 def test_progress_going_backwards_keeps_the_checks_within_bounds() -> None:
     def backwards(t: float) -> int:
         return 60 if t < 20 else 10  # the backend restarted the job
