@@ -58,21 +58,14 @@ def make_http_client(**kwargs: Any) -> httpx.AsyncClient:
     return httpx.AsyncClient(timeout=timeout, **kwargs)
 
 
+@dataclass(frozen=True, slots=True)
 class Caller:
     """Builds, sends and retries the client's requests; knows no endpoint."""
 
-    def __init__(
-        self,
-        http: httpx.AsyncClient,
-        config: ClientConfig,
-        *,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        on_error: Callable[[NemoError], None] | None = None,
-    ) -> None:
-        self.http = http
-        self.config = config
-        self.sleep = sleep
-        self._on_error = on_error
+    http: httpx.AsyncClient
+    config: ClientConfig
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    on_error: Callable[[NemoError], None] | None = None  # told of every failed attempt
 
     def url(self, path: str) -> str:
         """The absolute URL of an API path."""
@@ -98,8 +91,8 @@ class Caller:
             try:
                 return await attempt()
             except NemoError as exc:
-                if self._on_error is not None:
-                    self._on_error(exc)  # every failed attempt counts, retried or not
+                if self.on_error is not None:
+                    self.on_error(exc)  # every failed attempt counts, retried or not
                 if isinstance(exc, RateLimited) and not waited:
                     waited = True
                     log.info("rate limited; retrying in %.0f s", self.config.retry_after_seconds)
