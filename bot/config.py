@@ -181,6 +181,7 @@ class Settings:
         )
         return tuple(v for v in values if v)
 
+    # long: one table, a line per variable (name, parser, default), read top to bottom
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
         """Parse and validate; raise one ConfigError naming every bad variable."""
