@@ -73,7 +73,8 @@ class Geometry:
 
 def render(board: Board, thumbs: Mapping[str, Image.Image], fonts: Fonts, lang: str) -> bytes:
     """The board as PNG bytes; `thumbs` are by `Media.key`, THUMB_HEIGHT pixels tall."""
-    ends = (b.start_ms + max(b.duration_ms, 0) for row in board.rows for b in row.blocks)
+    unknown = max(1000, board.length_ms // 8)  # room for a block of unknown length
+    ends = (b.start_ms + (b.duration_ms or unknown) for row in board.rows for b in row.blocks)
     geometry = Geometry(max(board.length_ms, 1000, *ends))
     tops = geometry.row_tops(board.rows)
     height = (tops[-1] if tops else HEADER + RULER) + _last_height(board) + BOTTOM
