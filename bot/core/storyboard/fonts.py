@@ -62,6 +62,11 @@ class Fonts:
         self._lock = threading.Lock()  # a FreeType face is not safe in two threads at once
 
     @property
+    def fallbacks(self) -> tuple[FontFile, ...]:
+        """The font files tried after Pillow's own, in order."""
+        return tuple(source for source in self._sources if source is not None)
+
+    @property
     def lock(self) -> threading.Lock:
         """Held while drawing with these faces."""
         return self._lock
