@@ -49,7 +49,7 @@ class Thumbnails:
         scratch: Scratch,
         height: int,
         *,
-        capacity: int = 1024,
+        capacity: int = 512,  # at most 256x64 RGB each: under 25 MB in all
         max_bytes: int = 32 * 2**20,
         parallel: int = 4,
         wait_seconds: float = 15.0,
