@@ -59,6 +59,7 @@ def plan(args: argparse.Namespace) -> list[Bench]:
         Bench("telegram", "bench.telegram_crowd", ("--users", str(args.telegram_users)), 240),
         Bench("render", "bench.render", (), 120),
         Bench("export_memory", "bench.export_memory", (), 120),
+        Bench("storyboard", "bench.storyboard", (), 120),
         Bench("scale", "bench.scale", ("--users", str(args.scale_users)), 480),
         Bench("render_delay", "bench.render_delay", ("--users", "8"), 900),
         Bench("soak", "bench.soak", ("--seeds", args.soak_seeds), 1800),

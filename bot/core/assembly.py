@@ -32,6 +32,7 @@ from bot.core.registry import Registry
 from bot.core.root_router import build_registry
 from bot.core.scratch import Scratch
 from bot.core.serving import Service
+from bot.core.storyboard import Storyboard
 from bot.core.uploads import Uploads
 from bot.nemo import NemoClient
 from storage import Claim, Store
@@ -149,6 +150,7 @@ class _Builder:
         handlers = Handlers(
             *(store, nemo, self.accounts, conversation, exporter),
             *(Uploads(nemo, self.scratch), lines.cancel, web, admission, self.registry),
+            Storyboard(nemo, self.scratch),
         )
         return Service(store, self.accounts, conversation, handlers, web, admission)
 

@@ -27,7 +27,7 @@ from bot.nemo.errors import (
     UnsupportedFile,
     error_for,
 )
-from bot.nemo.files import ACCEPTED_EXTENSIONS, check_upload
+from bot.nemo.files import ACCEPTED_EXTENSIONS, check_upload, save_body
 from bot.nemo.models import (
     AnonymousToken,
     Credits,
@@ -239,8 +239,11 @@ class NemoClient:
 
     # -- downloads --------------------------------------------------------------------------
 
-    async def download(self, url: str, dest: Path, *, auth: Auth | None = None) -> Path:
-        """Stream `url` to `dest` (written to a temporary name first)."""
+    async def download(
+        self, url: str, dest: Path, *, auth: Auth | None = None, limit: int | None = None
+    ) -> Path:
+        """Stream `url` to `dest` (written to a temporary name first); past `limit` bytes
+        the download stops with `FileTooLarge` and nothing is kept."""
         if urlsplit(url).scheme not in ("http", "https"):
             raise NemoProtocolError(f"not a downloadable URL: {url!r}", endpoint="download")
         headers = self._caller.headers(auth) if auth else {}
@@ -250,9 +253,7 @@ class NemoClient:
         try:
             if response.status_code >= 400:
                 raise error_for(response.status_code, None, "download")
-            with partial.open("wb") as out:
-                async for chunk in response.aiter_bytes(_CHUNK):
-                    out.write(chunk)
+            await save_body(response, partial, limit)
         except httpx.HTTPError as exc:
             partial.unlink(missing_ok=True)
             raise NemoUnavailable("the download was cut", endpoint="download") from exc
