@@ -184,8 +184,9 @@ class InlineOutbox(Outbox, Protocol):
         ...
 
     @property
-    def inline_handle(self) -> str:
-        """How people call the bot inline in any chat ("@nemobot")."""
+    def inline_handle(self) -> str | None:
+        """How people call the bot inline in any chat ("@nemobot"); None while the
+        platform has inline mode off for this bot."""
         ...
 
 
