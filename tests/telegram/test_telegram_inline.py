@@ -74,9 +74,10 @@ async def test_a_query_is_answered_in_time_and_starts_nothing(
     tmp_path: Path, emu: BotApiEmulator, sandbox: RunningSandbox
 ) -> None:
     async with telegram_bot(tmp_path, emu, sandbox) as bot:
+        sandbox.sandbox.faults.delay_seconds = 30.0  # NemoVideo crawls: no answer waits for it
         query_id = await _ask(emu, ALICE, "a sunset over a mountain lake")
         answer = emu.inline_answer(query_id)
-        assert answer.delay < 10 and answer.is_personal and 0 < (answer.cache_time or 0) <= 10
+        assert answer.delay < 5 and answer.is_personal and 0 < (answer.cache_time or 0) <= 10
         generate = answer.result("generate")
         assert generate["title"] == "🎨 Generate: a sunset over a mountain lake"
         posted = generate["input_message_content"]["message_text"]
