@@ -261,3 +261,21 @@ async def test_help_and_the_menu_say_how_to_use_inline_mode(
         emu.send_message(ALICE, ALICE, "/help")
         answer = await emu.wait_for_message(ALICE, lambda m: "What I understand" in (m.text or ""))
         assert "type @nemo_test_bot and a description" in (answer.text or "")
+
+
+async def test_an_image_telegram_cannot_fetch_becomes_its_link(
+    tmp_path: Path, emu: BotApiEmulator, sandbox: RunningSandbox
+) -> None:
+    async with telegram_bot(tmp_path, emu, sandbox) as bot:
+        emu.fail_next(
+            "editMessageMedia",
+            error_code=400,
+            description="Bad Request: failed to get HTTP URL content",
+        )
+        query_id = await _ask(emu, ALICE, "a huge mural")
+        choice = await emu.choose_inline_result(query_id, "generate", GROUP)
+        await emu.wait_for(lambda e: sandbox.url in (choice.message.text or ""), timeout=20)
+        await _settled(bot)
+        assert choice.message.kind == "text"
+        assert (choice.message.text or "").startswith("🖼 a huge mural\n" + sandbox.url)
+        assert _data(choice.message, "again") and sandbox.sandbox.sse_calls == 1
