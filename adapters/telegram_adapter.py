@@ -17,7 +17,8 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
 from adapters.tg.commands import publish_commands
-from adapters.tg.intake import BotIdentity, message_of, press_of
+from adapters.tg.inline import InlineAnswers
+from adapters.tg.intake import BotIdentity, chosen_of, message_of, press_of
 from adapters.tg.limits import DRAFT_REFRESH, PLATFORM_RATE
 from adapters.tg.outbox import PLATFORM, TelegramOutbox
 from adapters.tg.receiving import TOKEN_REFUSED, poll_updates, serve_webhook, webhook_secret
@@ -68,6 +69,7 @@ class TelegramAdapter:
                 bot,
                 local_mode=self._config.local_mode,
                 draft_refresh=self._draft_refresh,
+                inline_mode=bot.supports_inline_queries,
             )
             engine.connect(outbox, platform_rate=PLATFORM_RATE)
             if self._config.answer_only:
@@ -75,9 +77,12 @@ class TelegramAdapter:
                 log.info("Telegram: answering as @%s (role worker: not receiving)", bot.username)
                 await stop.wait()
                 return
-            await self._menu(bot, engine.registry)
+            await self._menu(bot, engine.registry, outbox.inline_handle)
             intake = _Intake(bot, me, engine)
-            await self._receive(bot, intake, stop, engine)
+            try:
+                await self._receive(bot, intake, stop, engine)
+            finally:
+                await intake.inline.close()
         finally:
             engine.disconnect(PLATFORM)
             await application.shutdown()
@@ -105,12 +110,17 @@ class TelegramAdapter:
                     "Telegram: privacy mode is on; in groups only mentions, replies and "
                     "commands reach the bot (which is all it answers)"
                 )
+            if not bot.supports_inline_queries:
+                log.info(
+                    "Telegram: inline mode is off; turn it on with @BotFather (/setinline, "
+                    "and /setinlinefeedback so chosen results reach the bot)"
+                )
             return True
         return False
 
-    async def _menu(self, bot: Bot, registry: Registry) -> None:
+    async def _menu(self, bot: Bot, registry: Registry, inline_handle: str | None) -> None:
         try:
-            await publish_commands(bot, registry)
+            await publish_commands(bot, registry, inline_handle)
         except TelegramError as exc:
             log.warning("could not set the Telegram command menu: %s", exc.message)
 
@@ -133,12 +143,14 @@ class TelegramAdapter:
 
 
 class _Intake:
-    """Turns each update into a stored message (or nothing), answering button presses."""
+    """Turns each update into a stored message (or nothing), answering button presses and
+    (beside, never stored) inline queries."""
 
     def __init__(self, bot: Bot, me: BotIdentity, engine: Engine) -> None:
         self._bot = bot
         self._me = me
         self._engine = engine
+        self.inline = InlineAnswers(bot, engine)
 
     async def accept(self, update: Update) -> None:
         """Store the update's message; raises only when it could not be stored.
@@ -146,6 +158,9 @@ class _Intake:
         A press whose data is not one of the bot's payloads (forged, or another bot's
         keyboard through a relay) gets a toast and starts nothing: never typed text.
         """
+        if update.inline_query is not None:
+            self.inline.take(update.inline_query)
+            return
         query = update.callback_query
         if query is not None and codec.decode(query.data or "") is None:
             await self._answer(
@@ -154,7 +169,7 @@ class _Intake:
             log.info("refused a button press that is not ours (update %d)", update.update_id)
             return
         try:
-            incoming = press_of(update) or message_of(update, self._me)
+            incoming = press_of(update) or chosen_of(update) or message_of(update, self._me)
         except (ValueError, AttributeError, UnicodeError) as exc:
             log.warning("skipped an odd Telegram update %d: %s", update.update_id, exc)
             incoming = None

@@ -185,6 +185,7 @@ async def _telegram(http: httpx.AsyncClient, settings: Settings) -> list[Finding
         if status != 200 or not isinstance(me, dict):
             return [Finding(False, f"Telegram: getMe answered {status} ({_said(body)})")]
         found = [Finding(True, f"Telegram: token ok, bot @{me.get('username')}"), _privacy(me)]
+        found.append(_inline(me))
         found.append(await _menu(http, f"{root}/bot{token}"))
         if settings.telegram_webhook_url:
             found.append(await _webhook(http, f"{root}/bot{token}", settings.telegram_webhook_url))
@@ -210,6 +211,21 @@ def _privacy(me: Mapping[str, Any]) -> Finding:
         True,
         "Telegram: privacy mode on: in groups the bot works by mention, reply or command "
         "only, which is what nemobot answers",
+    )
+
+
+def _inline(me: Mapping[str, Any]) -> Finding:
+    handle = f"@{me.get('username')}"
+    if me.get("supports_inline_queries"):
+        return Finding(
+            True,
+            f"Telegram: inline mode on: {handle} <description> works in any chat (it needs "
+            "inline feedback on too: @BotFather /setinlinefeedback, which getMe cannot show)",
+        )
+    return Finding(
+        True,
+        f"Telegram: inline mode off (optional): @BotFather /setinline and /setinlinefeedback "
+        f"let people use {handle} in any chat",
     )
 
 

@@ -169,6 +169,17 @@ class PgPeople(PgCore):
         """Record that the image reached the chat."""
         return await self._change_one("UPDATE images SET posted = TRUE WHERE id = $1", image_id)
 
+    async def latest_images(self, user_id: int, limit: int) -> list[ImageRecord]:
+        """The images of the user's current session that reached a chat, newest first."""
+        rows = await self._fetch(
+            "SELECT images.* FROM sessions JOIN images ON images.session_id = sessions.session_id "
+            "WHERE sessions.user_id = $1 AND images.user_id = $1 AND images.posted "
+            "ORDER BY images.id DESC LIMIT $2",
+            user_id,
+            limit,
+        )
+        return [image_of(row) for row in rows]
+
     async def bump_usage(
         self, user_id: int, *, turns: int = 0, images: int = 0, exports: int = 0, uploads: int = 0
     ) -> None:

@@ -250,6 +250,10 @@ class ImageStore(Protocol):
         """Record that the image reached the chat."""
         ...
 
+    async def latest_images(self, user_id: int, limit: int) -> list[ImageRecord]:
+        """The images of the user's current session that reached a chat, newest first."""
+        ...
+
 
 class OperatorStore(Protocol):
     """Operators' rules and figures, and the database's own upkeep."""

@@ -194,6 +194,16 @@ class SqliteStore(InboxOps, RenderOps, SqliteOperators):
         """Record that the image reached the chat."""
         return await self._change_one("UPDATE images SET posted = 1 WHERE id = ?", (image_id,))
 
+    async def latest_images(self, user_id: int, limit: int) -> list[ImageRecord]:
+        """The images of the user's current session that reached a chat, newest first."""
+        rows = await self._fetch(
+            "SELECT images.* FROM sessions JOIN images ON images.session_id = sessions.session_id "
+            "WHERE sessions.user_id = ? AND images.user_id = ? AND images.posted = 1 "
+            "ORDER BY images.id DESC LIMIT ?",
+            (user_id, user_id, limit),
+        )
+        return [image_of(row) for row in rows]
+
     # --- usage ---------------------------------------------------------------------------
 
     async def bump_usage(

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from telegram import Message, MessageEntity, Update
 
 from adapters.tg.outbox import PLATFORM
+from bot.core.inline import GENERATE
 from bot.core.messages import Attachment, ChatRef, IncomingMessage, User
 
-__all__ = ["BotIdentity", "message_of", "press_of"]
+__all__ = ["BotIdentity", "chosen_of", "message_of", "press_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,17 +56,47 @@ def message_of(update: Update, me: BotIdentity) -> IncomingMessage | None:
 def press_of(update: Update) -> IncomingMessage | None:
     """A button press for the core (its callback data is the text), or None."""
     query = update.callback_query
-    if query is None or not query.data or not isinstance(query.message, Message):
+    if query is None or not query.data:
         return None
-    message = query.message
     user = query.from_user
-    private = message.chat.type == "private"
+    if query.inline_message_id:  # under an inline message: answered by editing it
+        chat = _inline_chat(user.id, query.inline_message_id)
+    elif isinstance(query.message, Message):
+        message = query.message
+        private = message.chat.type == "private"
+        chat = _chat(message, reply_to=None if private else message.message_id)
+    else:
+        return None
     return IncomingMessage(
         update_id=str(update.update_id),
         user=User(PLATFORM, str(user.id), user.first_name, user.language_code),
-        chat=_chat(message, reply_to=None if private else message.message_id),
+        chat=chat,
         text=query.data,
     )
+
+
+def chosen_of(update: Update) -> IncomingMessage | None:
+    """A chosen "generate" result for the core, or None (any other result starts nothing).
+
+    Its update id is the inline message's: whatever Telegram sends again about the same
+    message is a duplicate, so the message gets one turn.
+    """
+    chosen = update.chosen_inline_result
+    if chosen is None or chosen.result_id != GENERATE or not chosen.inline_message_id:
+        return None
+    user = chosen.from_user
+    return IncomingMessage(
+        update_id=f"inline:{chosen.inline_message_id}",
+        user=User(PLATFORM, str(user.id), user.first_name, user.language_code),
+        chat=_inline_chat(user.id, chosen.inline_message_id),
+        text=chosen.query,
+        chosen=True,
+    )
+
+
+def _inline_chat(user_id: int, inline_message_id: str) -> ChatRef:
+    """An inline message; its chat id is the user's private chat (on Telegram, their id)."""
+    return ChatRef(PLATFORM, str(user_id), private=False, inline=inline_message_id)
 
 
 def _addressed(message: Message, me: BotIdentity) -> bool:

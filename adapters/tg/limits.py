@@ -15,10 +15,22 @@ _PRIVATE = (Rate(1, 1.0),)
 _GROUP = (Rate(1, 1.0), Rate(20, 60.0))
 # A sendMessageDraft preview lasts about 30 s unless sent again (Bot API docs): well before.
 DRAFT_REFRESH = 20.0
+_INLINE = Limits(
+    max_text=1024,  # the message may be a photo by then: its caption's limit
+    max_caption=1024,
+    max_upload=0,  # an inline message takes no uploads
+    rates=_PRIVATE,
+    live="edit",
+    notify_after=float("inf"),  # nothing can be added after it: always edited in place
+    max_images=1,
+)
 
 
 def limits_for(chat: ChatRef, *, local_mode: bool, draft_refresh: float = DRAFT_REFRESH) -> Limits:
-    """Private chats stream drafts; groups edit a live reply; a local server lifts file limits."""
+    """Private chats stream drafts; groups edit a live reply; a local server lifts file limits;
+    an inline message is edited in place, one message (its text may become a caption)."""
+    if chat.inline is not None:
+        return _INLINE
     return Limits(
         max_text=4096,
         max_caption=1024,

@@ -37,6 +37,7 @@ from bot.core.outbox import (
     OutboxError,
     OutboxRetryLater,
     OutboxTooLarge,
+    OutboxUnreachable,
     VideoFile,
 )
 
@@ -80,30 +81,51 @@ async def _translate(what: str, make: Callable[[], Awaitable[T]]) -> T:
         if "too large" in exc.message.lower():
             raise OutboxError(f"{what}: the file is too large for Telegram") from None
         raise OutboxRetryLater(f"{what}: network error", _NETWORK_RETRY_SECONDS) from None
-    except (Forbidden, ChatMigrated) as exc:
+    except Forbidden as exc:  # never started by the user, blocked, or removed from the group
+        raise OutboxUnreachable(f"{what}: {exc.message}") from None
+    except ChatMigrated as exc:
         raise OutboxError(f"{what}: {exc.message}") from None
     except TelegramError as exc:
         raise OutboxError(f"{what}: {exc.message}") from None
 
 
 class TelegramOutbox:
-    """Talks back in Telegram chats through one PTB `Bot`."""
+    """Talks back in Telegram chats (and inline messages) through one PTB `Bot`."""
 
     platform = PLATFORM
 
     def __init__(
-        self, bot: Bot, *, local_mode: bool = False, draft_refresh: float = DRAFT_REFRESH
+        self,
+        bot: Bot,
+        *,
+        local_mode: bool = False,
+        draft_refresh: float = DRAFT_REFRESH,
+        inline_mode: bool = False,
     ) -> None:
+        """`inline_mode`: the bot has inline mode on (getMe's supports_inline_queries)."""
         self._bot = bot
         self._local_mode = local_mode
         self._draft_refresh = draft_refresh
+        self._inline_mode = inline_mode
 
     def limits(self, chat: ChatRef) -> Limits:
         return limits_for(chat, local_mode=self._local_mode, draft_refresh=self._draft_refresh)
 
+    @property
+    def inline_handle(self) -> str | None:
+        return f"@{self._bot.username}" if self._inline_mode else None
+
+    def start_link(self, payload: str | None) -> str:
+        link = f"https://t.me/{self._bot.username}"
+        return f"{link}?start={payload}" if payload else link
+
     # -- text -----------------------------------------------------------------------------
 
     async def send_text(self, chat: ChatRef, text: str, buttons: Keyboard = ()) -> str:
+        if chat.inline is not None:
+            await self._edit_inline(chat.inline, text, buttons)
+            return chat.inline
+
         async def send(formatted: bool) -> Message:
             return await self._bot.send_message(
                 int(chat.chat_id),
@@ -119,6 +141,10 @@ class TelegramOutbox:
     async def edit_text(
         self, chat: ChatRef, message_id: str, text: str, buttons: Keyboard = ()
     ) -> None:
+        if chat.inline is not None:
+            await self._edit_inline(chat.inline, text, buttons)
+            return
+
         async def edit(formatted: bool) -> object:
             return await self._bot.edit_message_text(
                 to_html(text) if formatted else text,
@@ -128,13 +154,11 @@ class TelegramOutbox:
                 reply_markup=keyboard(buttons),
             )
 
-        try:
-            await _translate("editMessageText", lambda: _html_or_plain(edit))
-        except OutboxError as exc:
-            if "not modified" not in str(exc):
-                raise
+        await _quietly_unchanged("editMessageText", lambda: _html_or_plain(edit))
 
     async def delete_message(self, chat: ChatRef, message_id: str) -> bool:
+        if chat.inline is not None:
+            return False  # bots cannot delete inline messages
         try:
             return await _translate(
                 "deleteMessage",
@@ -155,6 +179,8 @@ class TelegramOutbox:
         )
 
     async def send_typing(self, chat: ChatRef, action: str = "typing") -> None:
+        if chat.inline is not None:
+            return  # an inline message is in a chat the bot may not be in: nothing to show
         await _translate(
             "sendChatAction",
             lambda: self._bot.send_chat_action(
@@ -167,6 +193,7 @@ class TelegramOutbox:
     async def send_images(
         self, chat: ChatRef, images: Sequence[Path], caption: str = "", buttons: Keyboard = ()
     ) -> list[str]:
+        _no_upload(chat)
         if len(images) == 1:
             return [await self._send_photo(chat, images[0], caption, buttons)]
 
@@ -207,6 +234,8 @@ class TelegramOutbox:
     async def send_video(
         self, chat: ChatRef, video: VideoFile, caption: str = "", buttons: Keyboard = ()
     ) -> str:
+        _no_upload(chat)
+
         async def send(formatted: bool) -> Message:
             with contextlib.ExitStack() as files:
                 body = files.enter_context(self._upload(video.path))
@@ -232,6 +261,49 @@ class TelegramOutbox:
 
         message = await _translate("sendVideo", lambda: _html_or_plain(send))
         return str(message.message_id)
+
+    # -- inline messages ------------------------------------------------------------------
+
+    async def show_image(self, chat: ChatRef, url: str, caption: str, buttons: Keyboard) -> None:
+        inline = _inline_id(chat)
+
+        async def edit(formatted: bool) -> object:
+            text = to_html(caption) if formatted else caption
+            mode = ParseMode.HTML if formatted else None
+            return await self._bot.edit_message_media(
+                InputMediaPhoto(url, caption=text or None, parse_mode=mode),
+                inline_message_id=inline,
+                reply_markup=keyboard(buttons),
+            )
+
+        await _quietly_unchanged("editMessageMedia", lambda: _html_or_plain(edit))
+
+    async def _edit_inline(self, inline: str, text: str, buttons: Keyboard) -> None:
+        """An inline message's text, or its caption once it shows an image (its kind is
+        not known here: Telegram says so when there is no text to edit)."""
+
+        async def edit(formatted: bool) -> object:
+            return await self._bot.edit_message_text(
+                to_html(text) if formatted else text,
+                inline_message_id=inline,
+                parse_mode=ParseMode.HTML if formatted else None,
+                reply_markup=keyboard(buttons),
+            )
+
+        async def caption(formatted: bool) -> object:
+            return await self._bot.edit_message_caption(
+                inline_message_id=inline,
+                caption=to_html(text) if formatted else text,
+                parse_mode=ParseMode.HTML if formatted else None,
+                reply_markup=keyboard(buttons),
+            )
+
+        try:
+            await _quietly_unchanged("editMessageText", lambda: _html_or_plain(edit))
+        except OutboxError as exc:
+            if "no text in the message" not in str(exc):
+                raise
+            await _quietly_unchanged("editMessageCaption", lambda: _html_or_plain(caption))
 
     @contextlib.contextmanager
     def _upload(self, path: Path) -> Iterator[Path | InputFile]:
@@ -272,6 +344,26 @@ async def _html_or_plain(call: Callable[[bool], Awaitable[T]]) -> T:
             raise
         log.info("Telegram could not parse the formatting; sending plain text")
         return await call(False)
+
+
+async def _quietly_unchanged(what: str, make: Callable[[], Awaitable[object]]) -> None:
+    """Run an edit; one that changes nothing succeeds quietly (the Outbox contract)."""
+    try:
+        await _translate(what, make)
+    except OutboxError as exc:
+        if "not modified" not in str(exc):
+            raise
+
+
+def _inline_id(chat: ChatRef) -> str:
+    if chat.inline is None:
+        raise OutboxError("only an inline message is shown this way")
+    return chat.inline
+
+
+def _no_upload(chat: ChatRef) -> None:
+    if chat.inline is not None:
+        raise OutboxError("an inline message takes no uploads")
 
 
 def _thread(chat: ChatRef) -> int | None:

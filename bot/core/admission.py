@@ -26,11 +26,13 @@ _FORGET_AFTER = 10 * _WINDOW  # users quiet this long lose their counters
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
-    """Why a message is not accepted: a status for the adapter, a line for the user (or None)."""
+    """Why a message is not accepted: a status for the adapter, a line for the user (None:
+    they were told a moment ago), and `reason`, the key of that line even when not told."""
 
     status: RefusalStatus
     text_key: str | None
     values: dict[str, Any] = field(default_factory=dict)
+    reason: str | None = None
 
 
 class Admission:
@@ -81,32 +83,51 @@ class Admission:
         """Only listed users (and operators) may use the bot."""
         return bool(self._allowed)
 
-    def refusal(self, msg: IncomingMessage, user_id: int) -> Refusal | None:
-        """Why `msg` must not be stored, or None to accept it."""
-        names = _names(msg.user)
-        if not names & self._admins:
-            if names & self._banned:
-                return Refusal("not_allowed", self._tell_once(user_id, "banned"))
-            if self._allowed and not names & self._allowed:
-                return Refusal("not_allowed", self._tell_once(user_id, "not_allowed"))
-        if len(msg.text) > MAX_MESSAGE_CHARS:
-            values = {"length": len(msg.text), "limit": MAX_MESSAGE_CHARS}
-            return Refusal("too_long", "too_long", values)
-        if self._count_rate and not self.is_admin(msg.user) and self._too_fast(user_id):
-            return Refusal("throttled", self._tell_once(user_id, "slow_down"))
+    def may_start(self, user: User, user_id: int, *, count: bool = True) -> str | None:
+        """May `user` start a turn now? None, or why not: the text key that tells them.
+
+        The one place a turn is admitted, for every message and for inline queries: operators
+        always may; then bans, the allowlist and the per-user rate (`count=False` only looks:
+        an inline query asks before anything is sent). A per-user limit of the same kind
+        (a daily allowance) belongs here too.
+        """
+        names = _names(user)
+        if names & self._admins:
+            return None
+        if names & self._banned:
+            return "banned"
+        if self._allowed and not names & self._allowed:
+            return "not_allowed"
+        if self._count_rate and self._too_fast(user_id, count=count):
+            return "slow_down"
         return None
+
+    def refusal(self, msg: IncomingMessage, user_id: int) -> Refusal | None:
+        """Why `msg` must not be stored, or None to accept it (and count it)."""
+        if (
+            len(msg.text) > MAX_MESSAGE_CHARS
+            and self.may_start(msg.user, user_id, count=False) is None
+        ):
+            values = {"length": len(msg.text), "limit": MAX_MESSAGE_CHARS}
+            return Refusal("too_long", "too_long", values, reason="too_long")
+        why = self.may_start(msg.user, user_id)
+        if why is None:
+            return None
+        status: RefusalStatus = "throttled" if why == "slow_down" else "not_allowed"
+        return Refusal(status, self._tell_once(user_id, why), reason=why)
 
     @property
     def per_minute(self) -> int:
         """Messages a user may send a minute (`NEMOBOT_USER_MESSAGES_PER_MINUTE`)."""
         return self._per_minute
 
-    def _too_fast(self, user_id: int) -> bool:
+    def _too_fast(self, user_id: int, *, count: bool) -> bool:
         now = self._clock()
         recent = self._recent.setdefault(user_id, deque(maxlen=self._per_minute))
         if len(recent) == self._per_minute and now - recent[0] < _WINDOW:
             return True
-        recent.append(now)
+        if count:
+            recent.append(now)
         if len(self._recent) > 10_000:
             self._forget_quiet(now)
         return False

@@ -23,6 +23,7 @@ from bot.core.engine import Engine, EngineParts
 from bot.core.export import Exporter
 from bot.core.gallery import Gallery
 from bot.core.housekeeping import Housekeeping
+from bot.core.inline import InlineQueries
 from bot.core.items import ItemWork
 from bot.core.lines import Lines, Outcome
 from bot.core.observe import NoObserver, Observer
@@ -125,6 +126,7 @@ class _Builder:
                 *(self._reception(admission), lines, self._items, self.coordination),
                 _housekeeping(store, options.keeping),
                 self.registry,
+                InlineQueries(store, admission),
             )
         )
 

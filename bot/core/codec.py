@@ -29,6 +29,7 @@ ACTIONS = frozenset(
         "web",
         "resend",
         "sendagain",
+        "cancel",
     }
 )
 MAX_BYTES = 64

@@ -17,9 +17,10 @@ from bot.core.gallery import images_in_state
 from bot.core.help import help_text
 from bot.core.intents import Intent
 from bot.core.keyboards import answer_buttons, send_again_buttons
-from bot.core.messages import IncomingMessage
-from bot.core.outbox import OutboxError
+from bot.core.messages import ChatRef, IncomingMessage
+from bot.core.outbox import OutboxError, OutboxUnreachable
 from bot.core.registry import Option, Registry, Router
+from bot.core.router import START_PAYLOADS
 from bot.core.storyboard import Storyboard
 from bot.core.texts import LANGUAGES, t, t_count
 from bot.core.timeline import summary
@@ -73,14 +74,45 @@ class Handlers:
         if outcome.gui_export and wants_video:
             await self.export(ctx, msg, intent)
 
+    async def inline(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
+        """🎨 A prompt chosen in inline mode: one image, made in the inline message itself
+        (never an export: the words describe a picture, whatever they say)."""
+        prompt = intent.arg.strip()
+        if not prompt:
+            await self.reply(ctx, "inline_empty", handle=ctx.pacer.inline_handle() or "")
+            return
+        ctx.image_prompt = prompt
+        outcome = await self.conversation.run(ctx, t("agent_inline", ctx.lang, prompt=prompt))
+        await self.store.bump_usage(ctx.user_id, turns=1, images=outcome.images)
+
     async def export(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
-        """Render the latest draft."""
+        """Render the latest draft (asked for on an inline message: into the private chat)."""
+        chat = ctx.chat
+        if chat.inline is not None:
+            private = await self._private_for_video(ctx)
+            if private is None:
+                return
+            chat = private
         request = ExportRequest(
-            *(ctx.user_id, ctx.chat, ctx.lang, ctx.account, ctx.session_id),
+            *(ctx.user_id, chat, ctx.lang, ctx.account, ctx.session_id),
             exempt=ctx.admin,
             item_id=ctx.item_id,
         )
         await self.exporter.start(request, ctx.pacer)
+
+    async def _private_for_video(self, ctx: TurnContext) -> ChatRef | None:
+        """Where the video of an inline message goes: the user's private chat with the bot,
+        which the inline message then links to. None when the bot may not write there yet:
+        the inline message offers a link whose Start runs the export there."""
+        private = ctx.chat.private_chat()
+        try:
+            await ctx.pacer.send_text(private, t("inline_export_here", ctx.lang))
+        except OutboxUnreachable:
+            link = ctx.pacer.start_link(START_EXPORT) or ""
+            await self.reply(ctx, "inline_export_start", link=link)
+            return None
+        await self.reply(ctx, "inline_export_sent", link=ctx.pacer.start_link(None) or "")
+        return private
 
     async def resend(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """Send again a video the bot may not have finished sending."""
@@ -244,7 +276,9 @@ class Handlers:
     async def help(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """What the bot understands (and, where buttons are typed, how to press them)."""
         typed = ctx.pacer.limits(ctx.chat).typed_buttons
-        await ctx.pacer.send_text(ctx.chat, help_text(self.registry, ctx.lang, typed_buttons=typed))
+        inline = ctx.pacer.inline_handle()
+        text = help_text(self.registry, ctx.lang, typed_buttons=typed, inline_handle=inline)
+        await ctx.pacer.send_text(ctx.chat, text)
 
     async def empty(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """A blank message."""
@@ -256,8 +290,9 @@ class Handlers:
 
 
 _QUOTE_CHARS = 60
+START_EXPORT = next(payload for payload, kind in START_PAYLOADS.items() if kind == "export")
 # What Send again may run: the line's work that talks to the agent, with what it needs kept.
-_RESENDABLE = frozenset({"turn", "upload", "again", "variation"})
+_RESENDABLE = frozenset({"turn", "inline", "upload", "again", "variation"})
 
 
 def _quote(text: str) -> str:
@@ -270,7 +305,7 @@ def _resendable(intent: Intent) -> bool:
     """A decided intent that can run again (its text not yet erased by housekeeping)."""
     if intent.kind not in _RESENDABLE:
         return False
-    return bool(intent.arg) or intent.kind != "turn"
+    return bool(intent.arg) or intent.kind not in ("turn", "inline")
 
 
 def router() -> Router:
@@ -282,12 +317,13 @@ def router() -> Router:
     r.side("status", Handlers.status, session=True, command=True, buttons=("status",))
     r.side("credits", Handlers.credits, account=True, command=True, buttons=("credits",))
     r.line("new", Handlers.new, command=True, buttons=("new",))
-    r.side("cancel", Handlers.cancel, command=True)
+    r.side("cancel", Handlers.cancel, command=True, buttons=("cancel",))
     r.side("web", Handlers.web, session=True, command=True, buttons=("web",))
     r.side("lang", Handlers.lang, command=True, option=Option("language", LANGUAGES))
     r.side("login", Handlers.login, command=True, keep_text=False, option=Option("token"))
     r.side("logout", Handlers.logout, command=True)
     r.line("turn", Handlers.turn, session=True)
+    r.line("inline", Handlers.inline, session=True)
     r.line("upload", Handlers.upload, session=True)
     r.line("again", Handlers.again, session=True, buttons=("again",))
     r.line("variation", Handlers.variation, session=True, buttons=("variation",))

@@ -12,10 +12,10 @@ from bot.core.accounts import TokenUnavailable
 from bot.core.context import Timing, TurnContext
 from bot.core.gallery import FoundImage, Gallery, images_in_state, images_in_tool_result
 from bot.core.gui import GuiAdvice, translate
-from bot.core.keyboards import answer_buttons
+from bot.core.keyboards import answer_buttons, cancel_buttons, inline_answer_buttons
 from bot.core.live import Heartbeat, LiveMessage, keep_typing
 from bot.core.observe import NoObserver, Observer
-from bot.core.outbox import OutboxError
+from bot.core.outbox import Keyboard, OutboxError
 from bot.core.texts import how_long, t
 from bot.core.timeline import describe_changes, summary
 from bot.logs import pseudonym
@@ -114,7 +114,7 @@ class Conversation:
         reply = _Reply()
         started, outcome = time.monotonic(), "failed"
         try:
-            async with LiveMessage(ctx.pacer, ctx.chat) as live:
+            async with LiveMessage(ctx.pacer, ctx.chat, buttons=_preview_buttons(ctx)) as live:
                 try:
                     await self._stream(ctx, text, reply, live)
                 except (StreamCut, StreamTimeout) as exc:
@@ -163,7 +163,7 @@ class Conversation:
         text: str,
     ) -> TurnOutcome:
         advice = translate("\n\n".join(reply.finals))
-        buttons = answer_buttons(ctx.user_id, ctx.session_id, ctx.lang)
+        buttons = _answer_buttons(ctx)
         after = before
         if advice.text and not advice.show_timeline:
             # The answer first: reading the state must never delay the text.
@@ -206,7 +206,7 @@ class Conversation:
         timed_out = isinstance(exc, StreamTimeout)
         if not timed_out:
             await ctx.pacer.send_text(ctx.chat, t("stream_dropped", ctx.lang))
-        buttons = answer_buttons(ctx.user_id, ctx.session_id, ctx.lang)
+        buttons = _answer_buttons(ctx)
         delay = self._timing.recheck_first_seconds
         for _ in range(self._timing.recheck_reads):
             await asyncio.sleep(delay)
@@ -260,6 +260,18 @@ class Conversation:
         task = self._watchers.pop(session_id, None)
         if task is not None:
             task.cancel()
+
+
+def _preview_buttons(ctx: TurnContext) -> Keyboard:
+    """An inline message keeps its Cancel while the turn runs (elsewhere there is /cancel)."""
+    return cancel_buttons(ctx.user_id, ctx.lang) if ctx.chat.inline else ()
+
+
+def _answer_buttons(ctx: TurnContext) -> Keyboard:
+    """Under the answer: the usual row, or on an inline message only what suits it there."""
+    if ctx.chat.inline:
+        return inline_answer_buttons(ctx.user_id, ctx.session_id, ctx.lang)
+    return answer_buttons(ctx.user_id, ctx.session_id, ctx.lang)
 
 
 def _apply(event: Event, reply: _Reply, lang: str) -> None:

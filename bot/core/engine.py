@@ -25,9 +25,10 @@ from bot.core.conversation import Conversation
 from bot.core.coordination import Coordination
 from bot.core.export import Exporter
 from bot.core.housekeeping import Housekeeping
+from bot.core.inline import InlineAnswer, InlineQueries
 from bot.core.items import ItemWork
 from bot.core.lines import Lines
-from bot.core.messages import IncomingMessage
+from bot.core.messages import IncomingMessage, User
 from bot.core.observe import Observer
 from bot.core.outbox import Outbox, OutboxError, Rate
 from bot.core.pacing import Pacer
@@ -66,6 +67,7 @@ class EngineParts:
     coordination: Coordination
     housekeeping: Housekeeping
     registry: Registry  # what the bot answers (its menus list it)
+    inline: InlineQueries  # what inline queries are offered
 
 
 class Engine:
@@ -88,6 +90,7 @@ class Engine:
         self._coordination = parts.coordination
         self._housekeeping = parts.housekeeping
         self.registry = parts.registry
+        self._inline = parts.inline
         self._tasks: set[asyncio.Task[Any]] = set()
         self._chores: asyncio.Task[None] | None = None  # background work, for the engine's life
         self._started = False
@@ -218,6 +221,11 @@ class Engine:
         elif status == "queued" and serve_now:
             self._lines.wake(admitted.user.id)
         return admitted.accepted
+
+    async def answer_inline(self, user: User, query: str, *, handle: str) -> InlineAnswer:
+        """What to offer `user` typing `query` after `handle` in inline mode: never a turn,
+        never a wait for the backend (a chosen result comes back through `submit`)."""
+        return await self._inline.answer(user, query, handle=handle)
 
     def _notice(self, msg: IncomingMessage, text: str) -> None:
         """Tell the sender something, without making `submit` wait for the platform."""

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from bot.core import codec
 from bot.core.context import TurnContext
+from bot.core.keyboards import inline_image_buttons
 from bot.core.live import keep_typing
 from bot.core.outbox import Button, Keyboard, OutboxError
 from bot.core.scratch import Scratch
@@ -100,6 +101,8 @@ class Gallery:
         fresh = {media_key(i.url): i for i in found if media_key(i.url) not in known}
         if not fresh:
             return 0
+        if ctx.chat.inline is not None:
+            return await self._show_inline(ctx, next(iter(fresh.values())), prompt)
         with self._scratch.folder("img-") as folder:
             downloaded: list[tuple[FoundImage, Path]] = []
             for number, image in enumerate(fresh.values(), 1):
@@ -121,6 +124,32 @@ class Gallery:
         for image_id, _, _ in ready:
             await self._store.mark_image_posted(image_id)
         return len(ready)
+
+    async def _show_inline(self, ctx: TurnContext, image: FoundImage, prompt: str) -> int:
+        """An inline message becomes the image. It takes no uploads, so the platform fetches
+        the image from its URL (NemoVideo's are public); where it cannot, the message gets
+        the link. One image only: an inline message is one message."""
+        shown = ctx.image_prompt or image.prompt or prompt
+        key = media_key(image.url)
+        image_id = await self._store.remember_image(
+            ctx.user_id, ctx.session_id, key, image.url, shown
+        )
+        if image_id is None:
+            return 0
+        caption = t("image_caption", ctx.lang, prompt=shown[:_MAX_CAPTION_PROMPT]) if shown else ""
+        buttons = inline_image_buttons(ctx.user_id, ctx.session_id, image_id, ctx.lang)
+        try:
+            try:
+                await ctx.pacer.show_image(ctx.chat, image.url, caption, buttons)
+            except OutboxError as exc:
+                log.warning("an inline message could not show a generated image: %s", exc)
+                link = t("inline_image_link", ctx.lang, caption=caption, url=image.url)
+                await ctx.pacer.send_text(ctx.chat, link, buttons)
+        except OutboxError as exc:
+            log.warning("could not finish an inline message: %s", exc)
+            return 0
+        await self._store.mark_image_posted(image_id)
+        return 1
 
     async def _claim(
         self, ctx: TurnContext, downloaded: Sequence[tuple[FoundImage, Path]], prompt: str

@@ -105,4 +105,7 @@ class ItemWork:
         if item.intent is not None:
             return user, msg, Intent.from_json(item.intent)
         # Stored by a version that did not keep the intent: decided from its text, once.
-        return user, msg, route(msg.text, self._registry, has_attachments=bool(msg.attachments))
+        intent = route(
+            msg.text, self._registry, has_attachments=bool(msg.attachments), chosen=msg.chosen
+        )
+        return user, msg, intent

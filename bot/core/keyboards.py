@@ -9,7 +9,10 @@ from bot.core.texts import t
 __all__ = [
     "answer_buttons",
     "button",
+    "cancel_buttons",
     "delivered_buttons",
+    "inline_answer_buttons",
+    "inline_image_buttons",
     "resend_buttons",
     "retry_buttons",
     "send_again_buttons",
@@ -54,3 +57,26 @@ def send_again_buttons(user_id: int, item_id: int, lang: str) -> Keyboard:
     """Under the report of a message that may or may not have reached the agent."""
     payload = codec.encode("sendagain", user_id, "", ref=item_id)
     return ((Button(t("btn_send_again", lang), payload),),)
+
+
+def cancel_buttons(user_id: int, lang: str) -> Keyboard:
+    """Under an inline message while its turn runs (and under the result that posts it)."""
+    return ((button("cancel", "btn_cancel", user_id, "", lang),),)
+
+
+def inline_answer_buttons(user_id: int, session_id: str, lang: str) -> Keyboard:
+    """Under an inline message's text answer: only what makes sense where others read it."""
+    return ((button("export", "btn_export", user_id, session_id, lang),),)
+
+
+def inline_image_buttons(user_id: int, session_id: str, image_id: int, lang: str) -> Keyboard:
+    """Under an image in an inline message: 🔁 Again · ✨ Variation, then Export."""
+    return (
+        (
+            Button(t("btn_again", lang), codec.encode("again", user_id, session_id, image_id)),
+            Button(
+                t("btn_variation", lang), codec.encode("variation", user_id, session_id, image_id)
+            ),
+        ),
+        inline_answer_buttons(user_id, session_id, lang)[0],
+    )

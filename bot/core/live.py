@@ -30,10 +30,17 @@ class LiveMessage:
     """An answer that grows while the agent streams (use as `async with`)."""
 
     def __init__(
-        self, pacer: Pacer, chat: ChatRef, clock: Callable[[], float] = time.monotonic
+        self,
+        pacer: Pacer,
+        chat: ChatRef,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        buttons: Keyboard = (),
     ) -> None:
+        """`buttons` ride under the previews (an inline message's Cancel)."""
         self._pacer = pacer
         self._chat = chat
+        self._buttons = buttons
         self._clock = clock
         self._limits = pacer.limits(chat)
         self._body = ""
@@ -152,13 +159,17 @@ class LiveMessage:
             tail = split_text(text, self._limits.max_text)[-1]
             await self._pacer.send_draft(self._chat, self._draft_id, tail)
             return
-        for index, chunk in enumerate(split_text(text, self._limits.max_text)):
+        chunks = split_text(text, self._limits.max_text)
+        for index, chunk in enumerate(chunks):
+            keyboard = self._buttons if index == len(chunks) - 1 else ()
             if index < len(self._ids):
                 if chunk != self._shown[index]:
-                    await self._pacer.edit_text(self._chat, self._ids[index], chunk, live=True)
+                    await self._pacer.edit_text(
+                        self._chat, self._ids[index], chunk, keyboard, live=True
+                    )
                     self._shown[index] = chunk
             else:
-                self._ids += await self._pacer.send_text(self._chat, chunk, live=True)
+                self._ids += await self._pacer.send_text(self._chat, chunk, keyboard, live=True)
                 self._shown.append(chunk)
                 if self._first_shown is None:
                     self._first_shown = self._clock()

@@ -31,6 +31,12 @@ class ChatRef:
     is an adapter's handle for answering through a platform interaction (a Discord slash
     command or button press) until `interaction_expires` (epoch seconds); after that the
     adapter answers in the chat as a plain message that mentions `mention`.
+
+    `inline` is an adapter's handle of a message the user posted through the bot into a chat
+    the bot need not be in (Telegram's inline mode: an `inline_message_id`). Such a message is
+    the whole answer: every send to this ref replaces it, nothing can be added after it, and
+    it takes no uploads. Its `chat_id` is then the user's private chat with the bot, where
+    what the inline message cannot hold (a video) is sent (`private_chat`).
     """
 
     platform: str
@@ -41,11 +47,20 @@ class ChatRef:
     interaction: str | None = None
     interaction_expires: float | None = None
     mention: str | None = None
+    inline: str | None = None
 
     @property
     def key(self) -> tuple[str, str, str | None]:
-        """The chat itself, whatever the answer hangs on (pacing and limits are per chat)."""
+        """The chat itself, whatever the answer hangs on (pacing and limits are per chat);
+        an inline message is a chat of its own."""
+        if self.inline is not None:
+            return (self.platform, f"inline:{self.inline}", None)
         return (self.platform, self.chat_id, self.thread_id)
+
+    def private_chat(self) -> ChatRef:
+        """The private chat with the user this ref's `chat_id` names (an inline message's
+        author), answered as a plain message."""
+        return ChatRef(self.platform, self.chat_id)
 
     def to_json(self) -> str:
         """A stable string form, stored with queued messages and render jobs."""
@@ -74,6 +89,8 @@ class IncomingMessage:
 
     `group` joins messages the platform sent as one (a Telegram album): the engine waits a
     moment for the rest of the group and runs them as one turn with all the files.
+    `chosen`: a result the user chose in inline mode; its text is what to generate in the
+    inline message `chat.inline` (never a command or a quick intent).
     """
 
     update_id: str  # unique per platform: redelivered updates are dropped by this key
@@ -83,6 +100,7 @@ class IncomingMessage:
     attachments: tuple[Attachment, ...] = ()
     message_id: str | None = None
     group: str | None = None
+    chosen: bool = False
 
     def to_json(self) -> str:
         """Serialized for the durable inbox (every field: nothing the answer needs is lost)."""
@@ -102,6 +120,7 @@ class IncomingMessage:
             ),
             message_id=data.get("message_id"),
             group=data.get("group"),
+            chosen=bool(data.get("chosen", False)),
         )
 
 

@@ -23,6 +23,7 @@ from bot.core.messages import Attachment, ChatRef
 __all__ = [
     "Button",
     "DraftOutbox",
+    "InlineOutbox",
     "Keyboard",
     "Limits",
     "LiveMode",
@@ -30,6 +31,7 @@ __all__ = [
     "OutboxError",
     "OutboxRetryLater",
     "OutboxTooLarge",
+    "OutboxUnreachable",
     "Rate",
     "VideoFile",
 ]
@@ -162,6 +164,32 @@ class DraftOutbox(Outbox, Protocol):
         ...
 
 
+@runtime_checkable
+class InlineOutbox(Outbox, Protocol):
+    """An outbox whose users post the bot's answers into any chat (Telegram's inline mode).
+
+    For a `ChatRef` with `inline` set, `send_text` and `edit_text` replace the inline
+    message's text (its caption, while it shows an image) and return or take its one id;
+    `delete_message` answers False; `send_images` and `send_video` raise `OutboxError`, since
+    an inline message takes no uploads: `show_image` puts an image there instead.
+    """
+
+    async def show_image(self, chat: ChatRef, url: str, caption: str, buttons: Keyboard) -> None:
+        """Make the inline message the image at `url`, which the platform fetches itself."""
+        ...
+
+    def start_link(self, payload: str | None) -> str:
+        """A link that opens the user's private chat with the bot; with `payload` (1-64 of
+        A-Z, a-z, 0-9, _ and -), pressing Start there sends the bot `/start <payload>`."""
+        ...
+
+    @property
+    def inline_handle(self) -> str | None:
+        """How people call the bot inline in any chat ("@nemobot"); None while the
+        platform has inline mode off for this bot."""
+        ...
+
+
 class OutboxError(Exception):
     """An adapter could not do what was asked (the chat is gone, the platform refused…).
 
@@ -176,6 +204,10 @@ class OutboxRetryLater(OutboxError):
     def __init__(self, message: str, retry_after: float) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class OutboxUnreachable(OutboxError):
+    """The bot may not write in this chat: the user never opened it, or blocked the bot."""
 
 
 class OutboxTooLarge(OutboxError):

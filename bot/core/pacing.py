@@ -18,6 +18,7 @@ from bot.core.limiter import FINAL, LIVE, Limiter
 from bot.core.messages import Attachment, ChatRef
 from bot.core.outbox import (
     DraftOutbox,
+    InlineOutbox,
     Keyboard,
     Limits,
     Outbox,
@@ -69,8 +70,12 @@ class Pacer:
     async def send_text(
         self, chat: ChatRef, text: str, buttons: Keyboard = (), *, live: bool = False
     ) -> list[str]:
-        """Send `text` split at the chat's limit, buttons under the last part; the ids."""
-        chunks = split_text(text, self.limits(chat).max_text)
+        """Send `text` split at the chat's limit, buttons under the last part; the ids.
+
+        An inline message is one message: the text is cut to fit it instead.
+        """
+        limit = self.limits(chat).max_text
+        chunks = [cut_text(text, limit)] if chat.inline else split_text(text, limit)
         ids: list[str] = []
         for index, chunk in enumerate(chunks):
             keyboard = buttons if index == len(chunks) - 1 else ()
@@ -113,6 +118,33 @@ class Pacer:
         text = cut_text(text, self.limits(chat).max_text)
         draft = partial(outbox.send_draft, chat, draft_id, text)
         await self._call(chat, draft, live=True, cost=0)
+
+    async def show_image(self, chat: ChatRef, url: str, caption: str, buttons: Keyboard) -> None:
+        """Make an inline message the image at `url` (a platform without inline messages
+        says so with `OutboxError`)."""
+        outbox = self._inline_outbox()
+        caption = cut_text(caption, self.limits(chat).max_caption)
+        if chat.inline is not None:
+            self._shown.forget(chat, chat.inline)  # its text is gone: a later edit must go
+        show = partial(outbox.show_image, chat, url, caption, buttons)
+        await self._call(chat, show, live=False)
+
+    def start_link(self, payload: str | None) -> str | None:
+        """A link to the user's private chat (started with `payload`), where the platform
+        has one."""
+        outbox = self.outbox
+        return outbox.start_link(payload) if isinstance(outbox, InlineOutbox) else None
+
+    def inline_handle(self) -> str | None:
+        """How people call the bot inline ("@nemobot"), where the platform has inline mode."""
+        outbox = self.outbox
+        return outbox.inline_handle if isinstance(outbox, InlineOutbox) else None
+
+    def _inline_outbox(self) -> InlineOutbox:
+        outbox = self.outbox
+        if not isinstance(outbox, InlineOutbox):
+            raise OutboxError(f"{self.platform} has no inline messages")
+        return outbox
 
     async def send_typing(self, chat: ChatRef, action: str = "typing") -> None:
         """Show an activity indicator (not paced: platforms do not count these)."""

@@ -95,7 +95,9 @@ class Reception:
     async def admit(self, msg: IncomingMessage, *, claim_for: str | None) -> Admitted:
         """Store `msg` (a side message already claimed by `claim_for`, if given)."""
         user = await self._user(msg)
-        intent = route(msg.text, self._registry, has_attachments=bool(msg.attachments))
+        intent = route(
+            msg.text, self._registry, has_attachments=bool(msg.attachments), chosen=msg.chosen
+        )
         refused = self._admission.refusal(msg, user.id)
         if refused is not None:
             return self._refused(refused, user, msg, intent)
@@ -175,7 +177,7 @@ class Reception:
             return admitted(Accepted("repeat"), t("press_repeated", lang))
         if placed.throttled:  # counted by the store across workers: it says when to tell
             line = "slow_down" if placed.first_refusal else None
-            return self._refused(Refusal("throttled", line), user, msg, intent)
+            return self._refused(Refusal("throttled", line, reason="slow_down"), user, msg, intent)
         if placed.refused:
             return admitted(Accepted("full"), t("queue_full", lang, limit=self._queue_limit))
         if lane == "side":
@@ -189,8 +191,10 @@ class Reception:
         self, refused: Refusal, user: UserRecord, msg: IncomingMessage, intent: Intent
     ) -> Admitted:
         line = None
-        if refused.text_key is not None:
-            line = t(refused.text_key, user.language, **refused.values)
+        # An inline message waits for its answer in place: it is always told why not.
+        key = refused.reason if msg.chosen and refused.text_key is None else refused.text_key
+        if key is not None:
+            line = t(key, user.language, **refused.values)
         return _said(Admitted(Accepted(refused.status), user, msg, intent), line)
 
     async def _user(self, msg: IncomingMessage) -> UserRecord:

@@ -3,7 +3,7 @@
 Every status answer carries the render's progress (0-100). From the readings so far (seconds
 since the submit, progress) the estimate is the finish time the progress rate points to,
 blended with how long earlier renders took while the progress says little. The poll policy
-checks shortly after that estimate (trusting it no further ahead than three quarters of the
+checks shortly after that estimate (trusting it no further ahead than three fifths of the
 time seen so far), never sooner than `floor` and never later than `ceiling`
 after the last check, backs off after failures and while checks keep finding a render
 unfinished when it should be done (stuck near its end), and stops hurrying after
@@ -43,7 +43,7 @@ class PollPolicy:
     ceiling: float = 30.0  # never wait longer than this between checks
     margin: float = 0.5  # check this long after the predicted finish
     max_polls: int = 60  # after this many checks, every `ceiling`
-    reach: float = 0.75  # how far ahead an estimate is trusted, as a share of the time seen
+    reach: float = 0.6  # how far ahead an estimate is trusted, as a share of the time seen
 
     def finish(self, readings: Sequence[Reading], typical: Sequence[float] = ()) -> float | None:
         """Seconds after the submit when the render should be done, or None if unknown."""

@@ -12,15 +12,27 @@ from bot.core.wording import phrase_intent
 __all__ = ["Intent", "route"]
 
 
-def route(text: str, registry: Registry, *, has_attachments: bool = False) -> Intent:
-    """Classify one message against the intents `registry` runs."""
+# Deep links (`/start <payload>`, from a link the bot gave) run the intent they were made for.
+START_PAYLOADS = {"export": "export"}
+
+
+def route(
+    text: str, registry: Registry, *, has_attachments: bool = False, chosen: bool = False
+) -> Intent:
+    """Classify one message against the intents `registry` runs (`chosen`: a result chosen
+    in inline mode, whose text is a prompt whatever it says)."""
     stripped = text.strip()
+    if chosen and "inline" in registry:
+        return Intent("inline", stripped)
     button = codec.decode(stripped)
     if button is not None and button.action in registry.buttons:
         return Intent(registry.buttons[button.action], button=button)
     if stripped.startswith("/"):
         head, _, rest = _split_command(stripped[1:])
         name = head.split("@", 1)[0].lower()  # Telegram appends @botname in groups
+        linked = START_PAYLOADS.get(rest.strip()) if name == "start" else None
+        if linked is not None and linked in registry:
+            return Intent(linked)
         if registry.command(name) is not None:
             return Intent(name, rest.strip())
         return Intent("unknown_command", "/" + head)

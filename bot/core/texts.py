@@ -39,6 +39,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "• 按钮显示为 [🔁 再来一张]：输入按钮上的词即可按下——再来一张、变体、重新发送、重试、"
         "导出、状态、积分、新项目（也可以输入 again、variation、resend、retry、web）",
     ),
+    "help_inline": (
+        "• Inline, in any chat: type {handle} and a description, pick “🎨 Generate”, and the "
+        "image appears there as your message (your latest images are offered too)",
+        "• 内联模式，在任何聊天中：输入 {handle} 和描述，选择“🎨 生成”，图片就会作为你的消息"
+        "出现在那里（也会列出你最近的图片）",
+    ),
     "unknown_command": (
         "I don't know the command {command}. Send /help to see what I can do.",
         "我不认识命令 {command}。发送 /help 查看我能做什么。",
@@ -192,6 +198,45 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
     # -- what the bot asks the agent for a button or a slash command (in the user's language)
     "agent_imagine": ("Generate an image of {prompt}", "生成一张{prompt}的图片"),
+    # -- inline mode (Telegram): the results offered while someone types @bot …
+    "inline_generate_title": ("🎨 Generate: {prompt}", "🎨 生成：{prompt}"),
+    "inline_generate_about": (
+        "Made in your NemoVideo project; it appears here when ready",
+        "在你的 NemoVideo 项目中生成，完成后会显示在这里",
+    ),
+    "inline_generating": ("🎨 Generating: {prompt}…", "🎨 正在生成：{prompt}……"),
+    "inline_empty_title": ("🎨 Describe an image", "🎨 描述一张图片"),
+    "inline_empty_about": (
+        "Type what it should show, e.g. a sunset over a mountain lake",
+        "输入图片要表现的内容，例如：山间湖泊的日落",
+    ),
+    "inline_empty": (
+        "✍️ To make an image here, type {handle} and a description, then pick “🎨 Generate”.",
+        "✍️ 要在这里生成图片，请输入 {handle} 和描述，然后选择“🎨 生成”。",
+    ),
+    "inline_too_long_title": ("✂️ Too long for inline mode", "✂️ 内容太长，无法内联生成"),
+    "inline_too_long": (
+        "A description in inline mode can be up to {limit} characters (Telegram cuts longer "
+        "ones). Shorten it, or send it to me in a private chat.",
+        "内联模式下描述最多 {limit} 个字符（Telegram 会截断更长的内容）。"
+        "请缩短，或在私聊中发给我。",
+    ),
+    "inline_refused_title": ("🚫 Not available", "🚫 无法使用"),
+    "inline_image_about": ("Your image: {prompt}", "你的图片：{prompt}"),
+    "inline_image_link": ("{caption}\n{url}", "{caption}\n{url}"),
+    "inline_export_here": (
+        "🎬 The video of the image you posted inline is on its way.",
+        "🎬 你通过内联发布的图片，视频马上就来。",
+    ),
+    "inline_export_sent": (
+        "🎬 The video is on its way to our private chat: {link}",
+        "🎬 视频正在发往我们的私聊：{link}",
+    ),
+    "inline_export_start": (
+        "🎬 To get the video, open {link} and press Start: it follows there.",
+        "🎬 要获取视频，请打开 {link} 并点击“开始”，视频随后会发到那里。",
+    ),
+    "agent_inline": ("Generate an image of {prompt}", "生成一张{prompt}的图片"),
     "agent_again": ("Generate another image of {prompt}", "再生成一张{prompt}的图片"),
     "agent_variation": (
         "Generate a new image of {prompt}, as a variation with a different composition",
@@ -455,6 +500,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "先加入一张你自己的图片（可选）",
     ),
     "cmd_help": ("Everything I understand", "我能理解的全部内容"),
+    "cmd_help_inline": (
+        "Everything I understand · inline: {handle} <description> in any chat",
+        "我能理解的全部内容 · 内联：在任何聊天中输入 {handle} <描述>",
+    ),
     "cmd_export": ("Render your project as a 1080p MP4", "把项目渲染成 1080p MP4"),
     "cmd_status": ("Show your timeline", "查看时间线"),
     "cmd_credits": ("Show your NemoVideo credits", "查看 NemoVideo 积分"),
@@ -510,6 +559,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "btn_variation": ("✨ Variation", "✨ 变体"),
     "btn_again_n": ("🔁 Again #{n}", "🔁 再来一张 #{n}"),
     "btn_variation_n": ("✨ Variation #{n}", "✨ 变体 #{n}"),
+    "btn_cancel": ("⏹ Cancel", "⏹ 取消"),
     "btn_web": ("🌐 Open in editor", "🌐 在编辑器中打开"),
 }
 

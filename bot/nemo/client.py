@@ -40,8 +40,6 @@ from bot.nemo.stream import Stream
 
 __all__ = ["NemoClient", "RenderIds", "Stream"]
 
-_CHUNK = 64 * 1024
-
 
 class RenderIds:
     """Fresh render ids in the vendor's `render_<unix ms>` form, never repeated by one source."""

@@ -10,6 +10,7 @@ from bot.core.admission import MAX_MESSAGE_CHARS, Admission
 from bot.core.housekeeping import Housekeeping
 from bot.core.messages import ChatRef, IncomingMessage, User
 from sandbox import RunningSandbox
+from storage import AccessRule
 from tests.engine.harness import running_bot
 
 
@@ -39,6 +40,26 @@ def test_allowlist_length_and_operators() -> None:
     long = gate.refusal(_msg("7", "x" * (MAX_MESSAGE_CHARS + 1)), 1)
     assert long is not None and long.status == "too_long"
     assert long.values == {"length": MAX_MESSAGE_CHARS + 1, "limit": MAX_MESSAGE_CHARS}
+
+
+def test_may_start_is_the_one_turn_check_and_can_only_look() -> None:
+    """Bans, the allowlist and the rate, each with the key of its line; looking (an inline
+    query) counts nothing, and a refused message is always given its reason."""
+    now = [0.0]
+    gate = Admission(frozenset(), frozenset({"boss"}), per_minute=2, clock=lambda: now[0])
+    user = User("telegram", "5")
+    assert [gate.may_start(user, 1, count=False) for _ in range(5)] == [None] * 5
+    assert [gate.may_start(user, 1) for _ in range(3)] == [None, None, "slow_down"]
+    assert gate.may_start(user, 1, count=False) == "slow_down"
+    gate.apply_rules([AccessRule("telegram:5", "ban", "boss", 0.0)])
+    assert gate.may_start(user, 1, count=False) == "banned"
+    gate.apply_rules([AccessRule("telegram:6", "allow", "boss", 0.0)])
+    assert gate.may_start(user, 1, count=False) == "not_allowed"
+    assert gate.may_start(User("telegram", "boss"), 2) is None  # operators always may
+    told = gate.refusal(_msg("5"), 1)
+    assert told is not None and (told.text_key, told.reason) == ("not_allowed", "not_allowed")
+    again = gate.refusal(_msg("5"), 1)
+    assert again is not None and (again.text_key, again.reason) == (None, "not_allowed")
 
 
 async def test_a_flooding_user_gets_one_line_and_others_are_unaffected(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
@@ -40,6 +40,9 @@ session_states = st.builds(
 thumb_sizes = st.tuples(st.integers(1, 300), st.integers(1, 120))
 
 
+@example(  # found by this test: a 1 ms segment at the very end of the axis
+    SessionState({"t": [{"sg": [{"st": 2195, "d": 1}]}]}, (), ()), "en", []
+)
 @settings(max_examples=120, deadline=None)
 @given(session_states, st.sampled_from(LANGS), st.lists(thumb_sizes, max_size=4))
 def test_any_state_gives_a_picture_exactly_when_it_has_a_summary(

@@ -146,3 +146,27 @@ async def test_images_are_remembered_once_per_session(store: Store, user: UserRe
     marked = await store.get_image(first)
     assert marked is not None and marked.posted
     assert await store.get_image(10_000) is None
+
+
+async def test_latest_images_are_the_posted_ones_of_the_current_session(
+    store: Store, user: UserRecord, other_user: UserRecord
+) -> None:
+    """What inline mode offers: the user's posted images of their current project, newest
+    first; none of another project or another user, none still being posted."""
+    assert await store.latest_images(user.id, 5) == []  # no session yet
+    await store.save_session(user.id, "acct", "s1", None)
+    ids = []
+    for n in range(4):
+        image_id = await store.remember_image(user.id, "s1", f"k{n}", f"http://x/{n}.png", f"p{n}")
+        assert image_id is not None
+        ids.append(image_id)
+    for image_id in ids[:3]:
+        await store.mark_image_posted(image_id)  # the fourth is still being posted
+    await store.remember_image(user.id, "s0", "old", "http://x/old.png", "old")  # past project
+    await store.save_session(other_user.id, "acct", "s9", None)
+    theirs = await store.remember_image(other_user.id, "s9", "k0", "http://x/t.png", "theirs")
+    assert theirs is not None and await store.mark_image_posted(theirs)
+    latest = await store.latest_images(user.id, 2)
+    assert [(image.id, image.prompt) for image in latest] == [(ids[2], "p2"), (ids[1], "p1")]
+    await store.save_session(user.id, "acct", "s2", None)  # a new project: nothing to offer
+    assert await store.latest_images(user.id, 5) == []

@@ -31,6 +31,7 @@ def test_actions_are_the_documented_ones() -> None:
         "web",
         "resend",
         "sendagain",
+        "cancel",
     } == codec.ACTIONS
 
 

@@ -124,3 +124,14 @@ def test_a_new_command_is_one_handler_and_one_line_of_strings(
     assert f"• /style — {STYLE_ZH}" in help_text(registry, "zh").splitlines()
     assert registry["style"].handler is style and registry["style"].lane == "side"
     assert "style" not in build_registry()  # the bot's own registry is untouched
+
+
+def test_with_inline_mode_on_help_says_how_to_use_it() -> None:
+    """The menu's /help line and /help itself name the bot's inline handle; without inline
+    mode (Discord, the console) neither mentions it."""
+    english = dict((c.command, c.description) for c in menu(REGISTRY, "en", "@nemobot"))
+    chinese = dict((c.command, c.description) for c in menu(REGISTRY, "zh", "@nemobot"))
+    assert "@nemobot" in english["help"] and "@nemobot" in chinese["help"]
+    assert all("@nemobot" not in c.description for c in menu(REGISTRY, "en"))
+    assert "type @nemobot and a description" in help_text(REGISTRY, "en", inline_handle="@nemobot")
+    assert "@" not in help_text(REGISTRY, "en")

@@ -95,3 +95,23 @@ def test_chat_ref_json_is_stable() -> None:
     a = ChatRef("telegram", "42", "1", private=False)
     b = ChatRef(private=False, thread_id="1", chat_id="42", platform="telegram")
     assert a.to_json() == b.to_json()
+
+
+def test_an_inline_message_round_trips_and_is_a_chat_of_its_own() -> None:
+    """A chosen inline result survives the inbox; pacing keys it apart from the user's
+    private chat, where what it cannot hold goes."""
+    chat = ChatRef("telegram", "1001", private=False, inline="AgAAAx-1")
+    message = _message(chat=chat, text="a cat", chosen=True)
+    restored = IncomingMessage.from_json(message.to_json())
+    assert restored == message and restored.chosen and restored.chat.inline == "AgAAAx-1"
+    assert chat.key == ("telegram", "inline:AgAAAx-1", None)
+    assert chat.private_chat() == ChatRef("telegram", "1001")
+    assert chat.private_chat().key != chat.key
+
+
+def test_rows_written_before_inline_mode_still_read() -> None:
+    """An inbox row without `chosen` or `inline` (an older version's) reads as before."""
+    data = json.loads(_message().to_json())
+    del data["chosen"], data["chat"]["inline"]
+    restored = IncomingMessage.from_json(json.dumps(data))
+    assert restored == _message() and not restored.chosen and restored.chat.inline is None

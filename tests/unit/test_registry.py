@@ -29,7 +29,7 @@ def test_the_lanes_and_needs_of_the_bots_intents() -> None:
     }
     sessions = {name for name, spec in REGISTRY.items() if spec.session}
     assert sessions == {
-        *("export", "status", "web", "turn", "upload", "again", "variation"),
+        *("export", "status", "web", "turn", "inline", "upload", "again", "variation"),
         *("interrupted", "send_again"),
     }
     accounts = {name for name, spec in REGISTRY.items() if spec.account}
@@ -50,6 +50,7 @@ def test_buttons_run_the_intents_they_always_ran() -> None:
         "web": "web",
         "resend": "resend",
         "sendagain": "send_again",
+        "cancel": "cancel",
     }
     assert set(REGISTRY.buttons) == codec.ACTIONS
 

@@ -245,3 +245,18 @@ def test_asks_for_video(text: str) -> None:
 def test_does_not_ask_for_video(text: str) -> None:
     """Plain image requests do not trigger an export."""
     assert not asks_for_video(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["a cat", "export", "/new", "credits", codec.encode("export", 1, SESSION), ""]
+)
+def test_a_chosen_inline_result_is_a_prompt_whatever_it_says(text: str) -> None:
+    """Inline mode's "🎨 Generate" runs the words as an image prompt, never as a command."""
+    assert route_in(text, REGISTRY, chosen=True) == Intent("inline", text.strip())
+
+
+def test_the_start_link_of_an_inline_export_runs_the_export() -> None:
+    """`/start export` (Start pressed in a chat opened by the link) is an export; other
+    start payloads are a plain /start."""
+    assert route("/start export") == Intent("export")
+    assert route("/start something-else") == Intent("start", "something-else")

@@ -188,7 +188,8 @@ def _block(
     fonts: Fonts,
 ) -> None:
     top, bottom = rows
-    left = geometry.x(block.start_ms)
+    # A block starting at the very end of the axis still gets a sliver inside the picture.
+    left = min(geometry.x(block.start_ms), WIDTH - PAD - 4)
     known = block.duration_ms > 0
     right = geometry.x(block.start_ms + block.duration_ms) - 2 if known else left + UNKNOWN_WIDTH
     right = min(max(right, left + 3), WIDTH - PAD - 1)

@@ -65,6 +65,9 @@ class ChatStore:
         if chat_id is None or chat_id == "":
             raise errors.bad_request("chat_id is empty")
         chat = self.find(chat_id)
+        if chat is None and _known_user(self.users, chat_id):
+            # A user's private chat exists only once they pressed Start.
+            raise ApiError(403, errors.CANT_INITIATE)
         if chat is None:
             raise ApiError(400, errors.CHAT_NOT_FOUND)
         return chat
@@ -104,3 +107,10 @@ class ChatStore:
             if target is not None:
                 reply_to = self.message_json(target, nested=False)
         return message.to_dict(chat, reply_to)
+
+
+def _known_user(users: dict[int, JSON], chat_id: Any) -> bool:
+    try:
+        return int(chat_id) in users
+    except (TypeError, ValueError):
+        return False

@@ -15,10 +15,12 @@ from aiohttp import web
 
 from .chats import ChatStore
 from .files import FileStore
+from .inline import InlineQueryRecord, InlineSide
 from .inspection import Inspection
 from .limits import FaultInjector, RateLimiter
 from .models import (
     ApiCall,
+    BotMessage,
     CallbackAnswer,
     CallbackQueryRecord,
     DraftRecord,
@@ -32,7 +34,7 @@ from .users import UserSide
 from .webhook import WebhookDeliverer
 
 
-class BotApiEmulator(UserSide, Inspection):
+class BotApiEmulator(UserSide, InlineSide, Inspection):
     """An in-process Telegram Bot API server for one bot token, driven from tests."""
 
     def __init__(self, options: EmulatorOptions | None = None) -> None:
@@ -58,6 +60,8 @@ class BotApiEmulator(UserSide, Inspection):
         self.webhook_attempts: list[tuple[int, int]] = []
         self.callback_queries: dict[str, CallbackQueryRecord] = {}
         self.callback_answers: list[CallbackAnswer] = []
+        self.inline_queries: dict[str, InlineQueryRecord] = {}
+        self.inline_messages: dict[str, BotMessage] = {}  # by inline_message_id
         self.actions: dict[int, list[tuple[str, float]]] = {}
         self.draft_log: dict[int, list[DraftRecord]] = {}
         self.command_sets: dict[tuple[str, str], list[tuple[str, str]]] = {}

@@ -10,6 +10,10 @@ CAPTION_TOO_LONG = "Bad Request: message caption is too long"
 TEXT_EMPTY = "Bad Request: message text is empty"
 CHAT_NOT_FOUND = "Bad Request: chat not found"
 EDIT_NOT_FOUND = "Bad Request: message to edit not found"
+INLINE_MESSAGE_INVALID = "Bad Request: MESSAGE_ID_INVALID"
+# The docs: "When an inline message is edited, a new file can't be uploaded"; the wording is ours.
+INLINE_UPLOAD = "Bad Request: a new file can't be uploaded to an inline message"
+CANT_INITIATE = "Forbidden: bot can't initiate conversation with a user"
 DELETE_NOT_FOUND = "Bad Request: message to delete not found"
 REPLY_NOT_FOUND = "Bad Request: message to be replied not found"
 NOT_MODIFIED = (

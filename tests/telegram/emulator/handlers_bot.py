@@ -29,7 +29,7 @@ async def get_me(emu: BotApiEmulator, p: Params) -> dict[str, Any]:
         **emu.bot_user,
         "can_join_groups": True,
         "can_read_all_group_messages": not emu.options.privacy_mode,
-        "supports_inline_queries": False,
+        "supports_inline_queries": emu.options.inline_mode,
         "can_connect_to_business": False,
         "has_main_web_app": False,
     }

@@ -104,15 +104,19 @@ async def send_message(emu: BotApiEmulator, p: Params) -> Any:
     return emu.chats.message_json(message)
 
 
-def editable(emu: BotApiEmulator, p: Params) -> tuple[Chat, BotMessage]:
-    """The bot message an edit refers to, or 400 "message to edit not found"."""
+def editable(emu: BotApiEmulator, p: Params) -> tuple[Chat, BotMessage, bool]:
+    """The message an edit refers to, and whether it is an inline message (named by
+    `inline_message_id`: a user's message via the bot); else 400."""
     if p.has("inline_message_id"):
-        raise ApiError(400, errors.EDIT_NOT_FOUND)  # inline messages are not emulated
+        message = emu.inline_messages.get(p.string("inline_message_id") or "")
+        if message is None:
+            raise ApiError(400, errors.INLINE_MESSAGE_INVALID)
+        return emu.chats.chats[message.chat_id], message, True
     chat = emu.chats.require(p.json("chat_id"))
     message = emu.chats.get(chat.id, p.integer("message_id"))
     if message is None or not message.outgoing:
         raise ApiError(400, errors.EDIT_NOT_FOUND)
-    return chat, message
+    return chat, message, False
 
 
 def apply_edit(
@@ -134,19 +138,20 @@ def apply_edit(
 @api_method("editMessageText")
 async def edit_message_text(emu: BotApiEmulator, p: Params) -> Any:
     """Edit a bot text message; omitting reply_markup removes the keyboard."""
-    chat, message = editable(emu, p)
+    chat, message, inline = editable(emu, p)
     if message.text is None:
         raise ApiError(400, errors.NO_TEXT_TO_EDIT)
     changes = text_fields(emu, p)
     # Omitting reply_markup removes the keyboard, exactly like the real server.
     changes["reply_markup"] = validate_reply_markup(p.json("reply_markup"))
-    return apply_edit(emu, chat, message, "editMessageText", changes)
+    result = apply_edit(emu, chat, message, "editMessageText", changes)
+    return True if inline else result
 
 
 @api_method("editMessageCaption")
 async def edit_message_caption(emu: BotApiEmulator, p: Params) -> Any:
     """Edit a bot media message's caption."""
-    chat, message = editable(emu, p)
+    chat, message, inline = editable(emu, p)
     if message.kind == "text":
         raise ApiError(400, errors.NO_CAPTION_TO_EDIT)
     raw = p.string("caption")
@@ -163,15 +168,16 @@ async def edit_message_caption(emu: BotApiEmulator, p: Params) -> Any:
     }
     result = apply_edit(emu, chat, message, "editMessageCaption", changes)
     message.raw_text, message.parse_mode = raw, p.string("parse_mode")
-    return result
+    return True if inline else result
 
 
 @api_method("editMessageReplyMarkup")
 async def edit_message_reply_markup(emu: BotApiEmulator, p: Params) -> Any:
     """Replace (or remove) a bot message's inline keyboard."""
-    chat, message = editable(emu, p)
+    chat, message, inline = editable(emu, p)
     changes = {"reply_markup": validate_reply_markup(p.json("reply_markup"))}
-    return apply_edit(emu, chat, message, "editMessageReplyMarkup", changes)
+    result = apply_edit(emu, chat, message, "editMessageReplyMarkup", changes)
+    return True if inline else result
 
 
 @api_method("deleteMessage")

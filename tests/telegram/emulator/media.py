@@ -25,6 +25,7 @@ DEFAULT_MIME = {
 }
 DEFAULT_PHOTO_DIMS = (1280, 960)
 DEFAULT_THUMB_DIMS = (320, 180)
+MAX_PHOTO_BY_URL = 5 * 1024 * 1024  # the Bot API fetches photos of at most 5 MB by URL
 MEDIA_KINDS = ("photo", "video", "animation", "audio", "voice", "document")
 
 
@@ -121,6 +122,8 @@ async def resolve_input(
     if source.startswith(("http://", "https://")):
         data = await fetch_url(source)
         if kind == "photo":
+            if len(data) > MAX_PHOTO_BY_URL:
+                raise ApiError(400, errors.URL_FETCH_FAILED)
             return store_photo(store, options, data)
         name = PurePosixPath(source.split("?")[0]).name or None
         return store.add(kind, data, file_name=name, source_url=source)

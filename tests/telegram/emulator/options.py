@@ -33,6 +33,11 @@ class EmulatorOptions:
     # On: group messages a privacy-mode bot would not see are recorded but not delivered.
     enforce_privacy_mode: bool = False
     callback_answer_timeout: float = 15.0
+    # Inline mode (@BotFather's /setinline) and inline feedback (/setinlinefeedback): off,
+    # as for a new bot. An inline query must be answered within this many seconds.
+    inline_mode: bool = False
+    inline_feedback: bool = False
+    inline_answer_timeout: float = 10.0
     # tdlib keeps a bare "&" literally; the Bot API docs say it must be escaped. Strict (the
     # default) rejects it, so a bot that passes here also passes the real server.
     strict_html_ampersand: bool = True

@@ -25,6 +25,8 @@ JSON_FIELDS = frozenset(
         "scope",
         "reaction",
         "message_ids",
+        "results",
+        "button",
     }
 )
 JSON_ERRORS = {

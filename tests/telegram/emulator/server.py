@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 # Importing the handler modules registers their methods.
-from . import errors, handlers_bot, handlers_media, handlers_messages  # noqa: F401
+from . import (  # noqa: F401
+    errors,
+    handlers_bot,
+    handlers_inline,
+    handlers_media,
+    handlers_messages,
+)
 from .errors import ApiError
 from .models import ApiCall
 from .options import TOKEN_RE
