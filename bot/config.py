@@ -13,7 +13,9 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
+from bot.core.stars import Pack, parse_packs
 from storage.opening import is_postgres, sqlite_path
+from storage.records import KINDS, Quota
 
 __all__ = [
     "DEFAULT_API_BASE",
@@ -99,6 +101,9 @@ class Settings:
     inbox_text_hours: float = 24.0
     inbox_keep_days: float = 30.0
     render_keep_days: float = 30.0
+    user_daily: Quota = field(default_factory=Quota)  # per user and UTC day; shared account
+    account_daily: Quota = field(default_factory=Quota)  # everyone together, per UTC day
+    stars_packs: tuple[Pack, ...] = ()  # sold for Telegram Stars; none: nothing is sold
     log_level: str = "INFO"
     log_format: str = "kv"
     metrics_port: int | None = None
@@ -224,6 +229,9 @@ class Settings:
             inbox_text_hours=reader.get("NEMOBOT_INBOX_TEXT_HOURS", _seconds, 24.0),
             inbox_keep_days=reader.get("NEMOBOT_INBOX_KEEP_DAYS", _seconds, 30.0),
             render_keep_days=reader.get("NEMOBOT_RENDER_KEEP_DAYS", _seconds, 30.0),
+            user_daily=_quota(reader, "NEMOBOT_USER_DAILY"),
+            account_daily=_quota(reader, "NEMOBOT_ACCOUNT_DAILY"),
+            stars_packs=reader.get("NEMOBOT_STARS_PACKS", parse_packs, ()),
             log_level=reader.get("NEMOBOT_LOG_LEVEL", _log_level, "INFO"),
             log_format=reader.get("NEMOBOT_LOG_FORMAT", _log_format, "kv"),
             metrics_port=reader.get("NEMOBOT_METRICS_PORT", _port, None),
@@ -286,13 +294,20 @@ def _lease(raw: str) -> float:
 
 
 def _positive_int(raw: str) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"expected a whole number, got {raw!r}") from None
-    if value < 1:
+    if _count(raw) < 1:
         raise ValueError(f"must be at least 1, got {raw!r}")
-    return value
+    return int(raw)
+
+
+def _count(raw: str) -> int:
+    if not raw.isascii() or not raw.isdigit():
+        raise ValueError(f"expected a whole number (0 or more), got {raw!r}")
+    return int(raw)
+
+
+def _quota(reader: _Reader, prefix: str) -> Quota:
+    """`<prefix>_TURNS`, `_IMAGES` and `_EXPORTS`: a day's allowance (unset: no limit)."""
+    return Quota(*(reader.get(f"{prefix}_{kind.upper()}", _count, None) for kind in KINDS))
 
 
 def _bool(raw: str) -> bool:

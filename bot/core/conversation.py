@@ -114,7 +114,7 @@ class Conversation:
         reply = _Reply()
         started, outcome = time.monotonic(), "failed"
         try:
-            async with LiveMessage(ctx.pacer, ctx.chat) as live:
+            async with LiveMessage(ctx.pacer, ctx.chat, quiet=ctx.quiet) as live:
                 try:
                     await self._stream(ctx, text, reply, live)
                 except (StreamCut, StreamTimeout) as exc:

@@ -27,7 +27,7 @@ from bot.core.export import Exporter
 from bot.core.housekeeping import Housekeeping
 from bot.core.items import ItemWork
 from bot.core.lines import Lines
-from bot.core.messages import IncomingMessage
+from bot.core.messages import IncomingMessage, User
 from bot.core.observe import Observer
 from bot.core.outbox import Outbox, OutboxError, Rate
 from bot.core.pacing import Pacer
@@ -35,6 +35,7 @@ from bot.core.platforms import Platforms
 from bot.core.reception import Accepted, Reception
 from bot.core.registry import Registry
 from bot.core.scratch import Scratch
+from bot.core.stars import Stars
 from bot.logs import pseudonym
 from storage import Store
 
@@ -66,6 +67,7 @@ class EngineParts:
     coordination: Coordination
     housekeeping: Housekeeping
     registry: Registry  # what the bot answers (its menus list it)
+    stars: Stars  # packs sold for Telegram Stars
 
 
 class Engine:
@@ -88,6 +90,7 @@ class Engine:
         self._coordination = parts.coordination
         self._housekeeping = parts.housekeeping
         self.registry = parts.registry
+        self.stars = parts.stars
         self._tasks: set[asyncio.Task[Any]] = set()
         self._chores: asyncio.Task[None] | None = None  # background work, for the engine's life
         self._started = False
@@ -218,6 +221,12 @@ class Engine:
         elif status == "queued" and serve_now:
             self._lines.wake(admitted.user.id)
         return admitted.accepted
+
+    async def precheck(self, payer: User, payload: str, currency: str, amount: int) -> bool:
+        """May the platform take this payment? Answered from the payload at once (Telegram
+        waits 10 s for the answer); the payment itself comes as a message to `submit`."""
+        user = await self._reception.known_user(payer)
+        return self.stars.precheck(user.id, payload, currency, amount)
 
     def _notice(self, msg: IncomingMessage, text: str) -> None:
         """Tell the sender something, without making `submit` wait for the platform."""

@@ -14,6 +14,7 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from types import TracebackType
 
 from bot.core.messages import ChatRef
@@ -27,15 +28,25 @@ log = logging.getLogger(__name__)
 
 
 class LiveMessage:
-    """An answer that grows while the agent streams (use as `async with`)."""
+    """An answer that grows while the agent streams (use as `async with`).
+
+    `quiet` (a group's quiet mode): nothing is shown until `finish`, no previews, no notes.
+    """
 
     def __init__(
-        self, pacer: Pacer, chat: ChatRef, clock: Callable[[], float] = time.monotonic
+        self,
+        pacer: Pacer,
+        chat: ChatRef,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        quiet: bool = False,
     ) -> None:
         self._pacer = pacer
         self._chat = chat
         self._clock = clock
-        self._limits = pacer.limits(chat)
+        self._quiet = quiet
+        limits = pacer.limits(chat)
+        self._limits = replace(limits, live="off") if quiet else limits
         self._body = ""
         self._footer = ""
         self._dirty = asyncio.Event()
@@ -72,6 +83,8 @@ class LiveMessage:
 
     async def note(self, text: str) -> None:
         """A status line under the answer (a new message where nothing can be edited)."""
+        if self._quiet:
+            return
         if self._limits.live == "off":
             await self._pacer.send_text(self._chat, text)
             return

@@ -10,7 +10,7 @@ import json
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-__all__ = ["Attachment", "ChatRef", "IncomingMessage", "User"]
+__all__ = ["Attachment", "ChatRef", "IncomingMessage", "Payment", "User"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +21,9 @@ class User:
     id: str
     name: str = ""
     language: str | None = None  # the platform's hint, e.g. Telegram's language_code
+    # The platform says this person manages the server the message came from (Discord's
+    # Manage Server); Telegram's group admins are asked of the Bot API instead.
+    manager: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +33,9 @@ class ChatRef:
     `reply_to` is the user's message that answers reply to (Telegram groups). `interaction`
     is an adapter's handle for answering through a platform interaction (a Discord slash
     command or button press) until `interaction_expires` (epoch seconds); after that the
-    adapter answers in the chat as a plain message that mentions `mention`.
+    adapter answers in the chat as a plain message that mentions `mention`. `space` is the
+    server a Discord channel belongs to (its settings are the server's); None elsewhere, where
+    a group's settings are its own.
     """
 
     platform: str
@@ -41,6 +46,12 @@ class ChatRef:
     interaction: str | None = None
     interaction_expires: float | None = None
     mention: str | None = None
+    space: str | None = None
+
+    @property
+    def settings_key(self) -> str:
+        """Whose settings apply here: the Discord server's, else the chat's own."""
+        return self.space or self.chat_id
 
     @property
     def key(self) -> tuple[str, str, str | None]:
@@ -69,6 +80,16 @@ class Attachment:
 
 
 @dataclass(frozen=True, slots=True)
+class Payment:
+    """A completed payment the platform reported (Telegram's `successful_payment`)."""
+
+    charge_id: str  # the platform's id of the charge (`telegram_payment_charge_id`)
+    payload: str  # the invoice's payload, as the bot wrote it
+    currency: str
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
 class IncomingMessage:
     """One accepted platform update: a message, a command, or a button press.
 
@@ -83,6 +104,7 @@ class IncomingMessage:
     attachments: tuple[Attachment, ...] = ()
     message_id: str | None = None
     group: str | None = None
+    payment: Payment | None = None
 
     def to_json(self) -> str:
         """Serialized for the durable inbox (every field: nothing the answer needs is lost)."""
@@ -102,6 +124,7 @@ class IncomingMessage:
             ),
             message_id=data.get("message_id"),
             group=data.get("group"),
+            payment=Payment(**_known(Payment, data["payment"])) if data.get("payment") else None,
         )
 
 

@@ -18,10 +18,12 @@ from bot.core.limiter import FINAL, LIVE, Limiter
 from bot.core.messages import Attachment, ChatRef
 from bot.core.outbox import (
     DraftOutbox,
+    Invoice,
     Keyboard,
     Limits,
     Outbox,
     OutboxError,
+    PaymentOutbox,
     Rate,
     VideoFile,
 )
@@ -63,6 +65,11 @@ class Pacer:
     def limits(self, chat: ChatRef) -> Limits:
         """The chat's limits, as the adapter states them."""
         return self.outbox.limits(chat)
+
+    @property
+    def takes_payments(self) -> bool:
+        """The platform sells packs for its own currency (`PaymentOutbox`)."""
+        return isinstance(self.outbox, PaymentOutbox)
 
     # -- sending ------------------------------------------------------------------------
 
@@ -113,6 +120,14 @@ class Pacer:
         text = cut_text(text, self.limits(chat).max_text)
         draft = partial(outbox.send_draft, chat, draft_id, text)
         await self._call(chat, draft, live=True, cost=0)
+
+    async def send_invoice(self, chat: ChatRef, invoice: Invoice) -> str:
+        """Post an invoice (paced like a message); a platform without payments says so with
+        `OutboxError`."""
+        outbox = self.outbox
+        if not isinstance(outbox, PaymentOutbox):
+            raise OutboxError(f"{self.platform} takes no payments")
+        return await self._call(chat, partial(outbox.send_invoice, chat, invoice), live=False)
 
     async def send_typing(self, chat: ChatRef, action: str = "typing") -> None:
         """Show an activity indicator (not paced: platforms do not count these)."""

@@ -31,6 +31,8 @@ def test_actions_are_the_documented_ones() -> None:
         "web",
         "resend",
         "sendagain",
+        "buy",
+        "set",
     } == codec.ACTIONS
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 # Importing the handler modules registers their methods.
-from . import errors, handlers_bot, handlers_media, handlers_messages  # noqa: F401
+from . import errors, handlers_bot, handlers_media, handlers_messages, payments  # noqa: F401
 from .errors import ApiError
 from .models import ApiCall
 from .options import TOKEN_RE
