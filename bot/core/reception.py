@@ -102,11 +102,14 @@ class Reception:
 
         A payment is credited first, before anything may refuse the message: its charge id
         makes that once, and the update is confirmed to the platform only after this returns.
+        A payment credited before (the same charge in another update) is a duplicate: not
+        thanked twice.
         """
         user = await self._user(msg)
         if msg.payment is not None:
-            await self._stars.credit(user.id, msg.payment)
             intent = Intent("paid", msg.payment.charge_id)
+            if not await self._stars.credit(user.id, msg.payment):
+                return Admitted(Accepted("duplicate"), user, msg, intent)
         else:
             intent = route(msg.text, self._registry, has_attachments=bool(msg.attachments))
         refused = self._admission.refusal(msg, user.id)

@@ -127,9 +127,10 @@ class Stars:
         user_id, pack = read
         return user_id == payer and pack in self.packs and amount == pack.stars
 
-    async def credit(self, user_id: int, payment: Payment) -> StarPayment:
-        """Add the paid pack to the payer's extras, once per charge id; the payment as stored
-        (a pack that cannot be read is recorded with nothing bought, for a refund)."""
+    async def credit(self, user_id: int, payment: Payment) -> bool:
+        """Add the paid pack to the payer's extras, once per charge id; False if this charge
+        was credited before. A pack that cannot be read is recorded with nothing bought (the
+        operator can still refund it)."""
         read = _read_payload(payment.payload)
         pack = read[1] if read is not None and payment.currency == CURRENCY else None
         record = StarPayment(
@@ -140,12 +141,11 @@ class Stars:
             bought=Counts.one(pack.kind, pack.amount) if pack else Counts(),
             paid_at=self._clock(),
         )
-        if await self._store.credit_payment(record):
-            log.info(
-                "payment %s of user %s credited: %s for %d Stars",
-                payment.charge_id,
-                pseudonym(user_id),
-                record.pack,
-                record.stars,
-            )
-        return record
+        if not await self._store.credit_payment(record):
+            log.info("payment %s came again; it was credited before", payment.charge_id)
+            return False
+        log.info(
+            "payment %s of user %s credited: %s for %d Stars",
+            *(payment.charge_id, pseudonym(user_id), record.pack, record.stars),
+        )
+        return True

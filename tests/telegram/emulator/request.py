@@ -25,6 +25,7 @@ JSON_FIELDS = frozenset(
         "scope",
         "reaction",
         "message_ids",
+        "prices",
     }
 )
 JSON_ERRORS = {
