@@ -77,9 +77,8 @@ async def open_runtime(
     clock: Callable[[], float] = time.time,
 ) -> AsyncIterator[Runtime]:
     """Store, HTTP client, NemoVideo client and engine, each made here unless given (tests
-    and benchmarks give some: a store they opened, a quicker timing, a client config, the
-    clock that tells the day); the sandbox too when no backend is set. A given store is the
-    caller's to close."""
+    and benchmarks give some: a store they opened, a quicker timing, the day's clock); the
+    sandbox too when no backend is set. A given store is the caller's to close."""
     async with AsyncExitStack() as stack:
         if settings.wants_sandbox:
             from sandbox import run_sandbox  # only the offline mode needs the sandbox

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
+from bot.core.allowances import parse_allowance
 from bot.core.stars import Pack, parse_packs
 from storage.opening import is_postgres, sqlite_path
 from storage.records import KINDS, Quota
@@ -294,20 +295,18 @@ def _lease(raw: str) -> float:
 
 
 def _positive_int(raw: str) -> int:
-    if _count(raw) < 1:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"expected a whole number, got {raw!r}") from None
+    if value < 1:
         raise ValueError(f"must be at least 1, got {raw!r}")
-    return int(raw)
-
-
-def _count(raw: str) -> int:
-    if not raw.isascii() or not raw.isdigit():
-        raise ValueError(f"expected a whole number (0 or more), got {raw!r}")
-    return int(raw)
+    return value
 
 
 def _quota(reader: _Reader, prefix: str) -> Quota:
     """`<prefix>_TURNS`, `_IMAGES` and `_EXPORTS`: a day's allowance (unset: no limit)."""
-    return Quota(*(reader.get(f"{prefix}_{kind.upper()}", _count, None) for kind in KINDS))
+    return Quota(*(reader.get(f"{prefix}_{k.upper()}", parse_allowance, None) for k in KINDS))
 
 
 def _bool(raw: str) -> bool:

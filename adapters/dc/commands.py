@@ -112,14 +112,9 @@ def _settings(run: Run) -> Command:
         daily_turns: app_commands.Range[int, 0, 10_000] | None = None,
         channels: str | None = None,
     ) -> None:
-        chosen = (
-            ("access", access),
-            ("language", language),
-            ("quiet", quiet),
-            ("limit", daily_turns),
-            ("channels", channels),
-        )
-        words = [f"{name} {value}" for name, value in chosen if value is not None]
+        chosen: dict[str, object] = {"access": access, "language": language, "quiet": quiet}
+        chosen |= {"limit": daily_turns, "channels": channels}
+        words = [f"{name} {value}" for name, value in chosen.items() if value is not None]
         await run(interaction, " ".join(["/settings", *words]), None)
 
     return settings

@@ -22,12 +22,28 @@ from typing import Literal
 from bot.core.texts import how_long, t
 from storage import KINDS, Counts, LedgerStore, Quota
 
-__all__ = ["EXPORT", "TURN", "Allowances", "Left", "Shortfall", "Spender", "utc_day"]
+__all__ = [
+    "EXPORT",
+    "TURN",
+    "Allowances",
+    "Left",
+    "Shortfall",
+    "Spender",
+    "parse_allowance",
+    "utc_day",
+]
 
 TURN = ("turns", "images")  # a turn needs both: any turn may generate an image
 EXPORT = ("exports",)
 _UNLIMITED = Quota()
 _DAY = 86_400.0
+
+
+def parse_allowance(raw: str) -> int:
+    """A day's allowance as the settings give it: a whole number, 0 or more (ValueError)."""
+    if not raw.isascii() or not raw.isdigit():
+        raise ValueError(f"expected a whole number (0 or more), got {raw!r}")
+    return int(raw)
 
 
 def utc_day(now: float) -> str:

@@ -17,6 +17,7 @@ from storage import Counts
 from tests.engine.harness import fast_sandbox
 from tests.telegram.emulator import BotApiEmulator, running_emulator
 from tests.telegram.emulator.models import BotMessage
+from tests.telegram.emulator.payments import Checkout
 from tests.telegram.harness import TelegramBot, telegram_bot
 
 ALICE = 1001
@@ -56,6 +57,19 @@ async def answered(emu: BotApiEmulator, title: str) -> None:
     await emu.wait_for_message(ALICE, lambda m: title in (m.text or "") and bool(m.buttons), 30)
 
 
+async def buy(emu: BotApiEmulator, offer: BotMessage) -> Checkout:
+    """Press the pack's button, check its invoice, pay it; the pre-checkout once answered."""
+    (button,) = offer.buttons
+    assert button["text"] == "⭐ 3 agent turns · 50 Stars"
+    emu.press_button(ALICE, ALICE, offer.message_id, button["callback_data"])
+    invoice = await emu.wait_for_message(ALICE, lambda m: m.kind == "invoice")
+    assert invoice.extra["invoice"]["currency"] == "XTR"
+    assert invoice.extra["invoice"]["total_amount"] == 50
+    checkout = emu.pay_invoice(ALICE, ALICE, invoice.message_id)
+    await emu.wait_for(lambda e: checkout.answered)
+    return checkout
+
+
 async def test_a_pack_is_bought_credited_once_drawn_on_and_refunded(
     tmp_path: Path, emu: BotApiEmulator, sandbox: RunningSandbox
 ) -> None:
@@ -71,16 +85,7 @@ async def test_a_pack_is_bought_credited_once_drawn_on_and_refunded(
         emu.send_message(ALICE, ALICE, 'add a title "Second"')
         refusal = await said(emu, ALICE, "You've used today's 1 agent turns")
         assert sandbox.sandbox.sse_calls == 1  # refused before the agent
-        (offer,) = refusal.buttons
-        assert offer["text"] == "⭐ 3 agent turns · 50 Stars"
-
-        emu.press_button(ALICE, ALICE, refusal.message_id, offer["callback_data"])
-        invoice = await emu.wait_for_message(ALICE, lambda m: m.kind == "invoice")
-        assert invoice.extra["invoice"]["currency"] == "XTR"
-        assert invoice.extra["invoice"]["total_amount"] == 50
-
-        checkout = emu.pay_invoice(ALICE, ALICE, invoice.message_id)
-        await emu.wait_for(lambda e: checkout.answered)
+        checkout = await buy(emu, refusal)
         assert checkout.ok and checkout.delay is not None and checkout.delay < 10
         await said(emu, ALICE, "⭐ Thank you! 3 agent turns were added")
         assert await extras(bot) == Counts(turns=3)
