@@ -2,7 +2,8 @@
 
 Private chats: every message. Groups: only messages that mention the bot, reply to one of
 its messages, or are a command meant for it (`/export` or `/export@thisbot`). A payment
-(`successful_payment`) is always for the bot, wherever its invoice was paid.
+(`successful_payment`) is always for the bot, wherever its invoice was paid; the service
+message about a refund (`refunded_payment`) is for nobody: the refund was the bot's doing.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ def message_of(update: Update, me: BotIdentity) -> IncomingMessage | None:
         return None
     if message.successful_payment is not None:
         return _paid(update.update_id, message)
+    if message.refunded_payment is not None:
+        return None
     private = message.chat.type == "private"
     if not private and not _addressed(message, me):
         return None

@@ -24,7 +24,7 @@ __all__ = ["router"]
 
 log = logging.getLogger(__name__)
 
-_ALREADY_REFUNDED = "CHARGE_ALREADY_REFUNDED"  # Telegram's word for a second refund
+_ALREADY_REFUNDED = "charge_already_refunded"  # Telegram's word for a second refund
 
 
 async def buy(h: Handlers, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
@@ -84,7 +84,7 @@ async def _give_back(h: Handlers, ctx: TurnContext, payment: StarPayment) -> Non
     try:
         await outbox.refund(user.platform_user_id, payment.charge_id)
     except OutboxError as exc:
-        if _ALREADY_REFUNDED not in str(exc):
+        if _ALREADY_REFUNDED not in str(exc).lower():  # refunded outside the bot: mark it
             await h.reply(ctx, "refund_failed", reason=str(exc))
             return
     await h.store.refund_payment(payment.charge_id)

@@ -114,6 +114,24 @@ async def test_a_pack_is_bought_credited_once_drawn_on_and_refunded(
         emu.send_message(ALICE, ALICE, 'add a title "After the refund"')
         await emu.wait_for(lambda e: len(texts(e, ALICE)) and "today's 1" in texts(e, ALICE)[-1])
         assert sandbox.sandbox.sse_calls == 2
+        # Telegram's service message about the refund came before it: nobody answered it.
+        assert any(m.kind == "refunded_payment" for m in emu.user_messages(ALICE))
+        assert t("empty_message") not in texts(emu, ALICE)
+
+
+async def test_a_refund_made_outside_the_bot_is_recorded_when_an_operator_asks(
+    tmp_path: Path, emu: BotApiEmulator, sandbox: RunningSandbox
+) -> None:
+    token = sandbox.sandbox.create_user_token(credits=500)
+    env = {"NEMO_TOKEN": token, "NEMOBOT_USER_DAILY_TURNS": "0", "NEMOBOT_STARS_PACKS": PACK}
+    async with telegram_bot(tmp_path, emu, sandbox, NEMOBOT_ADMINS=str(BOSS), **env) as bot:
+        emu.send_message(ALICE, ALICE, 'add a title "Nothing left"')
+        checkout = await buy(emu, await said(emu, ALICE, "You've used today's 0"))
+        await said(emu, ALICE, "⭐ Thank you!")
+        emu.refund_charge(emu.star_charges[str(checkout.charge_id)])  # Telegram's support did
+        emu.send_message(BOSS, BOSS, f"/refund {checkout.charge_id}")
+        await said(emu, BOSS, "↩️ Refunded 50 Stars")  # Telegram: already refunded; so noted
+        assert await extras(bot) == Counts()
 
 
 async def test_an_invoice_that_is_not_on_offer_is_refused_at_pre_checkout(

@@ -69,6 +69,7 @@ class StarCharge:
     charge_id: str
     user_id: int
     amount: int
+    payload: str
     refunded: bool = False
 
 
@@ -148,7 +149,7 @@ async def refund_star_payment(emu: BotApiEmulator, p: Params) -> bool:
         raise errors.bad_request("CHARGE_NOT_FOUND")
     if charge.refunded:
         raise errors.bad_request("CHARGE_ALREADY_REFUNDED")
-    charge.refunded = True
+    emu.refund_charge(charge)
     return True
 
 
@@ -236,12 +237,34 @@ class PaymentSide:
         )
         return checkout
 
+    def refund_charge(self, charge: StarCharge) -> JSON:
+        """The Stars go back (by the bot, or by Telegram's support): the service message
+        about it reaches the bot, in the private chat with the payer."""
+        charge.refunded = True
+        chat = self.chats.chats.get(charge.user_id) or self.chats.add_chat(
+            Chat(id=charge.user_id, type="private", user=self.chats.user(charge.user_id))
+        )
+        refunded = {
+            "currency": STARS,
+            "total_amount": charge.amount,
+            "invoice_payload": charge.payload,
+            "telegram_payment_charge_id": charge.charge_id,
+        }
+        message = self.chats.add_message(
+            chat,
+            outgoing=False,
+            kind="refunded_payment",
+            from_user=dict(self.chats.user(charge.user_id)),
+            extra={"refunded_payment": refunded},
+        )
+        return self.deliver({"message": self.chats.message_json(message)})
+
     def complete_payment(self, checkout: Checkout) -> JSON:
         """The payment went through: the message with `successful_payment` reaches the bot."""
         charge_id = f"stxEmu{next(_CHARGES):08d}"
         checkout.charge_id = charge_id
         self.star_charges[charge_id] = StarCharge(
-            charge_id, checkout.user_id, checkout.total_amount
+            charge_id, checkout.user_id, checkout.total_amount, checkout.payload
         )
         chat = self.chats.chats[checkout.chat_id]
         paid = {
