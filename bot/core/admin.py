@@ -31,7 +31,7 @@ async def stats(h: Handlers, ctx: TurnContext, msg: IncomingMessage, intent: Int
     if not is_operator_here(ctx, msg):
         await not_here(h, ctx, msg, "stats")
         return
-    figures = await gather_figures(h.store, h.nemo, h.accounts.shared_token)
+    figures = await gather_figures(h.store, h.nemo, h.accounts.shared_token, h.allowances.now())
     await ctx.pacer.send_text(ctx.chat, figures.render(ctx.lang))
 
 

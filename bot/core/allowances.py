@@ -139,6 +139,10 @@ class Allowances:
         """The operator set an allowance or a ceiling."""
         return not (self._per_user.unlimited and self._account.unlimited)
 
+    def now(self) -> float:
+        """The time on the clock the days are counted by (epoch seconds)."""
+        return self._clock()
+
     def day(self) -> str:
         """Today, in UTC."""
         return utc_day(self._clock())

@@ -98,12 +98,15 @@ def _counts(spent: Counts) -> dict[str, int]:
 
 
 async def gather_figures(
-    store: FigureStores, nemo: NemoClient | None, shared_token: str | None
+    store: FigureStores,
+    nemo: NemoClient | None,
+    shared_token: str | None,
+    now: float | None = None,
 ) -> Figures:
-    """Count what the store holds and was spent this week; ask NemoVideo for the shared
-    token's balance if there is one."""
+    """Count what the store holds and was spent in the week up to `now` (the allowances'
+    clock); ask NemoVideo for the shared token's balance if there is one."""
     counts = await store.stats(start_of_today())
-    since = utc_day(time.time() - (_DAYS - 1) * 86_400)
+    since = utc_day((time.time() if now is None else now) - (_DAYS - 1) * 86_400)
     days = tuple(await store.spending_by_day(since))
     top = tuple(await store.top_spenders(since, _TOP))
     if not shared_token or nemo is None:

@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 from bot.core.texts import t
+from bot.logs import pseudonym
 from sandbox import RunningSandbox
 from tests.engine.harness import Bot, running_bot
 
@@ -149,3 +150,21 @@ async def test_a_groups_own_allowance_holds_there_and_only_there(
         assert refused.startswith(t("allowance_out_chat", limit=1, what=what, time="X")[:40])
         await bot.say('add a title "In private"')
         assert sandbox.sandbox.sse_calls == 2
+
+
+async def test_stats_show_spending_per_day_and_the_top_spenders_by_pseudonym(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    clock = Clock(LATE)
+    async with running_bot(tmp_path, sandbox.url, clock=clock, NEMOBOT_ADMINS=BOSS) as bot:
+        await bot.say("generate an image of a heron", user="u2")
+        clock.now += 3600  # the next UTC day
+        await bot.say("generate an image of an egret")
+        await bot.say('add a title "Egrets"')
+        stats = await turn(bot, "/stats", user=BOSS)
+        assert "2026-12-02: 2 turns, 1 images, 0 exports (1 users)" in stats
+        assert "2026-12-01: 1 turns, 1 images, 0 exports (1 users)" in stats
+        assert stats.index("2026-12-02") < stats.index("2026-12-01")  # newest first
+        first, second = pseudonym(await bot.user_id("u1")), pseudonym(await bot.user_id("u2"))
+        assert f"{first}: 1 images, 2 turns" in stats and f"{second}: 1 images, 1 turns" in stats
+        assert "u1" not in stats and "u2" not in stats  # people only by pseudonym
