@@ -68,9 +68,6 @@ class Service:
     ) -> None:
         """Run `intent`; never raises for a backend, platform or programming fault."""
         user = await self._sticky_language(user, msg)
-        here = await self._rules.settings(msg.chat)
-        if here is not None and here.language:
-            user = replace(user, language=here.language)  # the group's choice, here only
 
         async def account() -> Account:
             return await self._accounts.account(user.id)
@@ -83,7 +80,7 @@ class Service:
             web_base=self._web_base,
             account=account,
         ):
-            await self._run(pacer, user, msg, intent, hooks, here)
+            await self._run(pacer, user, msg, intent, hooks)
 
     async def _sticky_language(self, user: UserRecord, msg: IncomingMessage) -> UserRecord:
         """Once a user writes Chinese, every answer to them is Chinese."""
@@ -99,10 +96,10 @@ class Service:
         msg: IncomingMessage,
         intent: Intent,
         hooks: ItemHooks,
-        here: ChatSettings | None,
     ) -> None:
         spec = self._handlers.registry[intent.kind]
-        lang = user.language
+        here = await self._rules.settings(msg.chat)
+        lang = here.language if here is not None and here.language else user.language
         admin = self._admission.is_admin(msg.user)
         kept_out = None if admin else await self._kept_out(pacer, msg, intent, here)
         if kept_out is not None:

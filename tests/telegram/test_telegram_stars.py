@@ -100,6 +100,7 @@ async def test_a_pack_is_bought_credited_once_drawn_on_and_refunded(
         assert sum(text.startswith("⭐ Thank you!") for text in texts(emu, ALICE)) == 1
 
         await answered(emu, "Bought")  # past the day's allowance: out of the pack
+        await bot.engine.wait_idle()  # counted once the turn is over
         assert sandbox.sandbox.sse_calls == 2
         assert await extras(bot) == Counts(turns=2)
 
