@@ -241,7 +241,26 @@ def limits(
         )
     if f.has("scale"):
         out.append(_scale(f))
+    if f.has("storyboard"):
+        out.append(_storyboard(f))
     return out
+
+
+def _storyboard(f: _Found) -> str:
+    drawn = "20-segment storyboard drawn (thumbnails kept), p95"
+    return (
+        f"**storyboard.** A 20-segment draft draws in {f.v('storyboard', drawn)} at p95 "
+        f"({f.note('storyboard', drawn)}): Pillow pastes twenty kept thumbnails, writes some "
+        "forty labels and encodes the PNG (zlib at level 6: over half the time, by "
+        "profile). Its size is the thumbnails': "
+        f"{f.v('storyboard', '20-segment storyboard PNG, placeholder art')} with the "
+        "sandbox's art, "
+        f"{f.v('storyboard', '20-segment storyboard PNG, noise thumbnails (worst case)')} "
+        "with noise, which PNG cannot compress. A session's first /status also fetches the "
+        "thumbnails ("
+        f"{f.v('storyboard', 'first /status of a session: 20 thumbnails fetched, then drawn')}"
+        " on loopback); against a CDN that wait is the network's, capped at 15 s."
+    )
 
 
 def _scale(f: _Found) -> str:

@@ -59,7 +59,9 @@ def plan(args: argparse.Namespace) -> list[Bench]:
         Bench("telegram", "bench.telegram_crowd", ("--users", str(args.telegram_users)), 240),
         Bench("render", "bench.render", (), 120),
         Bench("export_memory", "bench.export_memory", (), 120),
+        Bench("storyboard", "bench.storyboard", (), 120),
         Bench("scale", "bench.scale", ("--users", str(args.scale_users)), 480),
+        Bench("render_delay", "bench.render_delay", ("--users", "8"), 900),
         Bench("soak", "bench.soak", ("--seeds", args.soak_seeds), 1800),
     ]
 
@@ -199,6 +201,35 @@ def notes(
     ]
 
 
+@dataclass
+class _Earlier:
+    """The figures of the last run (bench/results.json), for the benchmarks not re-run."""
+
+    metrics: list[Metric]
+    took: dict[str, float]
+    other: dict[str, float]
+
+    def of(self, bench: Bench) -> list[Metric]:
+        """The figures `bench` wrote last time (a crowd's group is named by its --bench)."""
+        group = _GROUPS.get(bench.name, bench.name)
+        if "--bench" in bench.args:
+            group = bench.args[bench.args.index("--bench") + 1]
+        many = group in _SEVERAL  # the scale benchmark writes "scale SQLite ×1", …
+        return [m for m in self.metrics if m.bench == group or (many and m.bench.startswith(group))]
+
+
+_GROUPS = {"export_memory": "export relay", "render_delay": "render delay"}
+_SEVERAL = {"scale"}
+
+
+def _earlier(chosen: set[str] | None) -> _Earlier:
+    if chosen is None or not RAW.is_file():
+        return _Earlier([], {}, {})
+    saved = json.loads(RAW.read_text(encoding="utf-8"))
+    metrics = metrics_from_json(json.dumps(saved["metrics"]))
+    return _Earlier(metrics, saved.get("took", {}), saved.get("other_cpu", {}))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the benchmarks, write bench/RESULTS.md and print it."""
     parser = argparse.ArgumentParser(description="Run nemobot's benchmarks.")
@@ -237,10 +268,15 @@ def main(argv: list[str] | None = None) -> None:
     metrics: list[Metric] = []
     took: dict[str, float] = {}
     other: dict[str, float] = {}
+    kept = _earlier(chosen)  # with --only, the other benchmarks' last figures stay
     for bench in plan(args):
         if chosen is None or bench.name in chosen:
             found, took[bench.name], other[bench.name] = run_one(bench)
             metrics += found
+        elif bench.name in kept.took:
+            metrics += kept.of(bench)
+            took[bench.name] = kept.took[bench.name]
+            other[bench.name] = kept.other.get(bench.name, 0.0)
     info = {**machine(), "elapsed": time.perf_counter() - started, "tree": tree(wall_start)}
     command = "python -m bench.run " + " ".join(argv if argv is not None else sys.argv[1:])
     paragraphs = limits(metrics, took, other)

@@ -30,11 +30,16 @@ def options_args(
     image_seconds: float = 3.0,
     preset: str = "veryfast",
     fps: int = 25,
+    render_seconds: tuple[float, float] = (0.0, 0.0),
+    render_progress: str = "ffmpeg",
 ) -> list[str]:
     """The command line for these options (for `bench.procs.child`)."""
+    low, high = render_seconds
     return [
         *("--chunk-delay", f"{chunk_delay:g}", "--generation-delay", f"{generation_delay:g}"),
         *("--image-seconds", f"{image_seconds:g}", "--preset", preset, "--fps", str(fps)),
+        *("--render-min", f"{low:g}", "--render-max", f"{high:g}"),
+        *("--render-progress", render_progress),
     ]
 
 
@@ -52,6 +57,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--image-seconds", type=float, default=3.0)
     parser.add_argument("--preset", default="veryfast", help="x264 preset of renders")
     parser.add_argument("--fps", type=int, default=25, help="frame rate of renders")
+    parser.add_argument("--render-min", type=float, default=0.0, help="seconds a render takes")
+    parser.add_argument("--render-max", type=float, default=0.0, help="…up to (per render)")
+    parser.add_argument("--render-progress", default="ffmpeg", help="steady, lumpy or ffmpeg")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     options = SandboxOptions(
@@ -60,6 +68,10 @@ def main(argv: list[str] | None = None) -> None:
         image_seconds=args.image_seconds,
         render_preset=args.preset,
         render_fps=args.fps,
+        render_min_seconds=args.render_min,
+        render_max_seconds=args.render_max,
+        render_progress=args.render_progress,
+        max_concurrent_renders=16,
         initial_credits=1_000_000,
     )
     asyncio.run(_serve(options))

@@ -23,6 +23,7 @@ from bench.outbox import BenchOutbox
 from bench.procs import Child, child
 from bot.app import open_runtime
 from bot.config import Settings
+from bot.core.context import Timing
 from bot.core.engine import Engine
 from bot.core.messages import IncomingMessage
 from bot.nemo import NemoClient, make_http_client
@@ -57,6 +58,7 @@ async def bench_bot(
     *,
     render_poll_seconds: float = 0.2,
     http_options: dict[str, Any] | None = None,
+    timing: Timing | None = None,
 ) -> AsyncIterator[BenchBot]:
     """Sandbox process; store (temporary folder), HTTP client and engine here; all closed."""
     with tempfile.TemporaryDirectory(prefix="nemobot-bench-") as folder:
@@ -75,7 +77,7 @@ async def bench_bot(
             try:
                 async with (
                     make_http_client(**(http_options or {})) as http,
-                    open_runtime(settings, store=store, http=http) as runtime,
+                    open_runtime(settings, store=store, http=http, timing=timing) as runtime,
                 ):
                     outbox = BenchOutbox()
                     runtime.engine.connect(outbox)

@@ -63,6 +63,7 @@ class Runtime:
     metrics: Metrics
 
 
+# long: the composition root, one straight sequence: each part opened in turn, closed in reverse
 @asynccontextmanager
 async def open_runtime(
     settings: Settings,

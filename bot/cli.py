@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.app_tuning import tune_interpreter
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
 from storage import StoreOpenError
 
@@ -75,45 +75,56 @@ def main(argv: list[str] | None = None) -> int:
         serve(args.host, args.port)
         return 0
     try:
-        settings = load_settings()
+        settings = _prepare(args)
     except ConfigError as exc:
         print(f"nemobot: {exc}", file=sys.stderr)
         return 2
-    if getattr(args, "role", None):
-        settings = replace(settings, role=args.role)
-    setup_logging(settings.log_level, settings.secrets(), settings.log_format)
-    tune_interpreter()
     if command == "doctor":
         from bot.doctor import doctor
 
         return asyncio.run(doctor(settings, live=args.live))
     try:
-        if command == "stats":
-            from bot.ops.tools import print_stats
-
-            return asyncio.run(print_stats(settings))
-        if command == "backup":
-            from bot.ops.tools import backup
-
-            return backup(settings, args.path)
-        if command == "migrate-db":
-            from bot.ops.tools import migrate_db
-
-            return asyncio.run(migrate_db(args.source, args.target))
-        if command == "run" and settings.platforms:
-            from bot.app import run_platforms
-
-            return asyncio.run(run_platforms(settings))
-        from bot.app import run_console
-
-        user = getattr(args, "user", None) or _os_user()
-        out = getattr(args, "out", None) or Path("nemobot-out")
-        return asyncio.run(run_console(settings, user, out))
+        return _run(command, args, settings)
     except StoreOpenError as exc:
         print(f"nemobot: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _prepare(args: argparse.Namespace) -> Settings:
+    """The settings with the command line's overrides; logging and the interpreter set up."""
+    settings = load_settings()
+    if getattr(args, "role", None):
+        settings = replace(settings, role=args.role)
+    setup_logging(settings.log_level, settings.secrets(), settings.log_format)
+    tune_interpreter()
+    return settings
+
+
+def _run(command: str, args: argparse.Namespace, settings: Settings) -> int:
+    """The commands that open the store: the tools, the platforms, or the console."""
+    if command == "stats":
+        from bot.ops.tools import print_stats
+
+        return asyncio.run(print_stats(settings))
+    if command == "backup":
+        from bot.ops.tools import backup
+
+        return backup(settings, args.path)
+    if command == "migrate-db":
+        from bot.ops.tools import migrate_db
+
+        return asyncio.run(migrate_db(args.source, args.target))
+    if command == "run" and settings.platforms:
+        from bot.app import run_platforms
+
+        return asyncio.run(run_platforms(settings))
+    from bot.app import run_console
+
+    user = getattr(args, "user", None) or _os_user()
+    out = getattr(args, "out", None) or Path("nemobot-out")
+    return asyncio.run(run_console(settings, user, out))
 
 
 if __name__ == "__main__":

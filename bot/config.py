@@ -187,6 +187,7 @@ class Settings:
         )
         return tuple(v for v in values if v)
 
+    # long: one table, a line per variable (name, parser, default), read top to bottom
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
         """Parse and validate; raise one ConfigError naming every bad variable."""
@@ -230,8 +231,8 @@ class Settings:
             inbox_text_hours=reader.get("NEMOBOT_INBOX_TEXT_HOURS", _seconds, 24.0),
             inbox_keep_days=reader.get("NEMOBOT_INBOX_KEEP_DAYS", _seconds, 30.0),
             render_keep_days=reader.get("NEMOBOT_RENDER_KEEP_DAYS", _seconds, 30.0),
-            user_daily=_quota(reader, "NEMOBOT_USER_DAILY"),
-            account_daily=_quota(reader, "NEMOBOT_ACCOUNT_DAILY"),
+            user_daily=reader.quota("NEMOBOT_USER_DAILY"),
+            account_daily=reader.quota("NEMOBOT_ACCOUNT_DAILY"),
             stars_packs=reader.get("NEMOBOT_STARS_PACKS", parse_packs, ()),
             log_level=reader.get("NEMOBOT_LOG_LEVEL", _log_level, "INFO"),
             log_format=reader.get("NEMOBOT_LOG_FORMAT", _log_format, "kv"),
@@ -269,6 +270,10 @@ class _Reader:
             self.problems.append(f"{name}: {exc}")
             return default
 
+    def quota(self, prefix: str) -> Quota:
+        """`<prefix>_TURNS`, `_IMAGES` and `_EXPORTS`: a day's allowance (unset: no limit)."""
+        return Quota(*(self.get(f"{prefix}_{k.upper()}", parse_allowance, None) for k in KINDS))
+
 
 def _url(raw: str) -> str:
     parts = urlsplit(raw)
@@ -302,11 +307,6 @@ def _positive_int(raw: str) -> int:
     if value < 1:
         raise ValueError(f"must be at least 1, got {raw!r}")
     return value
-
-
-def _quota(reader: _Reader, prefix: str) -> Quota:
-    """`<prefix>_TURNS`, `_IMAGES` and `_EXPORTS`: a day's allowance (unset: no limit)."""
-    return Quota(*(reader.get(f"{prefix}_{k.upper()}", parse_allowance, None) for k in KINDS))
 
 
 def _bool(raw: str) -> bool:

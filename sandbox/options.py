@@ -15,6 +15,11 @@ class SandboxOptions:
     token_ttl_seconds: float = 7 * 24 * 3600
     max_upload_bytes: int = 200 * 1024 * 1024
     render_min_seconds: float = 0.0
+    # With a maximum above the minimum, each render takes its own time in between (drawn
+    # from its id), and its progress moves with the time: "steady" (a straight line) or
+    # "lumpy" (long stalls, then jumps); "ffmpeg" reports the encoder's own progress.
+    render_max_seconds: float = 0.0
+    render_progress: str = "ffmpeg"
     image_seconds: float = 3.0
     max_tokens_per_ip: int | None = None
     keepalive_seconds: float = 1.0

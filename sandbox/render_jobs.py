@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import hashlib
+import time
 from pathlib import Path
 
 from .images import title_overlay
+from .options import SandboxOptions
 from .probe import ffmpeg_exe
 from .render_plan import RenderFailed, RenderPlan, ffmpeg_args, plan_render
 from .state import RenderJob, Sandbox
@@ -33,13 +36,14 @@ async def run_render(sandbox: Sandbox, job: RenderJob) -> None:
             args = ffmpeg_args(
                 ffmpeg_exe(), plan, partial, options.crossfade_seconds, options.render_preset
             )
-            await _ffmpeg(args, job, plan.total)
-            wait = sandbox.options.render_min_seconds - (loop.time() - submitted)
-            if wait > 0:
-                await asyncio.sleep(wait)
+            # With a progress curve the backend's reported progress is the curve alone.
+            timed = options.render_progress in ("steady", "lumpy")
+            await _ffmpeg(args, job, 0.0 if timed else plan.total)
+            await _take_time(job, options, submitted)
             final = sandbox.render_dir / f"{job.id}.mp4"
             partial.replace(final)
             job.output, job.progress, job.status = final, 100, "completed"
+            job.completed_at = time.time()
     except RenderFailed as exc:
         job.status, job.error = "failed", str(exc)
     except asyncio.CancelledError:
@@ -47,6 +51,33 @@ async def run_render(sandbox: Sandbox, job: RenderJob) -> None:
         raise
     finally:
         await asyncio.to_thread(_remove_tree, work)
+
+
+def render_seconds(options: SandboxOptions, render_id: str) -> float:
+    """How long this render takes: the minimum, or its own time up to the maximum."""
+    low, high = options.render_min_seconds, options.render_max_seconds
+    if high <= low:
+        return low
+    share = int(hashlib.sha256(render_id.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+    return low + share * (high - low)
+
+
+def curve(shape: str, done: float) -> int:
+    """Progress (0-99) at `done` (0-1) of a render's time, as the backend reports it."""
+    if shape == "lumpy":  # stalls, then jumps: what a queue and a slow encoder look like
+        steps = ((0.25, 2), (0.45, 30), (0.7, 35), (0.9, 80))
+        return next((p for until, p in steps if done < until), 95)
+    return min(99, int(done * 100))
+
+
+async def _take_time(job: RenderJob, options: SandboxOptions, submitted: float) -> None:
+    """Wait out the render's time, moving its progress along its curve."""
+    loop = asyncio.get_running_loop()
+    total = render_seconds(options, job.id)
+    while (left := total - (loop.time() - submitted)) > 0:
+        if options.render_progress in ("steady", "lumpy"):
+            job.progress = max(job.progress, curve(options.render_progress, 1 - left / total))
+        await asyncio.sleep(min(left, 0.1))
 
 
 def _draw_titles(plan: RenderPlan, work: Path) -> None:

@@ -125,11 +125,31 @@ def ffmpeg_args(
     exe: str, plan: RenderPlan, output: Path, crossfade: float, preset: str
 ) -> list[str]:
     """The full ffmpeg command for a plan whose title overlays are already drawn."""
-    w, h, fps = plan.width, plan.height, plan.fps
-    fade = min(crossfade, min(c.seconds for c in plan.clips) / 3) if len(plan.clips) > 1 else 0.0
-    fade = fade if fade >= 2 / fps else 0.0
+    fade = _crossfade(plan, crossfade)
     args = [exe, "-hide_banner", "-nostdin", "-loglevel", "error", "-y"]
     filters: list[str] = []
+    _clip_inputs(plan, fade, args, filters)
+    video = _join_clips(plan, fade, filters)
+    video, index = _overlay_titles(plan, video, args, filters)
+    filters.append(f"[{video}]format=yuv420p[vout]")
+    audio = _audio(plan, args, filters, index)
+    args += ["-filter_complex", ";".join(filters), "-map", "[vout]"]
+    if audio:
+        args += ["-map", f"[{audio}]", "-c:a", "aac", "-b:a", "128k"]
+    return args + _encoding(plan, preset, output)
+
+
+def _crossfade(plan: RenderPlan, crossfade: float) -> float:
+    """The fade between clips: at most a third of the shortest clip, none under two frames."""
+    if len(plan.clips) < 2:
+        return 0.0
+    fade = min(crossfade, min(c.seconds for c in plan.clips) / 3)
+    return fade if fade >= 2 / plan.fps else 0.0
+
+
+def _clip_inputs(plan: RenderPlan, fade: float, args: list[str], filters: list[str]) -> None:
+    """One input and one filter chain (labelled v0, v1, …) per clip of the video track."""
+    w, h, fps = plan.width, plan.height, plan.fps
     fit = (
         f"scale={w}:{h}:force_original_aspect_ratio=decrease,"
         f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1"
@@ -154,41 +174,30 @@ def ffmpeg_args(
                 f"[{i}:v]{fit},fps={fps},tpad=stop_mode=clone:stop_duration={length:.3f},"
                 f"trim=duration={length:.3f},setpts=PTS-STARTPTS,format=yuv420p,settb=1/{fps}[v{i}]"
             )
-    video = _join_clips(plan, fade, filters)
+
+
+def _overlay_titles(
+    plan: RenderPlan, video: str, args: list[str], filters: list[str]
+) -> tuple[str, int]:
+    """Lay each title's picture over its time range; the last label and the next input index."""
     index = len(plan.clips)
     for k, title in enumerate(plan.titles):
         args += ["-i", str(title.overlay)]
         enable = f"between(t,{title.start:.3f},{title.end:.3f})"
         filters.append(f"[{video}][{index}:v]overlay=0:0:enable='{enable}'[t{k}]")
         video, index = f"t{k}", index + 1
-    filters.append(f"[{video}]format=yuv420p[vout]")
-    audio = _audio(plan, args, filters, index)
-    args += ["-filter_complex", ";".join(filters), "-map", "[vout]"]
-    if audio:
-        args += ["-map", f"[{audio}]", "-c:a", "aac", "-b:a", "128k"]
-    args += [
-        "-c:v",
-        "libx264",
-        "-preset",
-        preset,
-        "-crf",
-        "23",
-        "-pix_fmt",
-        "yuv420p",
-        "-r",
-        str(fps),
+    return video, index
+
+
+def _encoding(plan: RenderPlan, preset: str, output: Path) -> list[str]:
+    """H.264 in an MP4 that starts playing before it is fully downloaded; progress on stdout."""
+    return [
+        *("-c:v", "libx264", "-preset", preset, "-crf", "23"),
+        *("-pix_fmt", "yuv420p", "-r", str(plan.fps)),
+        *("-movflags", "+faststart", "-t", f"{plan.total:.3f}"),
+        *("-progress", "pipe:1", "-nostats"),
+        *("-f", "mp4", str(output)),
     ]
-    args += [
-        "-movflags",
-        "+faststart",
-        "-t",
-        f"{plan.total:.3f}",
-        "-progress",
-        "pipe:1",
-        "-nostats",
-    ]
-    args += ["-f", "mp4", str(output)]
-    return args
 
 
 def _join_clips(plan: RenderPlan, fade: float, filters: list[str]) -> str:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -14,6 +15,7 @@ from .actions import TurnPlan, perform_turn, plan_turn
 from .agent import parse_message, split_text
 from .common import SANDBOX, base_url, read_json
 from .errors import api_error
+from .faults import Faults
 from .state import Sandbox, Session
 
 AUTHOR = "nemo_agent"
@@ -167,35 +169,33 @@ def _message_text(body: dict[str, Any]) -> str:
     return "\n".join(texts)
 
 
+@dataclass(frozen=True, slots=True)
+class _TurnFaults:
+    """The one-shot stream faults a turn consumes as it starts."""
+
+    silent: float
+    hang: bool
+    error_text: str | None
+    cut: bool
+    no_text: bool
+
+    @classmethod
+    def take(cls, faults: Faults) -> _TurnFaults:
+        """Read the switches and turn them off, so only this turn sees them."""
+        silent, faults.silent_stream_seconds = faults.silent_stream_seconds, 0.0
+        hang = faults.take("hang_stream_once")
+        error_text, faults.stream_error_once = faults.stream_error_once, None
+        cut = faults.take("cut_stream_once")
+        return cls(silent, hang, error_text, cut, faults.take("no_text_once"))
+
+
 async def _play(
     sandbox: Sandbox, session: Session, plan: TurnPlan, stream: EventStream, base: str
 ) -> None:
-    faults = sandbox.faults
-    silent, faults.silent_stream_seconds = faults.silent_stream_seconds, 0.0
-    hang = faults.take("hang_stream_once")
-    error_text, faults.stream_error_once = faults.stream_error_once, None
-    cut = faults.take("cut_stream_once")
-    no_text = faults.take("no_text_once")
-    if stream.flat:
-        await stream.keepalive()
-    else:
-        await stream.response.write(b"data: {}\n\n")
-    if silent > 0:
-        await stream.idle(silent)
-    if hang:
-        await stream.idle(None)
+    faults = _TurnFaults.take(sandbox.faults)
+    if not await _open(stream, faults):
         return
-    if error_text is not None:
-        await _text_chunk(stream, "Working on it…")
-        await stream.error(error_text)
-        return
-    for call in plan.calls:
-        if stream.flat:
-            await stream.flat_event({"type": "tool_call", "name": call.name, "args": call.args})
-        else:
-            await stream.adk(
-                False, [{"functionCall": {"id": call.id, "name": call.name, "args": call.args}}]
-            )
+    await _announce_calls(stream, plan)
     work = sandbox.spawn(perform_turn(sandbox, session, plan, base))
     await stream.wait(work)
     try:
@@ -203,6 +203,42 @@ async def _play(
     except (OSError, ValueError) as exc:
         await stream.error(f"tool failed: {exc}")
         return
+    await _announce_results(stream, plan)
+    if faults.no_text:
+        text = None
+    reply, sandbox.faults.reply_text_once = sandbox.faults.reply_text_once, None
+    await _send_text(sandbox, stream, reply if reply is not None else text, faults.cut)
+
+
+async def _open(stream: EventStream, faults: _TurnFaults) -> bool:
+    """The first event, then any silence, hang or early error; False when the turn ends there."""
+    if stream.flat:
+        await stream.keepalive()
+    else:
+        await stream.response.write(b"data: {}\n\n")
+    if faults.silent > 0:
+        await stream.idle(faults.silent)
+    if faults.hang:
+        await stream.idle(None)
+        return False
+    if faults.error_text is not None:
+        await _text_chunk(stream, "Working on it…")
+        await stream.error(faults.error_text)
+        return False
+    return True
+
+
+async def _announce_calls(stream: EventStream, plan: TurnPlan) -> None:
+    for call in plan.calls:
+        if stream.flat:
+            await stream.flat_event({"type": "tool_call", "name": call.name, "args": call.args})
+        else:
+            await stream.adk(
+                False, [{"functionCall": {"id": call.id, "name": call.name, "args": call.args}}]
+            )
+
+
+async def _announce_results(stream: EventStream, plan: TurnPlan) -> None:
     for call in plan.calls:
         if stream.flat:
             await stream.flat_event(
@@ -211,10 +247,6 @@ async def _play(
         else:
             response = {"id": call.id, "name": call.name, "response": call.response}
             await stream.adk(False, [{"functionResponse": response}])
-    if no_text:
-        text = None
-    reply, faults.reply_text_once = faults.reply_text_once, None
-    await _send_text(sandbox, stream, reply if reply is not None else text, cut)
 
 
 async def _text_chunk(stream: EventStream, piece: str) -> None:

@@ -83,6 +83,7 @@ class RenderJob:
     task: asyncio.Task[None] | None = None
     fail: bool = False
     fail_message: str | None = None
+    completed_at: float | None = None  # epoch seconds, when the MP4 was ready
 
     def public(self, base_url: str) -> dict[str, Any]:
         """The job as the poll endpoint shows it."""
@@ -271,6 +272,9 @@ class Sandbox:
             "sse_calls": self.sse_calls,
             "render_submissions": dict(self.render_submissions),
             "renders": {rid: job.status for rid, job in self.renders.items()},
+            "completed_at": {
+                rid: job.completed_at for rid, job in self.renders.items() if job.completed_at
+            },
             "credits": {uid: u.credits for uid, u in self.users.items()},
             "requests": [[m, p, h] for m, p, h in self.requests],
             "faults": self.faults.to_dict(),

@@ -12,15 +12,14 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from importlib import resources
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
 import asyncpg
 
-from .errors import SchemaVersionError, StoreClosedError, StoreOpenError
+from .errors import StoreClosedError, StoreOpenError
 from .queries import Dialect, Policy, run_pg
+from .schema import Migration, load_migrations
 
 __all__ = ["CHANNEL", "PgCore", "pg_migrations"]
 
@@ -30,30 +29,11 @@ T = TypeVar("T")
 # NOTIFY payload: "line:<platform>:<user id>" or "side:<platform>:<item id>".
 CHANNEL = "nemobot_work"
 _MIGRATION_LOCK = 7_243_001  # pg_advisory_lock key: one worker migrates at a time
-_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
-@dataclass(frozen=True, slots=True)
-class PgMigration:
-    """One schema step of the PostgreSQL store."""
-
-    version: int
-    name: str
-    sql: str
-
-
-def pg_migrations() -> list[PgMigration]:
+def pg_migrations() -> list[Migration]:
     """The packaged PostgreSQL migrations, in order, numbered 1..n without gaps."""
-    found = []
-    for entry in resources.files("storage.pg_migrations").iterdir():
-        match = _NAME.match(entry.name)
-        if match is not None:
-            found.append(PgMigration(int(match[1]), entry.name, entry.read_text("utf-8")))
-    found.sort(key=lambda m: m.version)
-    for expected, migration in enumerate(found, start=1):
-        if migration.version != expected:
-            raise SchemaVersionError(f"PostgreSQL migrations have a gap at {migration.name}")
-    return found
+    return load_migrations("storage.pg_migrations")
 
 
 class PgCore:

@@ -14,7 +14,7 @@ import json
 import sqlite3
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 import asyncpg
 
@@ -70,16 +70,38 @@ def nothing(name: str, *args: object) -> Query:
     return Query(name, args, "none")
 
 
-def run_sqlite(conn: sqlite3.Connection, dialect: Dialect, policy: Policy[T]) -> T:
-    """Drive `policy` on an open SQLite transaction (on the connection's own thread)."""
-    result: Any = None
+@dataclass(frozen=True, slots=True)
+class _Done(Generic[T]):
+    """The policy has returned."""
+
+    value: T
+
+
+def _next_statement(
+    policy: Policy[T], dialect: Dialect, result: Any
+) -> tuple[str, Query] | _Done[T]:
+    """Hand `result` to the policy; its next statement with SQL here, or what it returned.
+
+    A statement the dialect does not need is answered None without running anything.
+    """
     while True:
         try:
             query = policy.send(result)
         except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
+            return _Done(stop.value)
         sql = dialect[query.name]
-        result = None if sql is None else _sqlite_result(conn, sql, query)
+        if sql is not None:
+            return sql, query
+        result = None
+
+
+def run_sqlite(conn: sqlite3.Connection, dialect: Dialect, policy: Policy[T]) -> T:
+    """Drive `policy` on an open SQLite transaction (on the connection's own thread)."""
+    step = _next_statement(policy, dialect, None)
+    while not isinstance(step, _Done):
+        sql, query = step
+        step = _next_statement(policy, dialect, _sqlite_result(conn, sql, query))
+    return step.value
 
 
 def _sqlite_result(conn: sqlite3.Connection, sql: str, query: Query) -> Any:
@@ -100,14 +122,11 @@ def _sqlite_result(conn: sqlite3.Connection, sql: str, query: Query) -> Any:
 
 async def run_pg(conn: asyncpg.Connection, dialect: Dialect, policy: Policy[T]) -> T:
     """Drive `policy` on an open PostgreSQL transaction."""
-    result: Any = None
-    while True:
-        try:
-            query = policy.send(result)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
-        sql = dialect[query.name]
-        result = None if sql is None else await _pg_result(conn, sql, query)
+    step = _next_statement(policy, dialect, None)
+    while not isinstance(step, _Done):
+        sql, query = step
+        step = _next_statement(policy, dialect, await _pg_result(conn, sql, query))
+    return step.value
 
 
 async def _pg_result(conn: asyncpg.Connection, sql: str, query: Query) -> Any:

@@ -1,4 +1,7 @@
-"""Schema versions: ordered `migrations/NNNN_name.sql` files tracked by `PRAGMA user_version`."""
+"""Schema versions: ordered `NNNN_name.sql` files; SQLite tracks them by `PRAGMA user_version`.
+
+Both stores read their files with `load_migrations` (PostgreSQL: `storage.pg_migrations`).
+"""
 
 from __future__ import annotations
 

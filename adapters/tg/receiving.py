@@ -86,20 +86,7 @@ async def poll_updates(
     outage = False
     while not stop.is_set():
         try:
-            fetched = await _unless_stopped(
-                fetch_updates(
-                    bot,
-                    offset=offset,
-                    # After an outage, a short poll: it tells at once that Telegram is back.
-                    poll_seconds=0 if outage else POLL_SECONDS,
-                    allowed=ALLOWED_UPDATES,
-                ),
-                stop,
-            )
-        except Conflict:
-            raise AdapterFailed(CONFLICT) from None
-        except (InvalidToken, EndPointNotFound):  # do_api_request's word for a refused token
-            raise AdapterFailed(TOKEN_REFUSED) from None
+            fetched = await _fetch(bot, offset, outage, stop)
         except NetworkError as exc:
             if not outage:
                 log.warning("cannot reach the Telegram Bot API (%s); retrying", exc.message)
@@ -115,6 +102,25 @@ async def poll_updates(
         outage = False
         offset = await _accept_all(fetched, accept, offset, stop)
     await _confirm(bot, offset)
+
+
+async def _fetch(
+    bot: Bot, offset: int | None, outage: bool, stop: asyncio.Event
+) -> list[Fetched] | None:
+    """One long poll (None: stopped first); a refused token or a second poller ends the adapter."""
+    poll = fetch_updates(
+        bot,
+        offset=offset,
+        # After an outage, a short poll: it tells at once that Telegram is back.
+        poll_seconds=0 if outage else POLL_SECONDS,
+        allowed=ALLOWED_UPDATES,
+    )
+    try:
+        return await _unless_stopped(poll, stop)
+    except Conflict:
+        raise AdapterFailed(CONFLICT) from None
+    except (InvalidToken, EndPointNotFound):  # do_api_request's word for a refused token
+        raise AdapterFailed(TOKEN_REFUSED) from None
 
 
 async def _accept_all(
@@ -153,6 +159,26 @@ async def serve_webhook(
     listen: tuple[str, int],
 ) -> None:
     """Receive updates on `listen` until `stop`; 200 only after an update is stored."""
+    app = web.Application(client_max_size=2 * 1024 * 1024)
+    app.router.add_post(urlsplit(url).path or "/", _webhook_handler(bot, accept, secret))
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        await _listen(runner, listen)
+        try:
+            await bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+        except TelegramError as exc:
+            raise AdapterFailed(f"Telegram refused the webhook {url}: {exc.message}") from None
+        log.info("Telegram: receiving updates at %s", url)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+def _webhook_handler(
+    bot: Bot, accept: Accept, secret: str
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """The webhook's one route: check the secret, read the update, answer once it is stored."""
 
     async def receive(request: web.Request) -> web.Response:
         if not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):
@@ -173,22 +199,11 @@ async def serve_webhook(
             return web.Response(status=500)
         return web.Response(status=200)
 
-    app = web.Application(client_max_size=2 * 1024 * 1024)
-    app.router.add_post(urlsplit(url).path or "/", receive)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
+    return receive
+
+
+async def _listen(runner: web.AppRunner, listen: tuple[str, int]) -> None:
     try:
-        try:
-            await web.TCPSite(runner, *listen).start()
-        except OSError as exc:
-            raise AdapterFailed(
-                f"cannot listen on {listen[0]}:{listen[1]} ({exc.strerror})"
-            ) from None
-        try:
-            await bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
-        except TelegramError as exc:
-            raise AdapterFailed(f"Telegram refused the webhook {url}: {exc.message}") from None
-        log.info("Telegram: receiving updates at %s", url)
-        await stop.wait()
-    finally:
-        await runner.cleanup()
+        await web.TCPSite(runner, *listen).start()
+    except OSError as exc:
+        raise AdapterFailed(f"cannot listen on {listen[0]}:{listen[1]} ({exc.strerror})") from None

@@ -36,6 +36,7 @@ from bot.core.root_router import build_registry
 from bot.core.scratch import Scratch
 from bot.core.serving import Service
 from bot.core.stars import Pack, Stars
+from bot.core.storyboard import Storyboard
 from bot.core.uploads import Uploads
 from bot.nemo import NemoClient
 from storage import Claim, Quota, Store
@@ -174,6 +175,7 @@ class _Builder:
         handlers = Handlers(
             *(store, nemo, self.accounts, conversation, exporter),
             *(Uploads(nemo, self.scratch), lines.cancel, web, admission, self.registry),
+            Storyboard(nemo, self.scratch),
             *(self.allowances, self.stars, self.rules, platforms),
         )
         return Service(store, self.accounts, conversation, handlers, web, admission, self.rules)

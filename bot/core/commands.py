@@ -24,6 +24,7 @@ from bot.core.outbox import Keyboard, OutboxError
 from bot.core.platforms import Platforms
 from bot.core.registry import Option, Registry, Router
 from bot.core.stars import Stars
+from bot.core.storyboard import Storyboard
 from bot.core.texts import LANGUAGES, t, t_count
 from bot.core.timeline import summary
 from bot.core.uploads import Uploads
@@ -70,6 +71,7 @@ class Handlers:
     web_base: str
     admission: Admission
     registry: Registry  # what `send_again` runs, and what /help lists
+    storyboard: Storyboard  # /status as a picture
     allowances: Allowances
     stars: Stars
     rules: ChatRules
@@ -205,12 +207,17 @@ class Handlers:
     # -- beside the line: they only read, or are about the bot itself -------------------
 
     async def status(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
-        """The timeline in the skill's summary style."""
+        """The timeline as a storyboard picture, captioned with the skill-style summary (the
+        summary alone when there is nothing to draw or the picture cannot be made)."""
         state = await self.conversation.state(ctx)
         text = summary(state.draft, ctx.lang)
-        buttons = answer_buttons(ctx.user_id, ctx.session_id, ctx.lang) if text else ()
-        line = t("status", ctx.lang, summary=text) if text else t("status_empty", ctx.lang)
-        await ctx.pacer.send_text(ctx.chat, line, buttons)
+        if not text:
+            await self.reply(ctx, "status_empty")
+            return
+        buttons = answer_buttons(ctx.user_id, ctx.session_id, ctx.lang)
+        line = t("status", ctx.lang, summary=text)
+        if not await self.storyboard.send(ctx, state, line, buttons):
+            await ctx.pacer.send_text(ctx.chat, line, buttons)
 
     async def credits(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
         """The account's balance; on a shared account with daily allowances, what is left of

@@ -20,7 +20,8 @@ class Timing:
     """How long the engine waits for things (from settings; tests shorten them)."""
 
     still_working_seconds: float = 120.0
-    render_poll_seconds: float = 30.0
+    render_poll_seconds: float = 30.0  # the longest wait between a render's status checks
+    render_poll_floor: float = 3.0  # the shortest
     recheck_first_seconds: float = 2.0  # after a dropped stream, the first state read
     recheck_every_seconds: float = 3.0
     recheck_reads: int = 2  # reads before the user is told and their line moves on

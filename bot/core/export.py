@@ -109,7 +109,7 @@ class Exporter:
             store, nemo, web_base, scratch, self._observer, worker_id, allowances
         )
         poll = timing.render_poll_seconds
-        self._policy = PollPolicy(floor=min(3.0, poll), ceiling=poll)
+        self._policy = PollPolicy(floor=min(timing.render_poll_floor, poll), ceiling=poll)
         self._tasks: dict[str, asyncio.Task[None]] = {}
 
     async def start(self, request: ExportRequest, pacer: Pacer) -> None:

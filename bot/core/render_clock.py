@@ -3,8 +3,11 @@
 Every status answer carries the render's progress (0-100). From the readings so far (seconds
 since the submit, progress) the estimate is the finish time the progress rate points to,
 blended with how long earlier renders took while the progress says little. The poll policy
-checks shortly after that estimate, never sooner than `floor` and never later than `ceiling`
-after the last check, backs off after failures, and stops hurrying after `max_polls`. The
+checks shortly after that estimate (trusting it no further ahead than three quarters of the
+time seen so far), never sooner than `floor` and never later than `ceiling`
+after the last check, backs off after failures and while checks keep finding a render
+unfinished when it should be done (stuck near its end), and stops hurrying after
+`max_polls`. The
 time left shown to the user comes from the same estimate and is never sooner than the next
 check (that is when the video can come at the earliest). `PollPolicy` is pure; `RenderClock`
 keeps one render's readings against a clock.
@@ -40,6 +43,7 @@ class PollPolicy:
     ceiling: float = 30.0  # never wait longer than this between checks
     margin: float = 0.5  # check this long after the predicted finish
     max_polls: int = 60  # after this many checks, every `ceiling`
+    reach: float = 0.75  # how far ahead an estimate is trusted, as a share of the time seen
 
     def finish(self, readings: Sequence[Reading], typical: Sequence[float] = ()) -> float | None:
         """Seconds after the submit when the render should be done, or None if unknown."""
@@ -66,8 +70,29 @@ class PollPolicy:
             return self.ceiling
         now = readings[-1].at if readings else 0.0
         finish = self.finish(readings, typical)
-        wait = _UNKNOWN_WAIT if finish is None else finish + self.margin - now
+        if finish is None:
+            wait = _UNKNOWN_WAIT
+        else:
+            # An estimate is trusted only so far ahead (a share of the time seen so far):
+            # a render whose progress stalled and then jumps is not waited out long.
+            trusted = max(2 * self.floor, now * self.reach)
+            wait = min(finish + self.margin - now, trusted)
+            # Checks that came when the estimate said it would be done and found it not
+            # moving: the render is stuck near its end, so each such miss doubles the wait.
+            wait = max(wait, self.floor * float(2 ** min(self._misses(readings, typical), 8)))
         return min(self.ceiling, max(self.floor, wait))
+
+    def _misses(self, readings: Sequence[Reading], typical: Sequence[float]) -> int:
+        """How many of the latest checks in a row came after the finish the one before
+        predicted and found the progress where it was."""
+        misses = 0
+        for n in range(len(readings) - 1, 0, -1):
+            predicted = self.finish(readings[:n], typical)
+            moved = readings[n].progress > readings[n - 1].progress
+            if predicted is None or predicted > readings[n].at or moved:
+                break
+            misses += 1
+        return misses
 
     def time_left(
         self, readings: Sequence[Reading], typical: Sequence[float], next_check: float

@@ -230,6 +230,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "track_audio": ("BGM", "背景音乐"),
     "track_text": ("Title", "标题"),
     "track_other": ("Track", "轨道"),
+    # -- the storyboard picture (words drawn on it; the summary is its caption)
+    "board_untitled": ("Your project", "你的项目"),
+    "board_volume": ("{name} · {volume}%", "{name} · {volume}%"),
+    "board_more_rows": ("+{count} more", "另有 {count} 条"),
     "status_empty": (
         "Your timeline is empty. Describe an image to generate, or send a picture.",
         "时间线是空的。描述一张要生成的图片，或发送一张图片。",

@@ -1,6 +1,7 @@
 """The NemoVideo agent API client: knows nothing about chats."""
 
-from bot.nemo.client import Auth, ClientConfig, NemoClient, RenderIds, Stream, make_http_client
+from bot.nemo.caller import Auth, ClientConfig, make_http_client
+from bot.nemo.client import NemoClient, RenderIds, Stream
 from bot.nemo.errors import NemoError
 from bot.nemo.events import Event, KeepAlive, StreamError, Text, TextDelta, ToolCall, ToolResult
 from bot.nemo.models import (

@@ -23,7 +23,9 @@ __all__ = [
     "Track",
     "changes",
     "has_content",
+    "length_ms",
     "media_key",
+    "title",
     "tracks",
 ]
 
@@ -39,6 +41,9 @@ class Segment:
     start_ms: int
     duration_ms: int
     volume: float | None = None
+    src: str = ""  # where the backend keeps the file: often a server-local path
+    url: str = ""  # an http(s) address of the file, when the draft gives one
+    media_type: str = ""  # "image", "video", "audio"… when the draft says
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +94,20 @@ def tracks(draft: Mapping[str, Any]) -> tuple[Track, ...]:
     return tuple(found)
 
 
+def title(draft: Mapping[str, Any]) -> str:
+    """The project's title from the draft's metadata, "" when it has none."""
+    meta = _mapping(draft.get("m")) if isinstance(draft, Mapping) else {}
+    value = meta.get("title")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def length_ms(draft: Mapping[str, Any]) -> int:
+    """How long the project runs: the draft's `d`, or where its last segment ends."""
+    stated = _int(draft.get("d")) if isinstance(draft, Mapping) else 0
+    ends = (track.end_ms for track in tracks(draft))
+    return max(stated, *ends, 0)
+
+
 def has_content(draft: Mapping[str, Any]) -> bool:
     """True when at least one track has a segment (the only drafts worth exporting)."""
     return any(track.segments for track in tracks(draft))
@@ -122,7 +141,18 @@ def _segments(raw: Any, kind: int) -> Iterable[Segment]:
         volume = meta.get("volume", seg.get("volume"))
         start, duration = _int(seg.get("st")), _int(seg.get("d"))
         key = str(seg.get("id") or f"{kind}:{name}:{start}")
-        yield Segment(key, name, start, duration, _float_or_none(volume))
+        src, url = _text(meta, "src", "path"), _text(meta, "url")
+        media = _text(meta, "type").lower()
+        yield Segment(key, name, start, duration, _float_or_none(volume), src, url, media)
+
+
+def _text(meta: Mapping[str, Any], *keys: str) -> str:
+    """The first of `keys` holding a non-blank string, stripped; "" when none does."""
+    for key in keys:
+        value = meta.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return ""
 
 
 def _name(meta: Mapping[str, Any]) -> str | None:

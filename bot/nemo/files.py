@@ -1,4 +1,5 @@
-"""What the backend accepts for upload, checked before any byte is sent."""
+"""What the backend accepts for upload, checked before any byte is sent; a download's body
+written to disk within a size."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 from pathlib import Path
 
 import filetype
+import httpx
 
 from bot.nemo.errors import FileTooLarge, UnsupportedFile
 
@@ -16,6 +18,7 @@ __all__ = [
     "content_extension",
     "detected_extension",
     "name_for_content",
+    "save_body",
 ]
 
 ACCEPTED_EXTENSIONS = frozenset(
@@ -103,3 +106,25 @@ def check_upload(path: Path, name: str | None = None, *, limit: int = MAX_UPLOAD
 
 def _family(extension: str) -> str:
     return _SAME_FAMILY.get(extension, extension)
+
+
+_CHUNK = 64 * 1024
+
+
+async def save_body(response: httpx.Response, dest: Path, limit: int | None = None) -> None:
+    """Write a streamed response's body to `dest`; past `limit` bytes, `FileTooLarge` and
+    `dest` removed."""
+    stated = response.headers.get("content-length", "")
+    try:
+        if limit is not None and stated.isdigit() and int(stated) > limit:
+            raise FileTooLarge(f"the file is over {limit} bytes", endpoint="download")
+        written = 0
+        with dest.open("wb") as out:
+            async for chunk in response.aiter_bytes(_CHUNK):
+                written += len(chunk)
+                if limit is not None and written > limit:
+                    raise FileTooLarge(f"the file is over {limit} bytes", endpoint="download")
+                out.write(chunk)
+    except FileTooLarge:
+        dest.unlink(missing_ok=True)
+        raise

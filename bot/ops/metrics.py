@@ -23,7 +23,11 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        r = self.registry
+        self._declare_events(self.registry)
+        self._declare_gauges(self.registry)
+
+    def _declare_events(self, r: CollectorRegistry) -> None:
+        """What the core reports as it happens (see the Observer methods below)."""
         self.turns = Counter("nemobot_turns", "Agent turns by outcome.", ["outcome"], registry=r)
         self.turn_seconds = Histogram(
             "nemobot_turn_seconds", "Agent turn duration.", buckets=_TURN_BUCKETS, registry=r
@@ -55,6 +59,9 @@ class Metrics:
             ["platform"],
             registry=r,
         )
+
+    def _declare_gauges(self, r: CollectorRegistry) -> None:
+        """What is read from the store and the adapters at scrape time (see `take`)."""
         self.queue_depth = Gauge(
             "nemobot_queue_depth", "Inbox messages waiting to be answered.", registry=r
         )

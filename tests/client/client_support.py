@@ -173,7 +173,8 @@ class OddServer:
 
 @contextlib.asynccontextmanager
 async def odd_server(replies: Mapping[str, Reply]) -> AsyncIterator[OddServer]:
-    """Serve `replies` (path → status, content type, body); `cut` bodies end the connection."""
+    """Serve `replies` (path → status, content type, body); `cut` bodies end the connection,
+    `chunked` ones come without a Content-Length."""
     table = dict(replies)
 
     async def handle(request: web.Request) -> web.StreamResponse:
@@ -188,6 +189,13 @@ async def odd_server(replies: Mapping[str, Reply]) -> AsyncIterator[OddServer]:
             await response.write(body)
             assert request.transport is not None
             request.transport.close()
+            return response
+        if content_type == "chunked":  # no Content-Length: the size shows only as it comes
+            response = web.StreamResponse(status=status)
+            response.enable_chunked_encoding()
+            await response.prepare(request)
+            await response.write(body)
+            await response.write_eof()
             return response
         return web.Response(status=status, body=body, content_type=content_type)
 

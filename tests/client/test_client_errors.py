@@ -20,6 +20,7 @@ from client_support import (
 from bot.nemo import Auth, RenderIds
 from bot.nemo.errors import (
     ExportBlocked,
+    FileTooLarge,
     NemoAuthError,
     NemoError,
     NemoProtocolError,
@@ -331,4 +332,27 @@ async def test_a_cut_download_leaves_no_partial_file(tmp_path: Path) -> None:
         dest = tmp_path / "video.mp4"
         with pytest.raises(NemoUnavailable):
             await client.download(f"{server.url}/video.mp4", dest)
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_a_download_over_its_cap_stops_and_leaves_nothing(tmp_path: Path) -> None:
+    """Past `limit` bytes: FileTooLarge, and neither the file nor its .part is kept."""
+    async with (
+        odd_server({"/clip.mp4": (200, "video/mp4", b"\x01" * 5000)}) as server,
+        open_client(server.url) as client,
+    ):
+        with pytest.raises(FileTooLarge):
+            await client.download(f"{server.url}/clip.mp4", tmp_path / "big.mp4", limit=4999)
+        assert list(tmp_path.iterdir()) == []
+        kept = await client.download(f"{server.url}/clip.mp4", tmp_path / "ok.mp4", limit=5000)
+        assert kept.read_bytes() == b"\x01" * 5000
+
+
+async def test_a_download_without_a_stated_size_is_capped_as_it_comes(tmp_path: Path) -> None:
+    async with (
+        odd_server({"/clip.mp4": (200, "chunked", b"\x02" * 200_000)}) as server,
+        open_client(server.url) as client,
+    ):
+        with pytest.raises(FileTooLarge):
+            await client.download(f"{server.url}/clip.mp4", tmp_path / "big.mp4", limit=100_000)
     assert list(tmp_path.iterdir()) == []

@@ -205,6 +205,8 @@ async def test_a_button_press_is_acknowledged_and_works_after_a_restart(
         await fake.wait_for(
             lambda f: any(m.content.startswith("Timeline") for m in record.followups), 10
         )
+        (status,) = [m for m in record.followups if m.content.startswith("Timeline")]
+        assert [a.filename for a in status.attachments] == ["storyboard.png"]  # the picture
 
 
 async def test_an_mp4_over_the_upload_limit_is_sent_as_a_link(

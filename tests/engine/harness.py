@@ -358,12 +358,11 @@ async def running_bot(
 ) -> AsyncIterator[Bot]:
     """A bot as `bot.app.open_runtime` wires it, on a store opened here, with a recording
     outbox; closed in reverse order."""
-    settings = sandbox_settings(
-        url,
-        NEMOBOT_SSE_IDLE_SECONDS=f"{sse_idle_seconds:g}",
-        NEMOBOT_SSE_TIMEOUT_SECONDS=f"{sse_timeout_seconds:g}",
-        **env,
-    )
+    waits = {
+        "NEMOBOT_SSE_IDLE_SECONDS": f"{sse_idle_seconds:g}",
+        "NEMOBOT_SSE_TIMEOUT_SECONDS": f"{sse_timeout_seconds:g}",
+    }
+    settings = sandbox_settings(url, **{**waits, **env})
     outbox = outbox or RecordingOutbox(tmp_path / "received")
     if limits is not None:
         outbox.limits_value = limits

@@ -57,7 +57,7 @@ async def test_a_button_under_a_replaced_project_does_not_touch_the_new_one(
             assert bot.outbox.texts()[-1].startswith("That button belongs to a project you've")
         assert sandbox.sandbox.render_submissions == {}
         await bot.say("status")
-        assert "new bridge" in bot.outbox.texts()[-1]  # the current project is intact
+        assert "new bridge" in bot.outbox.of("image")[-1].text  # the project is intact
         await bot.press(_button(old, "Credits"))  # about the account, not the project
         assert bot.outbox.texts()[-1].startswith("💳 Credits")
 
@@ -141,7 +141,7 @@ async def test_again_and_variation_build_on_the_original_prompt(
             "Generate another image of a sunset over a lake",
         ]
         await bot.say("status")
-        status = bot.outbox.texts()[-1]
+        status = bot.outbox.of("image")[-1].text  # the storyboard's caption
         assert status.count("variation") == 1 and "×2" in status, status
         assert len(status) < 200
 

@@ -214,7 +214,8 @@ async def test_two_pngs_with_a_caption_upload_together_then_run_the_caption(
         assert sandbox.sandbox.sse_calls == 1
 
         await bot.say("status")
-        assert bot.outbox.texts()[-1].startswith("Timeline (2 tracks): 1. Video: first.png")
+        caption = bot.outbox.of("image")[-1].text  # the storyboard's
+        assert caption.startswith("Timeline (2 tracks): 1. Video: first.png")
 
 
 async def test_one_bad_file_among_good_ones_is_named_and_the_rest_uploaded(

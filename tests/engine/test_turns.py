@@ -93,6 +93,6 @@ async def test_chinese_messages_get_chinese_answers(
         await bot.say("添加背景音乐")
         assert bot.outbox.final_texts()[-1].startswith("完成。添加了")
         await bot.say("状态")
-        assert bot.outbox.texts()[-1].startswith("时间线（2 条轨道）：1. 视频：猫")
+        assert bot.outbox.of("image")[-1].text.startswith("时间线（2 条轨道）：1. 视频：猫")
         await bot.say("/帮助")
         assert "我不认识命令" in bot.outbox.texts()[-1]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from sandbox import SandboxOptions
+from tests.storyboard_png import rows_in
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 
@@ -33,3 +34,11 @@ def test_the_console_says_its_buttons_are_typed() -> None:
     assert "you press one by typing its word" in text
     for word in ("again", "variation", "resend"):
         assert f"`{word}`" in text
+
+
+def test_the_storyboard_picture_is_one_with_the_rows_its_words_name() -> None:
+    """docs/storyboard.png is a storyboard as the bot draws it: video, music, title rows."""
+    text = _section("## `/status`: the project as a picture")
+    assert 'src="docs/storyboard.png"' in text and "Made by `make run`" in text
+    picture = Path(__file__).resolve().parents[2] / "docs" / "storyboard.png"
+    assert [kind for kind, _, _ in rows_in(picture)] == ["visual", "audio", "text"]

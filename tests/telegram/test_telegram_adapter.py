@@ -151,8 +151,10 @@ async def test_buttons_are_answered_at_once_and_work_after_a_restart(
         assert emu.callback_answers and emu.callback_answers[0].delay < 3.0
     async with telegram_bot(tmp_path, emu, sandbox):  # a new process, same database
         emu.press_button(ALICE, ALICE, answer.message_id, _button(answer, "Status"))
-        status = await emu.wait_for_message(ALICE, lambda m: (m.text or "").startswith("Timeline"))
-        assert "red kite" in (status.text or "")
+        status = await emu.wait_for_message(
+            ALICE, lambda m: m.kind == "photo" and (m.caption or "").startswith("Timeline")
+        )
+        assert "red kite" in (status.caption or "")
         assert len(emu.callback_answers) == 2
 
 

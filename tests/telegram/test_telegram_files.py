@@ -59,9 +59,11 @@ async def test_a_png_photo_goes_up_as_png_under_a_dated_name(
         [name] = _uploaded(sandbox)
         assert re.fullmatch(r"photo_\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d\.png", name)
         emu.send_message(ALICE, ALICE, "/status")
-        status = await emu.wait_for_message(ALICE, lambda m: (m.text or "").startswith("Timeline"))
-        assert name in (status.text or "")
-        assert "AQAD" not in (status.text or "")
+        status = await emu.wait_for_message(
+            ALICE, lambda m: m.kind == "photo" and (m.caption or "").startswith("Timeline")
+        )
+        assert name in (status.caption or "")
+        assert "AQAD" not in (status.caption or "")
 
 
 async def test_a_misnamed_document_goes_up_under_its_real_extension(

@@ -33,10 +33,10 @@ def _linear(total: float) -> Curve:
     return lambda t: min(99, int(100 * t / total))
 
 
-def test_a_steady_render_is_noticed_within_a_second_with_few_polls() -> None:
+def test_a_steady_render_is_noticed_within_seconds_with_few_polls() -> None:
     for total in (20.0, 40.0, 60.0):
         late, polls = _follow(_linear(total), total)
-        assert late <= 1.0, (total, late)
+        assert late <= 3.0, (total, late)
         assert polls <= total / 5 + 1  # no more than a fixed 5 s interval would make
 
 
@@ -47,6 +47,14 @@ def test_lumpy_progress_is_noticed_within_a_few_seconds() -> None:
     late, polls = _follow(lumpy, 55.0)
     assert late <= 8.0
     assert polls <= 55 / 5 + 1
+    for total in (20.0, 40.0, 60.0):  # stalls, then jumps (the render benchmark's curve)
+
+        def stalls(t: float, total: float = total) -> int:
+            steps = ((0.25, 2), (0.45, 30), (0.7, 35), (0.9, 80))
+            return next((p for until, p in steps if t / total < until), 95)
+
+        late, polls = _follow(stalls, total)
+        assert late <= 5.0 and polls <= total / 5 + 1, (total, late, polls)
 
 
 def test_progress_that_jumps_from_zero_to_done_is_checked_regularly() -> None:
@@ -62,6 +70,12 @@ def test_a_stalled_render_is_not_hammered() -> None:
     late, polls = _follow(stalls, 300.0)
     assert late <= POLICY.ceiling
     assert polls <= 300 / 5 + 1
+
+
+def test_a_render_stuck_at_the_end_is_checked_less_and_less_often() -> None:
+    late, polls = _follow(lambda t: 99, 60.0)  # says 99 % at once, done a minute later
+    assert polls <= 60 / 5 + 1
+    assert late <= POLICY.ceiling  # each miss doubles the wait, up to the poll interval
 
 
 def test_progress_going_backwards_keeps_the_checks_within_bounds() -> None:
@@ -103,8 +117,8 @@ def test_the_clock_counts_from_the_submit() -> None:
     clock = RenderClock(
         990.0, POLICY, (), clock=lambda: next(ticks), wall=lambda: 1000.0
     )  # submitted 10 s ago
-    assert clock.read(50) == 20.5  # 50 % in 20 s: done in 20 s, seen at the check after
-    assert clock.delay == 20.5
+    assert clock.read(50) == 20.0  # 50 % in 20 s: 20 s to go (the check comes sooner)
+    assert clock.delay == 15.0  # an estimate is trusted three quarters of the time seen ahead
 
 
 @given(
