@@ -12,13 +12,13 @@ import asyncio
 import contextlib
 import logging
 
-from telegram import Bot, CallbackQuery, Update
+from telegram import Bot, CallbackQuery, PreCheckoutQuery, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
 from adapters.tg.commands import publish_commands
 from adapters.tg.inline import InlineAnswers
-from adapters.tg.intake import BotIdentity, chosen_of, message_of, press_of
+from adapters.tg.intake import BotIdentity, chosen_of, message_of, payer_of, press_of
 from adapters.tg.limits import DRAFT_REFRESH, PLATFORM_RATE
 from adapters.tg.outbox import PLATFORM, TelegramOutbox
 from adapters.tg.receiving import TOKEN_REFUSED, poll_updates, serve_webhook, webhook_secret
@@ -156,10 +156,15 @@ class _Intake:
         """Store the update's message; raises only when it could not be stored.
 
         A press whose data is not one of the bot's payloads (forged, or another bot's
-        keyboard through a relay) gets a toast and starts nothing: never typed text.
+        keyboard through a relay) gets a toast and starts nothing: never typed text. A
+        pre-checkout query is answered at once (Telegram cancels the payment after 10 s).
         """
         if update.inline_query is not None:
             self.inline.take(update.inline_query)
+            return
+        checkout = update.pre_checkout_query
+        if checkout is not None:
+            await self._precheck(update, checkout)
             return
         query = update.callback_query
         if query is not None and codec.decode(query.data or "") is None:
@@ -185,6 +190,18 @@ class _Intake:
             raise
         if query is not None:  # answered where the presser looks, right after it is stored
             await self._answer(query, accepted.toast)
+
+    async def _precheck(self, update: Update, checkout: PreCheckoutQuery) -> None:
+        payer = payer_of(update)
+        assert payer is not None
+        ok = await self._engine.precheck(
+            payer, checkout.invoice_payload, checkout.currency, checkout.total_amount
+        )
+        why = None if ok else t("invoice_outdated", chat_language(payer.language))
+        try:
+            await checkout.answer(ok, error_message=why)
+        except TelegramError as exc:
+            log.warning("pre-checkout %s not answered: %s", update.update_id, exc.message)
 
     async def _answer(self, query: CallbackQuery, toast: str | None = None) -> None:
         try:

@@ -6,6 +6,7 @@ import asyncio
 import importlib
 import logging
 import sys
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -74,9 +75,10 @@ async def open_runtime(
     render_ids: Callable[[], str] | None = None,
     client: ClientConfig | None = None,
     registry: Registry | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> AsyncIterator[Runtime]:
     """Store, HTTP client, NemoVideo client and engine, each made here unless given (tests
-    and benchmarks give some: a store they opened, a quicker timing, a client config); the
+    and benchmarks give some: a store they opened, a quicker timing, the day's clock); the
     sandbox too when no backend is set. A given store is the caller's to close."""
     async with AsyncExitStack() as stack:
         if settings.wants_sandbox:
@@ -103,6 +105,7 @@ async def open_runtime(
             render_ids=render_ids,
             budget=budget,
             registry=registry,
+            clock=clock,
         )
         stack.push_async_callback(engine.stop)
         yield Runtime(settings, http, nemo, engine, metrics)

@@ -13,7 +13,10 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
+from bot.core.allowances import parse_allowance
+from bot.core.stars import Pack, parse_packs
 from storage.opening import is_postgres, sqlite_path
+from storage.records import KINDS, Quota
 
 __all__ = [
     "DEFAULT_API_BASE",
@@ -99,6 +102,9 @@ class Settings:
     inbox_text_hours: float = 24.0
     inbox_keep_days: float = 30.0
     render_keep_days: float = 30.0
+    user_daily: Quota = field(default_factory=Quota)  # per user and UTC day; shared account
+    account_daily: Quota = field(default_factory=Quota)  # everyone together, per UTC day
+    stars_packs: tuple[Pack, ...] = ()  # sold for Telegram Stars; none: nothing is sold
     log_level: str = "INFO"
     log_format: str = "kv"
     metrics_port: int | None = None
@@ -225,6 +231,9 @@ class Settings:
             inbox_text_hours=reader.get("NEMOBOT_INBOX_TEXT_HOURS", _seconds, 24.0),
             inbox_keep_days=reader.get("NEMOBOT_INBOX_KEEP_DAYS", _seconds, 30.0),
             render_keep_days=reader.get("NEMOBOT_RENDER_KEEP_DAYS", _seconds, 30.0),
+            user_daily=reader.quota("NEMOBOT_USER_DAILY"),
+            account_daily=reader.quota("NEMOBOT_ACCOUNT_DAILY"),
+            stars_packs=reader.get("NEMOBOT_STARS_PACKS", parse_packs, ()),
             log_level=reader.get("NEMOBOT_LOG_LEVEL", _log_level, "INFO"),
             log_format=reader.get("NEMOBOT_LOG_FORMAT", _log_format, "kv"),
             metrics_port=reader.get("NEMOBOT_METRICS_PORT", _port, None),
@@ -260,6 +269,10 @@ class _Reader:
         except ValueError as exc:
             self.problems.append(f"{name}: {exc}")
             return default
+
+    def quota(self, prefix: str) -> Quota:
+        """`<prefix>_TURNS`, `_IMAGES` and `_EXPORTS`: a day's allowance (unset: no limit)."""
+        return Quota(*(self.get(f"{prefix}_{k.upper()}", parse_allowance, None) for k in KINDS))
 
 
 def _url(raw: str) -> str:

@@ -42,6 +42,9 @@ def engine_options(
         messages_per_minute=settings.user_messages_per_minute,
         queue_limit=settings.queue_limit,
         renders_per_user=settings.user_renders,
+        user_daily=settings.user_daily,
+        account_daily=settings.account_daily,
+        stars_packs=settings.stars_packs,
         keeping=Keeping(
             text_hours=settings.inbox_text_hours,
             keep_days=settings.inbox_keep_days,

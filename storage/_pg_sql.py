@@ -12,7 +12,7 @@ from ._pg_core import CHANNEL
 from ._rows import INBOX_COLUMNS, RATE_COUNTS, RENDER_COLUMNS, sql_list
 from .lifecycle import ITEM_ACTIVE, ITEM_FINAL, RENDER_ACTIVE
 
-__all__ = ["INBOX_SQL", "RENDER_SQL"]
+__all__ = ["INBOX_SQL", "LEDGER_SQL", "RENDER_SQL"]
 
 _ACTIVE = sql_list(ITEM_ACTIVE)
 _UNFINISHED = sql_list(ITEM_ACTIVE | {"queued"})
@@ -134,4 +134,46 @@ RENDER_SQL: dict[str, str | None] = {
     "render_seconds": "SELECT finished_at - submitted_at FROM renders "
     "WHERE status = 'delivered' AND submitted_at IS NOT NULL "
     "AND finished_at >= submitted_at ORDER BY finished_at DESC LIMIT $1",
+}
+
+_COUNTS = (
+    "coalesce(sum(turns), 0) AS turns, coalesce(sum(images), 0) AS images, "
+    "coalesce(sum(exports), 0) AS exports"
+)
+
+LEDGER_SQL: dict[str, str | None] = {
+    "lock_user": "SELECT 1 FROM users WHERE id = $1 FOR UPDATE",
+    "day_row": "SELECT turns, images, exports FROM daily_spending "
+    "WHERE day = $1 AND scope = $2 AND user_id = $3",
+    "account_day": f"SELECT {_COUNTS} FROM daily_spending WHERE day = $1 AND scope = ''",
+    "extras_row": "SELECT turns, images, exports FROM extras WHERE user_id = $1",
+    "add_day": "INSERT INTO daily_spending (day, scope, user_id, turns, images, exports) "
+    "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (day, scope, user_id) DO UPDATE SET "
+    "turns = daily_spending.turns + excluded.turns, "
+    "images = daily_spending.images + excluded.images, "
+    "exports = daily_spending.exports + excluded.exports",
+    "use_extras": "UPDATE extras SET turns = greatest(0, turns - $1), "
+    "images = greatest(0, images - $2), exports = greatest(0, exports - $3) WHERE user_id = $4",
+    "add_extras": "INSERT INTO extras (user_id, turns, images, exports) VALUES ($1, $2, $3, $4) "
+    "ON CONFLICT (user_id) DO UPDATE SET turns = extras.turns + excluded.turns, "
+    "images = extras.images + excluded.images, exports = extras.exports + excluded.exports",
+    "insert_payment": "INSERT INTO star_payments (charge_id, user_id, pack, stars, turns, "
+    "images, exports, paid_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+    "ON CONFLICT (charge_id) DO NOTHING RETURNING charge_id",
+    "claim_refund": "UPDATE star_payments SET refunded_at = $1 WHERE charge_id = $2 "
+    "AND refunded_at IS NULL RETURNING *",
+    "find_payment": "SELECT * FROM star_payments WHERE charge_id = $1",
+    "days": f"SELECT day, {_COUNTS}, count(*) AS users FROM daily_spending "
+    "WHERE scope = '' AND day >= $1 GROUP BY day ORDER BY day DESC",
+    "top_spenders": f"SELECT user_id, {_COUNTS} FROM daily_spending "
+    "WHERE scope = '' AND day >= $1 GROUP BY user_id "
+    "ORDER BY 3 DESC, 2 DESC, 4 DESC, user_id LIMIT $2",
+    "chat_settings": "SELECT * FROM chat_settings WHERE platform = $1 AND space = $2",
+    "save_chat_settings": "INSERT INTO chat_settings (platform, space, access, language, "
+    "quiet, member_turns, channels, set_by, set_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+    "ON CONFLICT (platform, space) DO UPDATE SET access = excluded.access, "
+    "language = excluded.language, quiet = excluded.quiet, "
+    "member_turns = excluded.member_turns, channels = excluded.channels, "
+    "set_by = excluded.set_by, set_at = excluded.set_at",
 }

@@ -1,7 +1,8 @@
 """What the bot needs from a durable backend (SQLite, or PostgreSQL for several workers).
 
 The contract is split by role, so each collaborator takes only the part it uses: the inbox,
-render jobs, people (users, credentials, sessions, usage), images, and operators. `Store` is
+render jobs, people (users, credentials, sessions, usage), images, operators, the ledger
+(daily spending, Stars payments) and chat settings. `Store` is
 all of them, the object the composition root opens. Chat refs and payloads are opaque JSON
 strings chosen by the caller; times are epoch seconds from the store's clock; a lease is
 expired when its expiry is missing or not in the future. The inbox's and the render jobs'
@@ -17,18 +18,34 @@ from typing import Literal, Protocol, Self, runtime_checkable
 from .inbox import AcceptRules, Claim, NewItem
 from .records import (
     AccessRule,
+    ChatSettings,
+    Counts,
     Credentials,
+    DaySpending,
     Enqueued,
     ImageRecord,
     InboxItem,
+    Quota,
     RenderJob,
     SessionRecord,
+    Spending,
+    StarPayment,
     StoreStats,
+    TopSpender,
     UserRecord,
 )
 from .renders import NewRender, StatusAnswer
 
-__all__ = ["ImageStore", "InboxStore", "OperatorStore", "PeopleStore", "RenderStore", "Store"]
+__all__ = [
+    "ChatSettingsStore",
+    "ImageStore",
+    "InboxStore",
+    "LedgerStore",
+    "OperatorStore",
+    "PeopleStore",
+    "RenderStore",
+    "Store",
+]
 
 
 class PeopleStore(Protocol):
@@ -279,8 +296,65 @@ class OperatorStore(Protocol):
         ...
 
 
+class LedgerStore(Protocol):
+    """What users spend per UTC day (`day` is "YYYY-MM-DD"), and the packs they bought."""
+
+    async def spend(
+        self, day: str, user_id: int, scope: str, spent: Counts, allowed: Quota = ...
+    ) -> None:
+        """Count `spent` for the user's day (and their day in chat `scope`, if not ''); what
+        goes past `allowed` is drawn from their extras."""
+        ...
+
+    async def spending(self, day: str, user_id: int, scope: str = "") -> Spending:
+        """The user's spending on `day` (also in `scope`), everyone's, and their extras."""
+        ...
+
+    async def credit_payment(self, payment: StarPayment) -> bool:
+        """Record a payment and add its pack; False if its charge id was credited before."""
+        ...
+
+    async def refund_payment(self, charge_id: str) -> StarPayment | None:
+        """Mark a payment refunded, taking back what is left of its pack; None if unknown or
+        refunded before."""
+        ...
+
+    async def payment(self, charge_id: str) -> StarPayment | None:
+        """One payment by its charge id."""
+        ...
+
+    async def spending_by_day(self, since: str) -> list[DaySpending]:
+        """Everyone's spending per day from `since` on, newest first."""
+        ...
+
+    async def top_spenders(self, since: str, limit: int = 5) -> list[TopSpender]:
+        """Who spent most from `since` on, images first."""
+        ...
+
+
+class ChatSettingsStore(Protocol):
+    """What group and server admins chose for the bot in their chat."""
+
+    async def chat_settings(self, platform: str, space: str) -> ChatSettings | None:
+        """A group's or server's settings, or None if none were ever set."""
+        ...
+
+    async def save_chat_settings(self, settings: ChatSettings) -> None:
+        """Store a group's or server's settings (replacing the old ones)."""
+        ...
+
+
 @runtime_checkable
-class Store(PeopleStore, InboxStore, RenderStore, ImageStore, OperatorStore, Protocol):
+class Store(
+    PeopleStore,
+    InboxStore,
+    RenderStore,
+    ImageStore,
+    OperatorStore,
+    LedgerStore,
+    ChatSettingsStore,
+    Protocol,
+):
     """Every role together: the object the composition root opens and closes."""
 
     shared: bool  # other processes may use the same database (work must be looked for)

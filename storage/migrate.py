@@ -81,8 +81,32 @@ TABLES: dict[str, tuple[str, ...]] = {
         "created_at",
     ),
     "access_rules": ("who", "rule", "set_by", "set_at"),
+    "daily_spending": ("day", "scope", "user_id", "turns", "images", "exports"),
+    "extras": ("user_id", "turns", "images", "exports"),
+    "star_payments": (
+        "charge_id",
+        "user_id",
+        "pack",
+        "stars",
+        "turns",
+        "images",
+        "exports",
+        "paid_at",
+        "refunded_at",
+    ),
+    "chat_settings": (
+        "platform",
+        "space",
+        "access",
+        "language",
+        "quiet",
+        "member_turns",
+        "channels",
+        "set_by",
+        "set_at",
+    ),
 }
-_BOOLEANS = {"reached_agent", "delivered", "posted"}
+_BOOLEANS = {"reached_agent", "delivered", "posted", "quiet"}
 _IDENTITY = {"users", "inbox", "images"}  # ids copied as they are, sequences moved past them
 _ORDER = {"renders": "created_at, rowid"}
 

@@ -12,17 +12,19 @@ messages are announced to the others (`listen`).
 
 from __future__ import annotations
 
+from ._ledger_ops import LedgerOps
 from ._ops import InboxOps, RenderOps
 from ._pg_budget import PgBudgets
 from ._pg_operators import PgOperators
 from ._pg_people import PgPeople
-from ._pg_sql import INBOX_SQL, RENDER_SQL
+from ._pg_sql import INBOX_SQL, LEDGER_SQL, RENDER_SQL
 
 __all__ = ["PostgresStore"]
 
 
-class PostgresStore(InboxOps, RenderOps, PgPeople, PgOperators, PgBudgets):
+class PostgresStore(InboxOps, RenderOps, LedgerOps, PgPeople, PgOperators, PgBudgets):
     """The durable store on PostgreSQL (asyncpg pool, shared by every worker)."""
 
     _INBOX_SQL = INBOX_SQL
     _RENDER_SQL = RENDER_SQL
+    _LEDGER_SQL = LEDGER_SQL

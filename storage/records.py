@@ -10,16 +10,24 @@ __all__ = [
     "ACCESS_RULES",
     "FINISHED_INBOX_STATUSES",
     "INBOX_STATUSES",
+    "KINDS",
     "RENDER_STATUSES",
     "TERMINAL_RENDER_STATUSES",
     "AccessRule",
+    "ChatSettings",
+    "Counts",
     "Credentials",
+    "DaySpending",
     "Enqueued",
     "ImageRecord",
     "InboxItem",
+    "Quota",
     "RenderJob",
     "SessionRecord",
+    "Spending",
+    "StarPayment",
     "StoreStats",
+    "TopSpender",
     "Usage",
     "UserRecord",
 ]
@@ -30,6 +38,7 @@ FINISHED_INBOX_STATUSES = ITEM_FINAL
 RENDER_STATUSES = RENDER_STATES
 TERMINAL_RENDER_STATUSES = RENDER_FINAL
 ACCESS_RULES = frozenset({"ban", "allow"})
+KINDS = ("turns", "images", "exports")  # what allowances count (and Stars packs add)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,3 +188,104 @@ class StoreStats:
     inbox_rows: int  # every inbox row, answered ones included (until pruned)
     banned: int
     allowed: int
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """Turns, images and exports: spent in a day, or bought and not used yet."""
+
+    turns: int = 0
+    images: int = 0
+    exports: int = 0
+
+    def of(self, kind: str) -> int:
+        """The count of one of `KINDS`."""
+        return int(getattr(self, kind))
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(*(self.of(k) + other.of(k) for k in KINDS))
+
+    @classmethod
+    def one(cls, kind: str, amount: int) -> Counts:
+        """`amount` of one kind and none of the others."""
+        return cls(**{kind: amount})
+
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    """A day's allowance of each kind; None: unlimited."""
+
+    turns: int | None = None
+    images: int | None = None
+    exports: int | None = None
+
+    def of(self, kind: str) -> int | None:
+        """The allowance of one of `KINDS`."""
+        value: int | None = getattr(self, kind)
+        return value
+
+    @property
+    def unlimited(self) -> bool:
+        """No kind is limited."""
+        return all(self.of(k) is None for k in KINDS)
+
+
+@dataclass(frozen=True, slots=True)
+class Spending:
+    """What one user has drawn today: everywhere, in one chat, and everyone together; and
+    what they bought and have not used yet."""
+
+    user: Counts
+    chat: Counts
+    account: Counts
+    extras: Counts
+
+
+@dataclass(frozen=True, slots=True)
+class DaySpending:
+    """Everyone's spending on one UTC day, and how many users spent."""
+
+    day: str
+    spent: Counts
+    users: int
+
+
+@dataclass(frozen=True, slots=True)
+class TopSpender:
+    """One user's spending over the days asked for."""
+
+    user_id: int
+    spent: Counts
+
+
+@dataclass(frozen=True, slots=True)
+class StarPayment:
+    """A Telegram Stars payment for a pack: credited once, keyed by its charge id."""
+
+    charge_id: str
+    user_id: int
+    pack: str  # as the invoice named it, e.g. "turns:10"
+    stars: int
+    bought: Counts
+    paid_at: float
+    refunded_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatSettings:
+    """What a group's (or Discord server's) admins chose for the bot there.
+
+    `space` is the group's chat id, or the Discord server's id; `channels` (Discord) are the
+    channels the bot answers in, every one when empty; `member_turns`: turns each member may
+    take there a day (within the operator's allowance), None for no limit of the chat's own.
+    """
+
+    platform: str
+    space: str
+    access: str = "everyone"  # or "admins"
+    language: str | None = None  # None: each member's own
+    quiet: bool = False  # no live progress, only results
+    member_turns: int | None = None
+    channels: tuple[str, ...] = ()
+    set_by: str = ""
+    set_at: float = 0.0

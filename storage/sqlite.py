@@ -17,21 +17,23 @@ import sqlite3
 import uuid
 from collections.abc import Sequence
 
+from ._ledger_ops import LedgerOps
 from ._ops import InboxOps, RenderOps
 from ._rows import credentials_of, image_of, session_of, usage_of, user_of
 from ._sqlite_operators import SqliteOperators
-from ._sqlite_sql import INBOX_SQL, RENDER_SQL
+from ._sqlite_sql import INBOX_SQL, LEDGER_SQL, RENDER_SQL
 from ._sqlite_util import marks, one
 from .records import Credentials, ImageRecord, SessionRecord, Usage, UserRecord
 
 __all__ = ["SqliteStore"]
 
 
-class SqliteStore(InboxOps, RenderOps, SqliteOperators):
+class SqliteStore(InboxOps, RenderOps, LedgerOps, SqliteOperators):
     """The durable store on SQLite (aiosqlite, WAL, one writer)."""
 
     _INBOX_SQL = INBOX_SQL
     _RENDER_SQL = RENDER_SQL
+    _LEDGER_SQL = LEDGER_SQL
 
     # --- users ---------------------------------------------------------------------------
 

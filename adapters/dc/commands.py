@@ -2,7 +2,9 @@
 the core's registry (`/help`, `/export`, `/lang language:<choice>`, `/login token:<text>`…).
 
 Every command may be used where nemobot is installed for a server or by a person (a user
-install), in servers, DMs with the bot and private channels.
+install), in servers, DMs with the bot and private channels; but `/settings`, with an option
+for each setting, only in servers and only by members with Manage Server
+(`default_member_permissions`, enforced by Discord; the core checks the member again).
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ def install_commands(
     """Add /imagine and each command `registry` lists to `tree`; each hands its text to `run`."""
     tree.add_command(_imagine(run))
     for spec in registry.menu:
-        tree.add_command(_command(spec, run))
+        tree.add_command(_settings(run) if spec.name == "settings" else _command(spec, run))
 
 
 def _imagine(run: Run) -> Command:
@@ -74,6 +76,48 @@ def _imagine(run: Run) -> Command:
         await run(interaction, text, image)
 
     return imagine
+
+
+def _choices(name: str, values: tuple[str, ...]) -> list[app_commands.Choice[str]]:
+    return [app_commands.Choice(name=t(f"cmd_settings_{name}_{v}"), value=v) for v in values]
+
+
+def _settings(run: Run) -> Command:
+    """A server's settings, each an option; the core gets `/settings name value …`."""
+
+    @app_commands.command(name="settings", description=t("cmd_settings"))
+    @app_commands.describe(
+        access=t("cmd_settings_access"),
+        language=t("cmd_settings_language"),
+        quiet=t("cmd_settings_quiet"),
+        daily_turns=t("cmd_settings_limit"),
+        channels=t("cmd_settings_channels"),
+    )
+    @app_commands.choices(
+        access=_choices("access", ("everyone", "admins")),
+        language=[
+            app_commands.Choice(name=t("cmd_settings_language_auto"), value="auto"),
+            *(app_commands.Choice(name=t(f"cmd_lang_{v}"), value=v) for v in ("en", "zh")),
+        ],
+        quiet=_choices("quiet", ("on", "off")),
+        channels=_choices("channels", ("all", "here", "add", "remove")),
+    )
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.allowed_contexts(guilds=True, dms=False, private_channels=False)
+    async def settings(
+        interaction: discord.Interaction[Any],
+        access: str | None = None,
+        language: str | None = None,
+        quiet: str | None = None,
+        daily_turns: app_commands.Range[int, 0, 10_000] | None = None,
+        channels: str | None = None,
+    ) -> None:
+        chosen: dict[str, object] = {"access": access, "language": language, "quiet": quiet}
+        chosen |= {"limit": daily_turns, "channels": channels}
+        words = [f"{name} {value}" for name, value in chosen.items() if value is not None]
+        await run(interaction, " ".join(["/settings", *words]), None)
+
+    return settings
 
 
 def _command(spec: IntentSpec, run: Run) -> Command:

@@ -2,7 +2,8 @@
 
 Guild channels: messages that mention the bot (the mention is taken out) or reply to it;
 DMs: every message; threads are answered in the thread. Bots, the bot itself included, are
-ignored.
+ignored. A guild channel's `ChatRef.space` is its server (whose settings apply there), and a
+member with Manage Server is marked `User.manager` (the server's admins, for /settings).
 """
 
 from __future__ import annotations
@@ -41,15 +42,17 @@ def message_of(
     private = message.guild is None
     text = re.sub(rf"<@!?{me.id}>", "", message.content).strip()
     author = message.author
+    manager = isinstance(author, discord.Member) and author.guild_permissions.manage_guild
     return IncomingMessage(
         update_id=f"message:{message.id}",
-        user=User(PLATFORM, str(author.id), author.display_name),
+        user=User(PLATFORM, str(author.id), author.display_name, manager=manager),
         chat=ChatRef(
             PLATFORM,
             str(message.channel.id),
             private=private,
             reply_to=None if private else str(message.id),
             mention=str(author.id),
+            space=None if message.guild is None else str(message.guild.id),
         ),
         text=text,
         attachments=tuple(attachments),
@@ -67,6 +70,7 @@ def interaction_chat(interaction: discord.Interaction[discord.Client], kind: str
         interaction=handle.encode(),
         interaction_expires=expires_at(),
         mention=str(interaction.user.id),
+        space=None if interaction.guild_id is None else str(interaction.guild_id),
     )
 
 
@@ -78,9 +82,12 @@ def press_of(
 ) -> IncomingMessage:
     """A slash command ("s") or button press ("c") for the core."""
     user = interaction.user
+    manager = interaction.guild_id is not None and interaction.permissions.manage_guild
     return IncomingMessage(
         update_id=f"interaction:{interaction.id}",
-        user=User(PLATFORM, str(user.id), user.display_name, str(interaction.locale)),
+        user=User(
+            PLATFORM, str(user.id), user.display_name, str(interaction.locale), manager=manager
+        ),
         chat=interaction_chat(interaction, kind),
         text=text,
         attachments=tuple(attachments),

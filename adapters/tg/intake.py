@@ -1,7 +1,9 @@
 """From a Telegram update to the core's `IncomingMessage`, or None when it is not for us.
 
 Private chats: every message. Groups: only messages that mention the bot, reply to one of
-its messages, or are a command meant for it (`/export` or `/export@thisbot`).
+its messages, or are a command meant for it (`/export` or `/export@thisbot`). A payment
+(`successful_payment`) is always for the bot, wherever its invoice was paid; the service
+message about a refund (`refunded_payment`) is for nobody: the refund was the bot's doing.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from telegram import Message, MessageEntity, Update
 
 from adapters.tg.outbox import PLATFORM
 from bot.core.inline import GENERATE
-from bot.core.messages import Attachment, ChatRef, IncomingMessage, User
+from bot.core.messages import Attachment, ChatRef, IncomingMessage, Payment, User
 
-__all__ = ["BotIdentity", "chosen_of", "message_of", "press_of"]
+__all__ = ["BotIdentity", "chosen_of", "message_of", "payer_of", "press_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +37,10 @@ def message_of(update: Update, me: BotIdentity) -> IncomingMessage | None:
     """A user's message for the core, or None (not addressed to the bot, or not a message)."""
     message = update.message
     if message is None or message.from_user is None or message.from_user.is_bot:
+        return None
+    if message.successful_payment is not None:
+        return _paid(update.update_id, message)
+    if message.refunded_payment is not None:
         return None
     private = message.chat.type == "private"
     if not private and not _addressed(message, me):
@@ -97,6 +103,33 @@ def chosen_of(update: Update) -> IncomingMessage | None:
 def _inline_chat(user_id: int, inline_message_id: str) -> ChatRef:
     """An inline message; its chat id is the user's private chat (on Telegram, their id)."""
     return ChatRef(PLATFORM, str(user_id), private=False, inline=inline_message_id)
+
+
+def _paid(update_id: int, message: Message) -> IncomingMessage:
+    """A payment for the core: credited by its charge id, thanked in the chat it came in."""
+    paid = message.successful_payment
+    assert paid is not None
+    return IncomingMessage(
+        update_id=str(update_id),
+        user=_user(message),
+        chat=_chat(message, reply_to=None),
+        message_id=str(message.message_id),
+        payment=Payment(
+            paid.telegram_payment_charge_id,
+            paid.invoice_payload,
+            paid.currency,
+            paid.total_amount,
+        ),
+    )
+
+
+def payer_of(update: Update) -> User | None:
+    """Who is about to pay, for a pre-checkout query (None for any other update)."""
+    query = update.pre_checkout_query
+    if query is None:
+        return None
+    who = query.from_user
+    return User(PLATFORM, str(who.id), who.first_name, who.language_code)
 
 
 def _addressed(message: Message, me: BotIdentity) -> bool:

@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from telegram import Bot, InputFile, InputMediaPhoto, Message, ReplyParameters
+from telegram import Bot, InputFile, InputMediaPhoto, LabeledPrice, Message, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -32,6 +32,7 @@ from adapters.tg.limits import DRAFT_REFRESH, limits_for
 from adapters.tg.markup import keyboard, to_html
 from bot.core.messages import Attachment, ChatRef
 from bot.core.outbox import (
+    Invoice,
     Keyboard,
     Limits,
     OutboxError,
@@ -47,6 +48,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 PLATFORM = "telegram"
+STARS = "XTR"  # the currency of digital goods: Telegram Stars, no payment provider
 _ACTIONS = {"typing": "typing", "upload_photo": "upload_photo", "upload_video": "upload_video"}
 _NETWORK_RETRY_SECONDS = 2.0
 _MEDIA_TIMEOUT = 300.0  # seconds to upload a large video
@@ -187,6 +189,35 @@ class TelegramOutbox:
                 int(chat.chat_id), _ACTIONS.get(action, "typing"), message_thread_id=_thread(chat)
             ),
         )
+
+    # -- Stars and administrators -----------------------------------------------------------
+
+    async def send_invoice(self, chat: ChatRef, invoice: Invoice) -> str:
+        message = await _translate(
+            "sendInvoice",
+            lambda: self._bot.send_invoice(
+                int(chat.chat_id),
+                invoice.title,
+                invoice.description,
+                invoice.payload,
+                STARS,
+                [LabeledPrice(invoice.label, invoice.amount)],
+                provider_token="",  # Stars need none
+                **_where(chat),
+            ),
+        )
+        return str(message.message_id)
+
+    async def refund(self, user_id: str, charge_id: str) -> None:
+        await _translate(
+            "refundStarPayment", lambda: self._bot.refund_star_payment(int(user_id), charge_id)
+        )
+
+    async def chat_admins(self, chat: ChatRef) -> frozenset[str]:
+        members = await _translate(
+            "getChatAdministrators", lambda: self._bot.get_chat_administrators(int(chat.chat_id))
+        )
+        return frozenset(str(member.user.id) for member in members)
 
     # -- media ----------------------------------------------------------------------------
 

@@ -37,7 +37,14 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 Accept = Callable[[Update], Awaitable[None]]
-ALLOWED_UPDATES = ["message", "callback_query", "inline_query", "chosen_inline_result"]
+# A payment's message comes as a "message"; its pre-checkout must be answered within 10 s.
+ALLOWED_UPDATES = [
+    "message",
+    "callback_query",
+    "inline_query",
+    "chosen_inline_result",
+    "pre_checkout_query",
+]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 POLL_SECONDS = 30
 _RETRY_SECONDS = 5.0

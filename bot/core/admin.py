@@ -13,23 +13,25 @@ from bot.core.messages import IncomingMessage
 from bot.core.registry import Router
 from bot.core.stats import gather_figures
 
-__all__ = ["router"]
+__all__ = ["is_operator_here", "not_here", "router"]
 
 
-def _operator(ctx: TurnContext, msg: IncomingMessage) -> bool:
+def is_operator_here(ctx: TurnContext, msg: IncomingMessage) -> bool:
+    """An operator, in a private chat: where the operators' commands exist."""
     return ctx.admin and msg.chat.private
 
 
-async def _not_here(h: Handlers, ctx: TurnContext, msg: IncomingMessage, name: str) -> None:
+async def not_here(h: Handlers, ctx: TurnContext, msg: IncomingMessage, name: str) -> None:
+    """What anyone else is told about an operators' command: that there is none."""
     await h.unknown_command(ctx, msg, Intent("unknown_command", "/" + name))
 
 
 async def stats(h: Handlers, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
     """Users, turns today, renders, the queue and the shared token's credits."""
-    if not _operator(ctx, msg):
-        await _not_here(h, ctx, msg, "stats")
+    if not is_operator_here(ctx, msg):
+        await not_here(h, ctx, msg, "stats")
         return
-    figures = await gather_figures(h.store, h.nemo, h.accounts.shared_token)
+    figures = await gather_figures(h.store, h.nemo, h.accounts.shared_token, h.allowances.now())
     await ctx.pacer.send_text(ctx.chat, figures.render(ctx.lang))
 
 
@@ -43,8 +45,8 @@ async def _change(
     on: bool,
 ) -> None:
     name = intent.kind
-    if not _operator(ctx, msg):
-        await _not_here(h, ctx, msg, name)
+    if not is_operator_here(ctx, msg):
+        await not_here(h, ctx, msg, name)
         return
     who = normalize_who(intent.arg)
     if who is None:

@@ -7,6 +7,7 @@ hands them to the `Engine`, each with only the part of the store it uses.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,7 +15,9 @@ from dataclasses import dataclass, field
 from bot.core.accounts import Accounts
 from bot.core.admission import Admission
 from bot.core.albums import Albums
+from bot.core.allowances import Allowances
 from bot.core.budget import SendBudget
+from bot.core.chat_rules import ChatRules
 from bot.core.commands import Handlers
 from bot.core.context import Timing
 from bot.core.conversation import Conversation
@@ -33,10 +36,11 @@ from bot.core.registry import Registry
 from bot.core.root_router import build_registry
 from bot.core.scratch import Scratch
 from bot.core.serving import Service
+from bot.core.stars import Pack, Stars
 from bot.core.storyboard import Storyboard
 from bot.core.uploads import Uploads
 from bot.nemo import NemoClient
-from storage import Claim, Store
+from storage import Claim, Quota, Store
 
 __all__ = ["EngineOptions", "Keeping", "assemble"]
 
@@ -64,6 +68,9 @@ class EngineOptions:
     messages_per_minute: int = 20
     queue_limit: int = 5
     renders_per_user: int = 1
+    user_daily: Quota = field(default_factory=Quota)  # on the shared account, per UTC day
+    account_daily: Quota = field(default_factory=Quota)  # everyone together, per UTC day
+    stars_packs: tuple[Pack, ...] = ()  # for Telegram Stars; none: nothing is sold
     keeping: Keeping = field(default_factory=Keeping)
 
 
@@ -77,12 +84,15 @@ def assemble(
     coordination: Coordination | None = None,
     budget: SendBudget | None = None,
     registry: Registry | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> Engine:
-    """The engine with all its parts, built once (the registry: the bot's own routers)."""
+    """The engine with all its parts, built once (the registry: the bot's own routers;
+    `clock`: what tells the day for allowances, a test's own)."""
     lease = options.timing.lease_seconds
-    parts = _Builder(store, nemo, options, observer or NoObserver())
+    parts = _Builder(store, nemo, options, observer or NoObserver(), clock)
     parts.coordination = coordination or coordination_for(store, lease)
-    parts.registry = build_registry() if registry is None else registry
+    selling = bool(options.stars_packs)
+    parts.registry = build_registry(selling=selling) if registry is None else registry
     return parts.engine(render_ids, budget)
 
 
@@ -93,12 +103,20 @@ class _Builder:
     registry: Registry
 
     def __init__(
-        self, store: Store, nemo: NemoClient, options: EngineOptions, observer: Observer
+        self,
+        store: Store,
+        nemo: NemoClient,
+        options: EngineOptions,
+        observer: Observer,
+        clock: Callable[[], float],
     ) -> None:
         self.store, self.nemo, self.options, self.observer = store, nemo, options, observer
         self.worker = options.worker_id or f"worker-{uuid.uuid4().hex[:8]}"
         self.scratch = Scratch()
         self.accounts = Accounts(store, nemo, options.shared_token)
+        self.allowances = Allowances(store, options.user_daily, options.account_daily, clock)
+        self.stars = Stars(options.stars_packs, store, clock)
+        self.rules = ChatRules(store)
         self._items: ItemWork | None = None
 
     def engine(self, render_ids: Callable[[], str] | None, budget: SendBudget | None) -> Engine:
@@ -114,7 +132,7 @@ class _Builder:
         conversation = Conversation(self.nemo, timing, gallery, observer=self.observer)
         exporter = self._exporter(platforms, render_ids)
         lines = Lines(store, self.worker, timing.lease_seconds, self._line)
-        service = self._service(admission, conversation, exporter, lines)
+        service = self._service(admission, conversation, exporter, lines, platforms)
         albums = Albums(store, timing.album_seconds)
         self._items = ItemWork(
             store, platforms, service, self.registry, albums, self.worker, timing.lease_seconds
@@ -126,7 +144,13 @@ class _Builder:
                 *(self._reception(admission), lines, self._items, self.coordination),
                 _housekeeping(store, options.keeping),
                 self.registry,
-                InlineQueries(store, admission),
+                InlineQueries(
+                    store,
+                    admission,
+                    self.allowances,
+                    shared_account=options.shared_token is not None,
+                ),
+                self.stars,
             )
         )
 
@@ -143,24 +167,32 @@ class _Builder:
             *(options.web_base, self.scratch, render_ids),
             per_user=options.renders_per_user,
             observer=self.observer,
+            allowances=self.allowances,
         )
 
     def _service(
-        self, admission: Admission, conversation: Conversation, exporter: Exporter, lines: Lines
+        self,
+        admission: Admission,
+        conversation: Conversation,
+        exporter: Exporter,
+        lines: Lines,
+        platforms: Platforms,
     ) -> Service:
         store, nemo, web = self.store, self.nemo, self.options.web_base
         handlers = Handlers(
             *(store, nemo, self.accounts, conversation, exporter),
             *(Uploads(nemo, self.scratch), lines.cancel, web, admission, self.registry),
             Storyboard(nemo, self.scratch),
+            *(self.allowances, self.stars, self.rules, platforms),
         )
-        return Service(store, self.accounts, conversation, handlers, web, admission)
+        return Service(store, self.accounts, conversation, handlers, web, admission, self.rules)
 
     def _reception(self, admission: Admission) -> Reception:
         return Reception(
             self.store,
             admission,
             self.registry,
+            self.stars,
             queue_limit=self.options.queue_limit,
             renders_per_user=self.options.renders_per_user,
             rate_in_store=self.coordination.rate_in_store,

@@ -3,9 +3,9 @@
 A payload names the user a button was made for (the store's user id) and a tag of the
 session it belongs to, so a press by someone else, or under a replaced project, is
 recognised instead of acting on the wrong one. `ref` points at a stored image for Again and
-Variation, or at an inbox item for Send again. Stable strings, so buttons keep working after a
-restart; at most 64 bytes (Telegram's callback_data) and so within Discord's 100-character
-custom_id.
+Variation, at an inbox item for Send again, at a pack to buy, or at a group setting. Stable
+strings, so buttons keep working after a restart; at most 64 bytes (Telegram's
+callback_data) and so within Discord's 100-character custom_id.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ ACTIONS = frozenset(
         "resend",
         "sendagain",
         "cancel",
+        "buy",  # a Stars pack (ref: its place in NEMOBOT_STARS_PACKS)
+        "set",  # a group setting (ref: its place in bot.core.group_settings.CHOICES)
     }
 )
 MAX_BYTES = 64

@@ -10,25 +10,38 @@ from typing import Protocol
 
 from bot.core.accounts import Accounts
 from bot.core.admission import Admission
+from bot.core.allowances import EXPORT, TURN, Allowances
+from bot.core.chat_rules import ChatRules
 from bot.core.context import TurnContext
-from bot.core.conversation import Conversation
+from bot.core.conversation import Conversation, TurnOutcome
 from bot.core.export import Exporter, ExportRequest
 from bot.core.gallery import images_in_state
 from bot.core.help import help_text
-from bot.core.intents import Intent
+from bot.core.intents import Intent, can_send_again
 from bot.core.keyboards import answer_buttons, send_again_buttons
 from bot.core.messages import ChatRef, IncomingMessage
-from bot.core.outbox import OutboxError, OutboxUnreachable
+from bot.core.outbox import Keyboard, OutboxError, OutboxUnreachable
+from bot.core.platforms import Platforms
 from bot.core.registry import Option, Registry, Router
 from bot.core.router import START_PAYLOADS
+from bot.core.stars import Stars
 from bot.core.storyboard import Storyboard
 from bot.core.texts import LANGUAGES, t, t_count
 from bot.core.timeline import summary
 from bot.core.uploads import Uploads
-from bot.core.wording import asks_for_video
+from bot.core.wording import asks_for_video, first_words
 from bot.nemo import NemoClient
 from bot.nemo.errors import NemoAuthError
-from storage import ImageStore, InboxStore, OperatorStore, PeopleStore
+from storage import (
+    KINDS,
+    ChatSettingsStore,
+    Counts,
+    ImageStore,
+    InboxStore,
+    LedgerStore,
+    OperatorStore,
+    PeopleStore,
+)
 
 __all__ = ["Handlers", "router"]
 
@@ -38,9 +51,11 @@ log = logging.getLogger(__name__)
 CancelUser = Callable[[int], Awaitable[tuple[int, bool]]]
 
 
-class HandlerStores(PeopleStore, ImageStore, InboxStore, OperatorStore, Protocol):
-    """What the handlers read and write themselves: users, images, a reported message, and
-    (the operators' commands) rules and figures."""
+class HandlerStores(
+    PeopleStore, ImageStore, InboxStore, OperatorStore, LedgerStore, ChatSettingsStore, Protocol
+):
+    """What the handlers read and write themselves: users, images, a reported message,
+    payments, and (the operators' commands) rules and figures."""
 
 
 @dataclass(slots=True)
@@ -58,6 +73,10 @@ class Handlers:
     admission: Admission
     registry: Registry  # what `send_again` runs, and what /help lists
     storyboard: Storyboard  # /status as a picture
+    allowances: Allowances
+    stars: Stars
+    rules: ChatRules
+    platforms: Platforms  # a refund goes to the platform the payment was made on
 
     async def reply(self, ctx: TurnContext, key: str, **values: object) -> None:
         """Send one text line from `texts`."""
@@ -65,11 +84,34 @@ class Handlers:
 
     # -- in the user's line: they touch the session in order with the user's turns -------
 
+    async def over_allowance(self, ctx: TurnContext, needs: tuple[str, ...]) -> bool:
+        """Say so (with packs to buy, where the platform sells them) and True when the user
+        has no allowance left for `needs` today."""
+        short = await self.allowances.check(ctx.spender, needs)
+        if short is None:
+            return False
+        line = short.line(ctx.lang)
+        buttons: Keyboard = ()
+        if short.whose == "user" and ctx.pacer.takes_payments:
+            buttons = self.stars.offer(ctx.user_id, (short.kind,), ctx.lang)
+            line = f"{line}\n{t('stars_offer', ctx.lang)}" if buttons else line
+        await ctx.pacer.send_text(ctx.chat, line, buttons)
+        return True
+
     async def turn(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
-        """An agent turn, with auto-export when the user asked for the video."""
+        """An agent turn, with auto-export when the user asked for the video; refused before
+        the agent is called (spending nothing) when the user's allowance is used up."""
+        if await self.over_allowance(ctx, TURN):
+            return
         text = intent.arg  # within MAX_MESSAGE_CHARS: longer ones are refused before stored
         wants_video = asks_for_video(text)
-        outcome = await self.conversation.run(ctx, text, exporting=wants_video)
+        outcome = TurnOutcome()
+        try:
+            outcome = await self.conversation.run(ctx, text, exporting=wants_video)
+        finally:
+            if ctx.reached_agent:  # it may have cost credits, whatever happened after
+                spent = Counts(turns=1, images=outcome.images)
+                await self.allowances.spend(ctx.spender, spent)
         await self.store.bump_usage(ctx.user_id, turns=1, images=outcome.images)
         if outcome.gui_export and wants_video:
             await self.export(ctx, msg, intent)
@@ -81,8 +123,15 @@ class Handlers:
         if not prompt:
             await self.reply(ctx, "inline_empty", handle=ctx.pacer.inline_handle() or "")
             return
+        if await self.over_allowance(ctx, TURN):  # inline turns spend the same allowance
+            return
         ctx.image_prompt = prompt
-        outcome = await self.conversation.run(ctx, t("agent_inline", ctx.lang, prompt=prompt))
+        outcome = TurnOutcome()
+        try:
+            outcome = await self.conversation.run(ctx, t("agent_inline", ctx.lang, prompt=prompt))
+        finally:
+            if ctx.reached_agent:
+                await self.allowances.spend(ctx.spender, Counts(turns=1, images=outcome.images))
         await self.store.bump_usage(ctx.user_id, turns=1, images=outcome.images)
 
     async def export(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
@@ -93,10 +142,14 @@ class Handlers:
             if private is None:
                 return
             chat = private
+        """Render the latest draft (counted when the video is delivered)."""
+        if await self.over_allowance(ctx, EXPORT):
+            return
         request = ExportRequest(
             *(ctx.user_id, chat, ctx.lang, ctx.account, ctx.session_id),
             exempt=ctx.admin,
             item_id=ctx.item_id,
+            quiet=ctx.quiet,
         )
         await self.exporter.start(request, ctx.pacer)
 
@@ -170,7 +223,7 @@ class Handlers:
         """
         state = await self.conversation.state(ctx)
         found = summary(state.draft, ctx.lang) or t("status_empty", ctx.lang)
-        words = _quote(intent.arg) or t("your_message", ctx.lang)
+        words = first_words(intent.arg) or t("your_message", ctx.lang)
         buttons = (
             () if ctx.item_id is None else send_again_buttons(ctx.user_id, ctx.item_id, ctx.lang)
         )
@@ -185,7 +238,7 @@ class Handlers:
         ref = intent.button.ref if intent.button else None
         item = await self.store.resend_item(ref, ctx.user_id) if ref is not None else None
         again = Intent.from_json(item.intent) if item is not None and item.intent else None
-        if item is None or again is None or not _resendable(again):
+        if item is None or again is None or not can_send_again(again):
             await self.reply(ctx, "nothing_to_send_again")
             return
         handler = self.registry[again.kind].handler
@@ -207,11 +260,28 @@ class Handlers:
             await ctx.pacer.send_text(ctx.chat, line, buttons)
 
     async def credits(self, ctx: TurnContext, msg: IncomingMessage, intent: Intent) -> None:
-        """The account's balance."""
+        """The account's balance; on a shared account with daily allowances, what is left of
+        the user's today instead (operators see the shared account's balance too)."""
+        if ctx.account.kind != "env" or not self.allowances.limited:
+            await ctx.pacer.send_text(ctx.chat, await self._balance(ctx))
+            return
+        spender = ctx.spender
+        buttons: Keyboard = ()
+        if spender.metered:
+            lines = [(await self.allowances.left(spender)).text(ctx.lang)]
+            if ctx.pacer.takes_payments:
+                buttons = self.stars.offer(ctx.user_id, KINDS, ctx.lang)
+        else:
+            lines = [t("allowance_none", ctx.lang)]
+        if ctx.admin:
+            lines.append(t("allowance_account", ctx.lang, balance=await self._balance(ctx)))
+        await ctx.pacer.send_text(ctx.chat, "\n".join(lines), buttons)
+
+    async def _balance(self, ctx: TurnContext) -> str:
         balance = await self.nemo.credits(ctx.account.auth)
-        await self.reply(
-            ctx,
+        return t(
             "credits_on_hold" if balance.frozen else "credits",
+            ctx.lang,
             available=balance.available,
             frozen=balance.frozen,
             total=balance.total,
@@ -289,23 +359,7 @@ class Handlers:
         await self.reply(ctx, "unknown_command", command=intent.arg[:32])
 
 
-_QUOTE_CHARS = 60
 START_EXPORT = next(payload for payload, kind in START_PAYLOADS.items() if kind == "export")
-# What Send again may run: the line's work that talks to the agent, with what it needs kept.
-_RESENDABLE = frozenset({"turn", "inline", "upload", "again", "variation"})
-
-
-def _quote(text: str) -> str:
-    """The first words of a message, on one line, to remind the user which one is meant."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= _QUOTE_CHARS else flat[: _QUOTE_CHARS - 1].rstrip() + "…"
-
-
-def _resendable(intent: Intent) -> bool:
-    """A decided intent that can run again (its text not yet erased by housekeeping)."""
-    if intent.kind not in _RESENDABLE:
-        return False
-    return bool(intent.arg) or intent.kind not in ("turn", "inline")
 
 
 def router() -> Router:

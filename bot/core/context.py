@@ -6,8 +6,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.core.accounts import Account
+from bot.core.allowances import Spender
+from bot.core.chat_rules import scope_of
 from bot.core.messages import ChatRef
 from bot.core.pacing import Pacer
+from storage import ChatSettings
 
 __all__ = ["ItemHooks", "Timing", "TurnContext"]
 
@@ -59,3 +62,20 @@ class TurnContext:
     # Again/Variation: the prompt the user first asked for. The turn's images are recorded
     # under it, so the next press builds on it rather than on the wording of this one.
     image_prompt: str | None = None
+    here: ChatSettings | None = None  # what the group's admins chose (None: private, unset)
+
+    @property
+    def quiet(self) -> bool:
+        """The group asked for results only: no live progress."""
+        return self.here is not None and self.here.quiet
+
+    @property
+    def spender(self) -> Spender:
+        """Who spends this work, and which allowances apply (`bot.core.allowances`)."""
+        here = self.here
+        return Spender(
+            self.user_id,
+            metered=self.account.kind == "env" and not self.admin,
+            scope=scope_of(self.chat),
+            member_turns=None if self.admin or here is None else here.member_turns,
+        )

@@ -114,7 +114,9 @@ class Conversation:
         reply = _Reply()
         started, outcome = time.monotonic(), "failed"
         try:
-            async with LiveMessage(ctx.pacer, ctx.chat, buttons=_preview_buttons(ctx)) as live:
+            async with LiveMessage(
+                ctx.pacer, ctx.chat, buttons=_preview_buttons(ctx), quiet=ctx.quiet
+            ) as live:
                 try:
                     await self._stream(ctx, text, reply, live)
                 except (StreamCut, StreamTimeout) as exc:

@@ -14,10 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.core.accounts import Account
+from bot.core.allowances import Allowances, Spender
+from bot.core.chat_rules import scope_of
 from bot.core.failures import describe
 from bot.core.keyboards import delivered_buttons, resend_buttons, retry_buttons
 from bot.core.live import keep_typing
 from bot.core.media import probe_video, thumbnail
+from bot.core.messages import ChatRef
 from bot.core.observe import Observer
 from bot.core.outbox import OutboxError, VideoFile
 from bot.core.progress import RenderProgress
@@ -26,7 +29,7 @@ from bot.core.texts import t
 from bot.core.uploads import safe_name
 from bot.nemo import NemoClient
 from bot.nemo.errors import NemoError
-from storage import RenderJob
+from storage import Counts, RenderJob
 
 if TYPE_CHECKING:
     from bot.core.export import RenderStores
@@ -48,6 +51,7 @@ class Delivery:
         scratch: Scratch,
         observer: Observer,
         worker_id: str,
+        allowances: Allowances | None = None,
     ) -> None:
         self._store = store
         self._nemo = nemo
@@ -55,6 +59,7 @@ class Delivery:
         self._scratch = scratch
         self._observer = observer
         self._worker = worker_id
+        self._allowances = allowances
 
     async def deliver(
         self, job: RenderJob, account: Account, progress: RenderProgress, lang: str
@@ -63,6 +68,7 @@ class Delivery:
         user asked to have sent again); every failure is told to the user."""
         await progress.show(100)
         pacer, chat = progress.pacer, progress.chat
+        first = job.status != "delivering"  # a resend is the same export, counted once
         with self._scratch.folder("render-") as folder:
             path = Path(folder) / f"{safe_name(job.render_id, 'video')}.mp4"
             try:
@@ -86,6 +92,10 @@ class Delivery:
         await self._store.end_render(job.render_id, self._worker, "delivered")
         self._observer.render_finished("delivered")
         await self._store.bump_usage(job.user_id, exports=1)
+        if first and self._allowances is not None:
+            where = scope_of(ChatRef.from_json(job.chat))
+            spender = Spender(job.user_id, metered=account.kind == "env", scope=where)
+            await self._allowances.spend(spender, Counts(exports=1))
         await progress.done()
 
     async def _undelivered(

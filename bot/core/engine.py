@@ -36,6 +36,7 @@ from bot.core.platforms import Platforms
 from bot.core.reception import Accepted, Reception
 from bot.core.registry import Registry
 from bot.core.scratch import Scratch
+from bot.core.stars import Stars
 from bot.logs import pseudonym
 from storage import Store
 
@@ -68,6 +69,7 @@ class EngineParts:
     housekeeping: Housekeeping
     registry: Registry  # what the bot answers (its menus list it)
     inline: InlineQueries  # what inline queries are offered
+    stars: Stars  # packs sold for Telegram Stars
 
 
 class Engine:
@@ -91,6 +93,7 @@ class Engine:
         self._housekeeping = parts.housekeeping
         self.registry = parts.registry
         self._inline = parts.inline
+        self.stars = parts.stars
         self._tasks: set[asyncio.Task[Any]] = set()
         self._chores: asyncio.Task[None] | None = None  # background work, for the engine's life
         self._started = False
@@ -226,6 +229,12 @@ class Engine:
         """What to offer `user` typing `query` after `handle` in inline mode: never a turn,
         never a wait for the backend (a chosen result comes back through `submit`)."""
         return await self._inline.answer(user, query, handle=handle)
+
+    async def precheck(self, payer: User, payload: str, currency: str, amount: int) -> bool:
+        """May the platform take this payment? Answered from the payload at once (Telegram
+        waits 10 s for the answer); the payment itself comes as a message to `submit`."""
+        user = await self._reception.known_user(payer)
+        return self.stars.precheck(user.id, payload, currency, amount)
 
     def _notice(self, msg: IncomingMessage, text: str) -> None:
         """Tell the sender something, without making `submit` wait for the platform."""

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from bot.core.accounts import Account, Accounts
+from bot.core.allowances import Allowances
 from bot.core.answering import answering
 from bot.core.context import Timing
 from bot.core.delivery import Delivery
@@ -72,6 +73,7 @@ class ExportRequest:
     session_id: str
     exempt: bool = False  # an operator: no limit on renders at once
     item_id: int | None = None  # the export message: it gets one render, however often run
+    quiet: bool = False  # the group's quiet mode: no progress message, only the video
 
 
 class Exporter:
@@ -91,6 +93,7 @@ class Exporter:
         *,
         per_user: int = 1,
         observer: Observer | None = None,
+        allowances: Allowances | None = None,
     ) -> None:
         self._store = store
         self._nemo = nemo
@@ -102,7 +105,9 @@ class Exporter:
         self._render_ids = render_ids or RenderIds()
         self._per_user = per_user
         self._observer = observer or NoObserver()
-        self._delivery = Delivery(store, nemo, web_base, scratch, self._observer, worker_id)
+        self._delivery = Delivery(
+            store, nemo, web_base, scratch, self._observer, worker_id, allowances
+        )
         poll = timing.render_poll_seconds
         self._policy = PollPolicy(floor=min(timing.render_poll_floor, poll), ceiling=poll)
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -120,7 +125,7 @@ class Exporter:
         if not has_content(state.draft):
             await pacer.send_text(chat, t("export_empty", lang))
             return
-        progress = RenderProgress(pacer, chat, lang)
+        progress = RenderProgress(pacer, chat, lang, quiet=request.quiet)
         for _ in range(_ID_ATTEMPTS):
             new = NewRender(self._render_ids(), request.user_id, chat.to_json(), request.session_id)
             new = replace(new, item_id=request.item_id)

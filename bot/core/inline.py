@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.core.admission import Admission
+from bot.core.allowances import TURN, Allowances, Spender
 from bot.core.keyboards import cancel_buttons
 from bot.core.messages import User
 from bot.core.outbox import Keyboard
@@ -72,10 +73,18 @@ class InlineQueries:
     """Answers inline queries from the store, within a time budget."""
 
     def __init__(
-        self, store: _Stores, admission: Admission, *, store_budget: float = _STORE_BUDGET
+        self,
+        store: _Stores,
+        admission: Admission,
+        allowances: Allowances | None = None,
+        *,
+        shared_account: bool = False,
+        store_budget: float = _STORE_BUDGET,
     ) -> None:
         self._store = store
         self._admission = admission
+        self._allowances = allowances
+        self._shared = shared_account  # NEMO_TOKEN: everyone spends the operator's allowances
         self._budget = store_budget
         self._user_ids: dict[tuple[str, str], int] = {}  # a cache: ids never change
 
@@ -83,13 +92,24 @@ class InlineQueries:
         """The results for `user` typing `query` after `handle` ("@nemobot")."""
         user_id, lang = await self._user(user)
         refused = self._admission.may_start(user, user_id, count=False)
-        if refused is not None:
+        line = t(refused, lang) if refused is not None else await self._short(user, user_id, lang)
+        if line is not None:
             title = t("inline_refused_title", lang)
-            return InlineAnswer((InlineResult(f"refused-{refused}", title, "", t(refused, lang)),))
+            return InlineAnswer((InlineResult(f"refused-{refused or 'spent'}", title, "", line),))
         prompt = " ".join(query.split())
         offered = [_for_prompt(prompt, user_id, lang, handle)]
         offered += [_photo(image, lang) for image in await self._latest(user_id)]
         return InlineAnswer(tuple(offered))
+
+    async def _short(self, user: User, user_id: int, lang: str) -> str | None:
+        """Why the user has no turn left today on the shared account, or None."""
+        if self._allowances is None or not self._shared or self._admission.is_admin(user):
+            return None
+        credentials = await self._store.credentials(user_id)
+        if credentials is not None and credentials.login_token:
+            return None  # their own account: the operator's allowances do not apply
+        short = await self._allowances.check(Spender(user_id), TURN)
+        return None if short is None else short.line(lang)
 
     async def _user(self, user: User) -> tuple[int, str]:
         key = (user.platform, user.id)

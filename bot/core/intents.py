@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 
 from bot.core.codec import ButtonAction
 
-__all__ = ["Intent"]
+__all__ = ["Intent", "can_send_again"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,3 +36,14 @@ class Intent:
             arg=str(data.get("arg") or ""),
             button=ButtonAction(**button) if isinstance(button, dict) else None,
         )
+
+
+# What Send again may run: the line's work that talks to the agent, with what it needs kept.
+_RESENDABLE = frozenset({"turn", "inline", "upload", "again", "variation"})
+
+
+def can_send_again(intent: Intent) -> bool:
+    """A decided intent that can run again (its text not yet erased by housekeeping)."""
+    if intent.kind not in _RESENDABLE:
+        return False
+    return bool(intent.arg) or intent.kind not in ("turn", "inline")

@@ -14,6 +14,7 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from types import TracebackType
 
 from bot.core.messages import ChatRef
@@ -27,7 +28,10 @@ log = logging.getLogger(__name__)
 
 
 class LiveMessage:
-    """An answer that grows while the agent streams (use as `async with`)."""
+    """An answer that grows while the agent streams (use as `async with`).
+
+    `quiet` (a group's quiet mode): nothing is shown until `finish`, no previews, no notes.
+    """
 
     def __init__(
         self,
@@ -36,13 +40,16 @@ class LiveMessage:
         clock: Callable[[], float] = time.monotonic,
         *,
         buttons: Keyboard = (),
+        quiet: bool = False,
     ) -> None:
         """`buttons` ride under the previews (an inline message's Cancel)."""
         self._pacer = pacer
         self._chat = chat
         self._buttons = buttons
         self._clock = clock
-        self._limits = pacer.limits(chat)
+        self._quiet = quiet
+        limits = pacer.limits(chat)
+        self._limits = replace(limits, live="off") if quiet else limits
         self._body = ""
         self._footer = ""
         self._dirty = asyncio.Event()
@@ -79,6 +86,8 @@ class LiveMessage:
 
     async def note(self, text: str) -> None:
         """A status line under the answer (a new message where nothing can be edited)."""
+        if self._quiet:
+            return
         if self._limits.live == "off":
             await self._pacer.send_text(self._chat, text)
             return

@@ -10,7 +10,7 @@ import json
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-__all__ = ["Attachment", "ChatRef", "IncomingMessage", "User"]
+__all__ = ["Attachment", "ChatRef", "IncomingMessage", "Payment", "User"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +21,9 @@ class User:
     id: str
     name: str = ""
     language: str | None = None  # the platform's hint, e.g. Telegram's language_code
+    # The platform says this person manages the server the message came from (Discord's
+    # Manage Server); Telegram's group admins are asked of the Bot API instead.
+    manager: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +40,9 @@ class ChatRef:
     the whole answer: every send to this ref replaces it, nothing can be added after it, and
     it takes no uploads. Its `chat_id` is then the user's private chat with the bot, where
     what the inline message cannot hold (a video) is sent (`private_chat`).
+
+    `space` is the server a Discord channel belongs to (its settings are the server's); None
+    elsewhere, where a group's settings are its own.
     """
 
     platform: str
@@ -48,6 +54,12 @@ class ChatRef:
     interaction_expires: float | None = None
     mention: str | None = None
     inline: str | None = None
+    space: str | None = None
+
+    @property
+    def settings_key(self) -> str:
+        """Whose settings apply here: the Discord server's, else the chat's own."""
+        return self.space or self.chat_id
 
     @property
     def key(self) -> tuple[str, str, str | None]:
@@ -84,6 +96,16 @@ class Attachment:
 
 
 @dataclass(frozen=True, slots=True)
+class Payment:
+    """A completed payment the platform reported (Telegram's `successful_payment`)."""
+
+    charge_id: str  # the platform's id of the charge (`telegram_payment_charge_id`)
+    payload: str  # the invoice's payload, as the bot wrote it
+    currency: str
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
 class IncomingMessage:
     """One accepted platform update: a message, a command, or a button press.
 
@@ -101,6 +123,7 @@ class IncomingMessage:
     message_id: str | None = None
     group: str | None = None
     chosen: bool = False
+    payment: Payment | None = None
 
     def to_json(self) -> str:
         """Serialized for the durable inbox (every field: nothing the answer needs is lost)."""
@@ -121,6 +144,7 @@ class IncomingMessage:
             message_id=data.get("message_id"),
             group=data.get("group"),
             chosen=bool(data.get("chosen", False)),
+            payment=Payment(**_known(Payment, data["payment"])) if data.get("payment") else None,
         )
 
 

@@ -21,9 +21,11 @@ from typing import Literal, Protocol, runtime_checkable
 from bot.core.messages import Attachment, ChatRef
 
 __all__ = [
+    "AdminOutbox",
     "Button",
     "DraftOutbox",
     "InlineOutbox",
+    "Invoice",
     "Keyboard",
     "Limits",
     "LiveMode",
@@ -32,6 +34,7 @@ __all__ = [
     "OutboxRetryLater",
     "OutboxTooLarge",
     "OutboxUnreachable",
+    "PaymentOutbox",
     "Rate",
     "VideoFile",
 ]
@@ -187,6 +190,38 @@ class InlineOutbox(Outbox, Protocol):
     def inline_handle(self) -> str | None:
         """How people call the bot inline in any chat ("@nemobot"); None while the
         platform has inline mode off for this bot."""
+
+
+@dataclass(frozen=True, slots=True)
+class Invoice:
+    """A bill for a pack, in the platform's currency for digital goods (Telegram Stars)."""
+
+    title: str
+    description: str
+    payload: str  # the bot's own; handed back with the payment (at most 128 bytes)
+    label: str
+    amount: int  # in Stars
+
+
+@runtime_checkable
+class PaymentOutbox(Outbox, Protocol):
+    """An outbox whose platform sells digital goods for its own currency (Telegram Stars)."""
+
+    async def send_invoice(self, chat: ChatRef, invoice: Invoice) -> str:
+        """Post an invoice the user pays in the chat; its message id."""
+        ...
+
+    async def refund(self, user_id: str, charge_id: str) -> None:
+        """Give back a payment of the platform user `user_id` (raises `OutboxError`)."""
+        ...
+
+
+@runtime_checkable
+class AdminOutbox(Outbox, Protocol):
+    """An outbox that can say who administers a group (Telegram asks the Bot API)."""
+
+    async def chat_admins(self, chat: ChatRef) -> frozenset[str]:
+        """The platform ids of the group's administrators (raises `OutboxError`)."""
         ...
 
 

@@ -19,10 +19,12 @@ from bot.core.messages import Attachment, ChatRef
 from bot.core.outbox import (
     DraftOutbox,
     InlineOutbox,
+    Invoice,
     Keyboard,
     Limits,
     Outbox,
     OutboxError,
+    PaymentOutbox,
     Rate,
     VideoFile,
 )
@@ -64,6 +66,11 @@ class Pacer:
     def limits(self, chat: ChatRef) -> Limits:
         """The chat's limits, as the adapter states them."""
         return self.outbox.limits(chat)
+
+    @property
+    def takes_payments(self) -> bool:
+        """The platform sells packs for its own currency (`PaymentOutbox`)."""
+        return isinstance(self.outbox, PaymentOutbox)
 
     # -- sending ------------------------------------------------------------------------
 
@@ -145,6 +152,14 @@ class Pacer:
         if not isinstance(outbox, InlineOutbox):
             raise OutboxError(f"{self.platform} has no inline messages")
         return outbox
+
+    async def send_invoice(self, chat: ChatRef, invoice: Invoice) -> str:
+        """Post an invoice (paced like a message); a platform without payments says so with
+        `OutboxError`."""
+        outbox = self.outbox
+        if not isinstance(outbox, PaymentOutbox):
+            raise OutboxError(f"{self.platform} takes no payments")
+        return await self._call(chat, partial(outbox.send_invoice, chat, invoice), live=False)
 
     async def send_typing(self, chat: ChatRef, action: str = "typing") -> None:
         """Show an activity indicator (not paced: platforms do not count these)."""

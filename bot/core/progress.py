@@ -21,18 +21,22 @@ _MIN_LEFT = 2.0  # seconds: not worth a line
 
 
 class RenderProgress:
-    """The progress message of one render (paced like any other send)."""
+    """The progress message of one render (paced like any other send); `quiet` (a group's
+    quiet mode) shows none: only the video comes."""
 
-    def __init__(self, pacer: Pacer, chat: ChatRef, lang: str) -> None:
+    def __init__(self, pacer: Pacer, chat: ChatRef, lang: str, *, quiet: bool = False) -> None:
         self.pacer = pacer
         self.chat = chat
         self._lang = lang
+        self._quiet = quiet
         self._message_id: str | None = None
         self._shown: tuple[int, str] | None = None
 
     async def show(self, percent: int, left: float | None = None) -> None:
         """Show `percent` and the time `left` (None: unknown, said as "about a minute" once
         the render is under way); refusals are logged, never raised."""
+        if self._quiet:
+            return
         text = t("export_started", self._lang, progress=percent, eta=self._eta(percent, left))
         if self._shown == (percent, text):
             return

@@ -12,15 +12,17 @@ from typing import Literal, Protocol
 
 from bot.core.admission import Admission, Refusal, RefusalStatus
 from bot.core.intents import Intent
-from bot.core.messages import IncomingMessage
+from bot.core.messages import IncomingMessage, User
 from bot.core.registry import Registry
 from bot.core.router import route
+from bot.core.stars import Stars
 from bot.core.texts import chat_language, t
 from bot.logs import redact
 from storage import (
     AcceptRules,
     Enqueued,
     InboxStore,
+    LedgerStore,
     NewItem,
     PeopleStore,
     RenderStore,
@@ -30,8 +32,9 @@ from storage import (
 __all__ = ["Accepted", "Admitted", "Reception"]
 
 
-class ReceptionStores(PeopleStore, InboxStore, RenderStore, Protocol):
-    """Who sent it, where it is stored, and (for Export presses) the user's renders."""
+class ReceptionStores(PeopleStore, InboxStore, RenderStore, LedgerStore, Protocol):
+    """Who sent it, where it is stored, (for Export presses) the user's renders, and (for a
+    payment) the packs they bought."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +78,7 @@ class Reception:
         store: ReceptionStores,
         admission: Admission,
         registry: Registry,
+        stars: Stars,
         *,
         queue_limit: int,
         renders_per_user: int,
@@ -87,17 +91,28 @@ class Reception:
         self._renders_per_user = renders_per_user
         self._admission = admission
         self._registry = registry
+        self._stars = stars
         self._queue_limit = queue_limit
         self._rate_in_store = rate_in_store
         self._lease_seconds = lease_seconds
         self._user_ids: dict[tuple[str, str], int] = {}  # a cache: ids never change
 
     async def admit(self, msg: IncomingMessage, *, claim_for: str | None) -> Admitted:
-        """Store `msg` (a side message already claimed by `claim_for`, if given)."""
+        """Store `msg` (a side message already claimed by `claim_for`, if given).
+
+        A payment is credited first, before anything may refuse the message: its charge id
+        makes that once, and the update is confirmed to the platform only after this returns.
+        A payment credited before (the same charge in another update) is a duplicate: not
+        thanked twice.
+        """
         user = await self._user(msg)
         intent = route(
             msg.text, self._registry, has_attachments=bool(msg.attachments), chosen=msg.chosen
         )
+        if msg.payment is not None:
+            intent = Intent("paid", msg.payment.charge_id)
+            if not await self._stars.credit(user.id, msg.payment):
+                return Admitted(Accepted("duplicate"), user, msg, intent)
         refused = self._admission.refusal(msg, user.id)
         if refused is not None:
             return self._refused(refused, user, msg, intent)
@@ -198,12 +213,15 @@ class Reception:
         return _said(Admitted(Accepted(refused.status), user, msg, intent), line)
 
     async def _user(self, msg: IncomingMessage) -> UserRecord:
+        return await self.known_user(msg.user)
+
+    async def known_user(self, sender: User) -> UserRecord:
         """The sender's record; known ids are cached so a message costs a read, not a write."""
-        key = (msg.user.platform, msg.user.id)
+        key = (sender.platform, sender.id)
         user_id = self._user_ids.get(key)
         user = await self._people.get_user(user_id) if user_id is not None else None
         if user is None:
-            user = await self._people.upsert_user(*key, chat_language(msg.user.language))
+            user = await self._people.upsert_user(*key, chat_language(sender.language))
             self._user_ids[key] = user.id
         return user
 

@@ -7,20 +7,23 @@ a new command in an existing group is one line in that group's `router()`.
 
 from __future__ import annotations
 
-from bot.core import admin, commands
+from bot.core import admin, commands, group_settings, payments
 from bot.core.registry import Registry, Router
 
 __all__ = ["build_registry", "root_router"]
 
 
-def root_router() -> Router:
-    """A fresh root: the users' intents, then the operators' commands."""
+def root_router(*, selling: bool = False) -> Router:
+    """A fresh root: the users' intents, group settings, payments (/paysupport listed while
+    `selling` Stars packs), then the operators' commands."""
     root = Router("root")
     root.include_router(commands.router())
+    root.include_router(group_settings.router())
+    root.include_router(payments.router(selling=selling))
     root.include_router(admin.router())
     return root
 
 
-def build_registry() -> Registry:
+def build_registry(*, selling: bool = False) -> Registry:
     """The bot's one registry."""
-    return root_router().registry()
+    return root_router(selling=selling).registry()

@@ -1,4 +1,9 @@
-"""Serving one accepted message: build the user's context, run the handler, explain failures."""
+"""Serving one accepted message: build the user's context, run the handler, explain failures.
+
+In a group, what its admins chose comes first (`bot.core.chat_rules`): the language of the
+bot's messages there, who may use it (everyone or admins only), and on Discord the channels
+it answers in (a mention elsewhere is let be; a slash command elsewhere gets one line).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from dataclasses import replace
 from bot.core.accounts import Account, Accounts
 from bot.core.admission import Admission
 from bot.core.answering import answering
+from bot.core.chat_rules import ChatRules
 from bot.core.codec import session_tag
 from bot.core.commands import Handlers
 from bot.core.context import ItemHooks, TurnContext
@@ -19,13 +25,16 @@ from bot.core.pacing import Pacer
 from bot.core.texts import language_of, t
 from bot.logs import pseudonym
 from bot.nemo.errors import SessionNotFound
-from storage import PeopleStore, UserRecord
+from storage import ChatSettings, PeopleStore, UserRecord
 
 __all__ = ["Service"]
 
 log = logging.getLogger(__name__)
 
 _NO_HOOKS = ItemHooks()
+# Intents every member may use wherever the bot is: changing the settings (an admin fixing
+# the channels from another one), and the thanks for a payment.
+_ANYWHERE = frozenset({"settings", "paid"})
 
 
 class Service:
@@ -39,9 +48,11 @@ class Service:
         handlers: Handlers,
         web_base: str,
         admission: Admission,
+        rules: ChatRules,
     ) -> None:
         self._store = store
         self._admission = admission
+        self._rules = rules
         self._accounts = accounts
         self._conversation = conversation
         self._handlers = handlers
@@ -79,10 +90,22 @@ class Service:
         return user
 
     async def _run(
-        self, pacer: Pacer, user: UserRecord, msg: IncomingMessage, intent: Intent, hooks: ItemHooks
+        self,
+        pacer: Pacer,
+        user: UserRecord,
+        msg: IncomingMessage,
+        intent: Intent,
+        hooks: ItemHooks,
     ) -> None:
         spec = self._handlers.registry[intent.kind]
-        lang = user.language
+        here = await self._rules.settings(msg.chat)
+        lang = here.language if here is not None and here.language else user.language
+        admin = self._admission.is_admin(msg.user)
+        kept_out = None if admin else await self._kept_out(pacer, msg, intent, here)
+        if kept_out is not None:
+            if kept_out:
+                await pacer.send_text(msg.chat, t(kept_out, lang))
+            return
         needs_account = spec.account or _names_session(intent)
         account = await self._accounts.account(user.id) if needs_account else Account.none()
         refusal = await self._refuse_button(user, intent, account)
@@ -90,7 +113,8 @@ class Service:
             await pacer.send_text(msg.chat, t(refusal, lang))
             return
         ctx = TurnContext(user.id, msg.chat, pacer, account, "", lang, hooks.before_agent)
-        ctx.admin = self._admission.is_admin(msg.user)
+        ctx.admin = admin
+        ctx.here = here
         ctx.accepted_at = hooks.accepted_at
         ctx.item_id = hooks.item_id
         ctx.told = hooks.told
@@ -111,6 +135,19 @@ class Service:
         if project.created:
             self._conversation.assume_empty(project.session_id)
         ctx.session_id = project.session_id
+
+    async def _kept_out(
+        self, pacer: Pacer, msg: IncomingMessage, intent: Intent, here: ChatSettings | None
+    ) -> str | None:
+        """Why the group's settings keep this member out here: a line to say, "" to say
+        nothing (a mention in another channel), or None to go on."""
+        if here is None or intent.kind in _ANYWHERE:
+            return None
+        if here.channels and msg.chat.chat_id not in here.channels:
+            return "settings_elsewhere" if msg.chat.interaction else ""
+        if here.access == "admins" and not await self._rules.is_admin(pacer, msg.chat, msg.user):
+            return "settings_admins_here"
+        return None
 
     async def _refuse_button(
         self, user: UserRecord, intent: Intent, account: Account

@@ -171,6 +171,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
     "time_seconds": ("{n} s", "{n} 秒"),
     "time_minutes": ("{n} min", "{n} 分钟"),
+    "time_hours": ("{h} h {m} min", "{h} 小时 {m} 分钟"),
     "tool_generate": ("🎨 Generating image…", "🎨 正在生成图片……"),
     "tool_edit": ("✏️ Editing your project…", "✏️ 正在编辑项目……"),
     "tool_other": ("⚙️ Working…", "⚙️ 处理中……"),
@@ -490,6 +491,165 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Sorry, something went wrong on my side. Please try again.",
         "抱歉，我这边出了点问题，请再试一次。",
     ),
+    # -- daily allowances on a shared account (bot.core.allowances)
+    "allowance_turns": ("agent turns", "次对话"),
+    "allowance_images": ("images", "张图片"),
+    "allowance_exports": ("exports", "次导出"),
+    "allowance_out_user": (
+        "You've used today's {limit} {what} on this bot. They come back at 00:00 UTC, in {time}.",
+        "你今天的 {limit} {what}已经用完了。UTC 时间 00:00（{time}后）恢复。",
+    ),
+    "allowance_out_chat": (
+        "In this group each member gets {limit} {what} a day, and you've used yours. They "
+        "come back at 00:00 UTC, in {time}.",
+        "本群每位成员每天可用 {limit} {what}，你的已经用完了。UTC 时间 00:00（{time}后）恢复。",
+    ),
+    "allowance_out_account": (
+        "Everyone together has used the {limit} {what} this bot allows a day. It starts "
+        "again at 00:00 UTC, in {time}.",
+        "所有人今天已经用完了本机器人每天的 {limit} {what}。UTC 时间 00:00（{time}后）恢复。",
+    ),
+    "allowance_left": (
+        "📅 Left for you today: {turns} turns · {images} images · {exports} exports "
+        "(renewed at 00:00 UTC, in {time}).",
+        "📅 你今天还剩：对话 {turns} 次 · 图片 {images} 张 · 导出 {exports} 次"
+        "（UTC 时间 00:00，{time}后恢复）。",
+    ),
+    "allowance_unlimited": ("no limit", "不限"),
+    "allowance_extras": (
+        "⭐ Bought and not used yet: {turns} turns · {images} images · {exports} exports.",
+        "⭐ 已购买尚未使用：对话 {turns} 次 · 图片 {images} 张 · 导出 {exports} 次。",
+    ),
+    "allowance_none": (
+        "📅 No daily limit applies to you.",
+        "📅 每日限额对你不适用。",
+    ),
+    "allowance_account": (
+        "🏦 The shared account (operators only): {balance}",
+        "🏦 共享账号（仅运营者可见）：{balance}",
+    ),
+    "stats_days": ("Spending by day (UTC):", "每日消耗（UTC）："),
+    "stats_day": (
+        "{day}: {turns} turns, {images} images, {exports} exports ({users} users)",
+        "{day}：对话 {turns}，图片 {images}，导出 {exports}（{users} 位用户）",
+    ),
+    "stats_no_spending": ("Spending by day (UTC): nothing yet", "每日消耗（UTC）：暂无"),
+    "stats_top": ("Top spenders, last 7 days:", "近 7 天消耗最多："),
+    "stats_spender": (
+        "{who}: {images} images, {turns} turns, {exports} exports",
+        "{who}：图片 {images}，对话 {turns}，导出 {exports}",
+    ),
+    # -- Telegram Stars packs (bot.core.stars, bot.core.payments)
+    "stars_offer": (
+        "Want more now? Packs for Telegram Stars:",
+        "想现在继续？可以用 Telegram Stars 购买：",
+    ),
+    "btn_pack": ("⭐ {amount} {what} · {stars} Stars", "⭐ {amount} {what} · {stars} 星"),
+    "invoice_title": ("{amount} {what}", "{amount} {what}"),
+    "invoice_description": (
+        "{amount} more {what} on this bot, kept until you use them: they count once your "
+        "daily allowance is spent. Not NemoVideo credits.",
+        "本机器人上额外的 {amount} {what}，用完为止：每日额度用完后才会使用。不是 NemoVideo 积分。",
+    ),
+    "pack_gone": (
+        "That pack is no longer on offer. Send /credits to see what is.",
+        "这个套餐已经下架了。发送 /credits 查看现有套餐。",
+    ),
+    "payments_unavailable": (
+        "Packs are paid with Telegram Stars, so they can only be bought on Telegram.",
+        "套餐使用 Telegram Stars 支付，只能在 Telegram 上购买。",
+    ),
+    "invoice_outdated": (
+        "This invoice is out of date. Ask for a new one with /credits.",
+        "这张账单已过期，请发送 /credits 重新获取。",
+    ),
+    "paid": (
+        "⭐ Thank you! {amount} {what} were added. They're used once your daily allowance "
+        "is spent, and they don't expire.",
+        "⭐ 谢谢！已添加 {amount} {what}。每日额度用完后才会使用，并且不会过期。",
+    ),
+    "paid_unknown": (
+        "⭐ Your payment arrived, but I couldn't tell what it was for. Send /paysupport and "
+        "the bot's operator will sort it out.",
+        "⭐ 已收到你的付款，但我无法确定它对应的套餐。请发送 /paysupport，运营者会为你处理。",
+    ),
+    "paysupport": (
+        "Questions about a Stars payment? Write here what happened, with the date and the "
+        "charge id from your receipt, and the bot's operator will help; a pack you haven't "
+        "used can be refunded. Packs add turns, images or exports on this bot only.",
+        "对 Stars 付款有疑问？请在这里说明情况，附上日期和收据中的交易号，"
+        "机器人的运营者会帮你处理；未使用的套餐可以退款。套餐只增加本机器人上的对话、图片或导出次数。",
+    ),
+    "paysupport_off": (
+        "This bot sells nothing, so there are no payments to help with.",
+        "本机器人不出售任何东西，因此没有需要处理的付款。",
+    ),
+    "refund_usage": (
+        "Use /refund <charge id> (from the payment's receipt).",
+        "用法：/refund <交易号>（见付款收据）。",
+    ),
+    "refund_unknown": ("I know of no payment {charge}.", "没有找到付款 {charge}。"),
+    "refund_already": ("{charge} was refunded already.", "{charge} 已经退款。"),
+    "refund_done": (
+        "↩️ Refunded {stars} Stars of {charge} to {who}; what was left of the pack is gone.",
+        "↩️ 已将 {charge} 的 {stars} 星退还给 {who}；套餐剩余部分已收回。",
+    ),
+    "refund_failed": ("Telegram refused the refund: {reason}", "Telegram 拒绝了退款：{reason}"),
+    # -- group and server settings (bot.core.group_settings)
+    "settings_private": (
+        "/settings is for groups: use it in a group I'm in, as one of its admins.",
+        "/settings 用于群组：请在我所在的群组中以管理员身份使用。",
+    ),
+    "settings_admins_only": (
+        "Only this group's admins can change my settings here.",
+        "只有本群管理员可以修改我在这里的设置。",
+    ),
+    "settings_show": (
+        "⚙️ My settings here\nWho may use me: {access}\nLanguage: {language}\n"
+        "Quiet mode: {quiet}\nTurns per member a day: {limit}{channels}",
+        "⚙️ 我在这里的设置\n谁可以使用：{access}\n语言：{language}\n"
+        "安静模式：{quiet}\n每位成员每天对话次数：{limit}{channels}",
+    ),
+    "settings_channels": ("\nChannels I answer in: {channels}", "\n我回复的频道：{channels}"),
+    "settings_every_channel": ("every channel", "所有频道"),
+    "settings_access_everyone": ("everyone", "所有人"),
+    "settings_access_admins": ("admins only", "仅管理员"),
+    "settings_language_auto": ("each member's own", "每位成员自己的语言"),
+    "settings_language_en": ("English", "English"),
+    "settings_language_zh": ("中文", "中文"),
+    "settings_quiet_on": ("on (only results)", "开（只发结果）"),
+    "settings_quiet_off": ("off (live progress)", "关（显示实时进度）"),
+    "settings_limit_off": ("no limit of this group's own", "本群不另设限制"),
+    "settings_changed": ("⚙️ Changed by an admin: {change}.", "⚙️ 管理员已修改：{change}。"),
+    "settings_change_access": ("who may use me: {value}", "谁可以使用：{value}"),
+    "settings_change_language": ("language: {value}", "语言：{value}"),
+    "settings_change_quiet": ("quiet mode: {value}", "安静模式：{value}"),
+    "settings_change_limit": ("turns per member a day: {value}", "每位成员每天对话次数：{value}"),
+    "settings_change_channels": ("channels I answer in: {value}", "我回复的频道：{value}"),
+    "settings_unchanged": ("⚙️ That was the setting already.", "⚙️ 设置本来就是这样。"),
+    "settings_usage": (
+        "Use /settings, or /settings access everyone|admins, language auto|en|zh, "
+        "quiet on|off, limit <turns a day>|off, channels all|here|add|remove.",
+        "用法：/settings，或 /settings access everyone|admins、language auto|en|zh、"
+        "quiet on|off、limit <每天对话次数>|off、channels all|here|add|remove。",
+    ),
+    "settings_admins_here": (
+        "In this group only admins can use me.",
+        "在本群只有管理员可以使用我。",
+    ),
+    "settings_elsewhere": (
+        "In this server I answer only in the channels its admins chose.",
+        "在这个服务器里，我只在管理员选定的频道中回复。",
+    ),
+    "btn_set_everyone": ("Everyone", "所有人"),
+    "btn_set_admins": ("Admins only", "仅管理员"),
+    "btn_set_auto": ("Members' language", "成员的语言"),
+    "btn_set_en": ("English", "English"),
+    "btn_set_zh": ("中文", "中文"),
+    "btn_set_quiet_on": ("Quiet", "安静"),
+    "btn_set_quiet_off": ("Live progress", "实时进度"),
+    "btn_set_limit_off": ("No limit", "不限"),
+    "btn_set_limit_n": ("{n}/day", "{n}/天"),
     # -- the command menu platforms show and /help lists: `cmd_<command>` for each command
     # of the registry (`bot.core.registry`), `cmd_<command>_<option or choice>` for its option
     "cmd_start": ("Say hello and see what I can do", "打个招呼，看看我能做什么"),
@@ -520,6 +680,25 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
     "cmd_login_token": ("Your NemoVideo token", "你的 NemoVideo 令牌"),
     "cmd_logout": ("Back to the bot's account", "切换回机器人的账号"),
+    "cmd_settings": ("This group's settings (its admins)", "本群设置（管理员）"),
+    "cmd_settings_access": ("Who may use the bot here", "谁可以在这里使用机器人"),
+    "cmd_settings_access_everyone": ("Everyone", "所有人"),
+    "cmd_settings_access_admins": ("Admins only", "仅管理员"),
+    "cmd_settings_language": ("The language of the bot's messages here", "机器人在这里使用的语言"),
+    "cmd_settings_language_auto": ("Each member's own", "每位成员自己的语言"),
+    "cmd_settings_quiet": ("Quiet mode: only results, no live progress", "安静模式：只发结果"),
+    "cmd_settings_quiet_on": ("On", "开"),
+    "cmd_settings_quiet_off": ("Off", "关"),
+    "cmd_settings_limit": (
+        "Turns each member may take here a day (0: no limit of the server's own)",
+        "每位成员每天在这里可用的对话次数（0：不另设限制）",
+    ),
+    "cmd_settings_channels": ("The channels the bot answers in", "机器人回复的频道"),
+    "cmd_settings_channels_all": ("Every channel", "所有频道"),
+    "cmd_settings_channels_here": ("Only this channel", "仅此频道"),
+    "cmd_settings_channels_add": ("This channel too", "加上此频道"),
+    "cmd_settings_channels_remove": ("Not this channel", "去掉此频道"),
+    "cmd_paysupport": ("Help with a Stars payment", "Stars 付款帮助"),
     "button_unknown": (
         "That button isn't one of mine, so I did nothing.",
         "这个按钮不是我的，所以我什么也没做。",
@@ -585,10 +764,13 @@ def language_of(text: str, fallback: str = "en") -> str:
 
 
 def how_long(seconds: float, lang: str = "en") -> str:
-    """A short duration for people: "45 s", "3 min" (or 秒 / 分钟)."""
+    """A short duration for people: "45 s", "3 min", "5 h 12 min" (or 秒 / 分钟 / 小时)."""
     if seconds < 90:
         return t("time_seconds", lang, n=max(1, round(seconds)))
-    return t("time_minutes", lang, n=round(seconds / 60))
+    if seconds < 5400:
+        return t("time_minutes", lang, n=round(seconds / 60))
+    minutes = round(seconds / 60)
+    return t("time_hours", lang, h=minutes // 60, m=minutes % 60)
 
 
 def chat_language(hint: str | None) -> str:

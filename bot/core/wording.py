@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["asks_for_video", "asks_to_generate", "phrase_intent"]
+__all__ = ["asks_for_video", "asks_to_generate", "first_words", "phrase_intent"]
 
 # Whole-message intents from the skill's table. A longer message that merely contains
 # "export" ("generate a cat and export it") is an agent turn, then an auto-export.
@@ -44,3 +44,12 @@ def asks_for_video(text: str) -> bool:
 def asks_to_generate(text: str) -> bool:
     """The words already ask for a picture ("draw a cat"), rather than only describing one."""
     return bool(_GENERATE.search(text))
+
+
+_QUOTE_CHARS = 60
+
+
+def first_words(text: str) -> str:
+    """The first words of a message, on one line, to remind the user which one is meant."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= _QUOTE_CHARS else flat[: _QUOTE_CHARS - 1].rstrip() + "…"

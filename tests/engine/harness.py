@@ -353,6 +353,7 @@ async def running_bot(
     outbox: RecordingOutbox | None = None,
     start: bool = True,
     database: str | None = None,
+    clock: Callable[[], float] | None = None,
     **env: str,
 ) -> AsyncIterator[Bot]:
     """A bot as `bot.app.open_runtime` wires it, on a store opened here, with a recording
@@ -377,6 +378,7 @@ async def running_bot(
             worker_id=worker_id or "",
             render_ids=render_ids,
             client=client,
+            **({"clock": clock} if clock is not None else {}),
         ) as runtime:
             engine = runtime.engine
             engine.connect(outbox)

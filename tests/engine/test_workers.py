@@ -17,9 +17,10 @@ from PIL import Image
 
 from bot.core.context import Timing
 from bot.core.help import help_text
-from bot.core.messages import Attachment
+from bot.core.messages import Attachment, Payment
 from bot.core.texts import t, t_count
 from sandbox import RunningSandbox
+from storage import Counts
 from tests.engine.harness import FAST, Bot, eventually, fast_sandbox, running_bot
 from tests.postgres import PostgresServer, fresh_database
 
@@ -188,3 +189,45 @@ async def test_an_album_whose_photos_reach_different_workers_is_one_turn(
         assert len(uploads) == 1
         assert sum(a.startswith("📎 Added 3 files") for a in answers(bots, "chat-u1")) == 1
         assert sandbox.sandbox.sse_calls == 1
+
+
+async def test_workers_count_one_allowance_together(
+    tmp_path: Path, postgres_server: PostgresServer, sandbox: RunningSandbox
+) -> None:
+    url = await fresh_database(postgres_server)
+    token = sandbox.sandbox.create_user_token(credits=500)
+    env = {"NEMO_TOKEN": token, "NEMOBOT_USER_DAILY_TURNS": "2"}
+    async with workers(tmp_path, url, sandbox, ("all", "all"), **env) as bots:
+        for n, bot in enumerate(bots * 2):  # each worker alone sees 2, within the allowance
+            await bot.engine.submit(bot.message(f'add a title "Shared {n}"'))
+        refusal = t("allowance_out_user", limit=2, what=t("allowance_turns"), time="X")[:30]
+
+        async def all_answered() -> bool:
+            await idle(bots)
+            return sum(a.startswith(refusal) for a in answers(bots, "chat-u1")) == 2
+
+        await eventually(all_answered, 60)
+        shown = "\n".join(answers(bots, "chat-u1"))
+        assert "Shared 0" in shown and "Shared 1" in shown
+        assert "Shared 2" not in shown and "Shared 3" not in shown
+        assert sandbox.sandbox.sse_calls == 2
+
+
+async def test_a_payment_reaching_two_workers_is_credited_and_thanked_once(
+    tmp_path: Path, postgres_server: PostgresServer, sandbox: RunningSandbox
+) -> None:
+    url = await fresh_database(postgres_server)
+    async with workers(tmp_path, url, sandbox, ("all", "all")) as (first, second):
+        user = await first.user_id()
+        paid = Payment("charge-77", f"pack:{user}:images:5:40", "XTR", 40)
+        deliveries = [replace(bot.message(""), payment=paid) for bot in (first, second)]
+        statuses = await asyncio.gather(
+            first.engine.submit(deliveries[0]), second.engine.submit(deliveries[1])
+        )
+        assert sorted(s.status for s in statuses) == ["duplicate", "side"]
+        thanks = t("paid", amount=5, what=t("allowance_images"))
+        await eventually(lambda: thanks in answers([first, second], "chat-u1"), 30)
+        await idle([first, second])
+        assert answers([first, second], "chat-u1") == [thanks]
+        spent = await first.store.spending("2026-01-01", user)
+        assert spent.extras == Counts(images=5)

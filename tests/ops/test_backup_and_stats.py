@@ -8,7 +8,9 @@ import stat
 import time
 from pathlib import Path
 
+from bot.core.allowances import utc_day
 from bot.core.housekeeping import Housekeeping
+from bot.logs import pseudonym
 from sandbox import RunningSandbox
 from storage import SqliteStore
 from storage.backup import backup_sqlite
@@ -63,6 +65,9 @@ async def test_backup_and_stats_work_beside_a_running_bot(
         stats = await nemobot(tmp_path, b"", "stats", **env)
         assert stats.code == 0, stats.err
         assert "Users: 1" in stats.out and "Turns today: 1" in stats.out
+        today = utc_day(time.time())
+        assert f"{today}: 1 turns, 1 images, 0 exports (1 users)" in stats.out
+        assert f"{pseudonym(await bot.user_id())}: 1 images, 1 turns" in stats.out
 
         backup = await nemobot(tmp_path, b"", "backup", str(tmp_path / "copy.db"), **env)
         assert backup.code == 0, backup.err

@@ -117,7 +117,7 @@ async def test_all_green_against_the_sandbox_and_both_platforms(
     result.line("ok    Telegram: token ok, bot @nemo_test_bot")
     assert "by mention, reply or command" in result.line("ok    Telegram: privacy mode on")
     menu = result.line("ok    Telegram: command menu without /start, /help")
-    assert menu.endswith("/logout yet; `nemobot run` publishes it")
+    assert menu.endswith("/logout, /settings yet; `nemobot run` publishes it")
     result.line("ok    Discord: token ok, logged in as nemobot")
     result.line("ok    Discord: the Message Content intent is enabled")
     assert "/imagine" in result.line("ok    Discord: slash commands")

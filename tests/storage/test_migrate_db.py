@@ -8,7 +8,15 @@ import asyncpg
 import pytest
 from store_fakes import CHAT, FakeClock, chat_on, message
 
-from storage import NewRender, SqliteStore, StatusAnswer, StoreOpenError
+from storage import (
+    ChatSettings,
+    Counts,
+    NewRender,
+    SqliteStore,
+    StarPayment,
+    StatusAnswer,
+    StoreOpenError,
+)
 from storage.migrate import TABLES, migrate_database
 from storage.postgres import PostgresStore
 from tests.console.cli_support import nemobot
@@ -43,6 +51,10 @@ async def _filled(path: Path, clock: FakeClock) -> dict[str, object]:
         image = await store.remember_image(alice.id, SESSION, "k1", "https://x/1.png", "a cat")
         await store.bump_usage(alice.id, turns=3, images=1)
         await store.set_access("discord:9", "ban", True, set_by="console:boss")
+        await store.spend("2026-12-01", alice.id, "telegram:-5", Counts(turns=2, images=1))
+        paid = StarPayment("charge-1", alice.id, "turns:10", 50, Counts(turns=10), 2.0)
+        assert await store.credit_payment(paid)
+        await store.save_chat_settings(ChatSettings("telegram", "-5", "admins", quiet=True))
     return {
         "alice": alice.id,
         "bob": bob.id,
@@ -70,6 +82,10 @@ async def test_everything_arrives_and_work_goes_on(
         "usage": 1,
         "images": 1,
         "access_rules": 1,
+        "daily_spending": 2,
+        "extras": 1,
+        "star_payments": 1,
+        "chat_settings": 1,
     }
 
     clock.advance(60)  # the old process's leases ran out long ago
@@ -103,6 +119,14 @@ async def test_everything_arrives_and_work_goes_on(
         assert image is not None and image.prompt == "a cat"
         assert (await store.usage(alice.id)).turns == 3
         assert [r.who for r in await store.access_rules()] == ["discord:9"]
+        spent = await store.spending("2026-12-01", alice.id, "telegram:-5")
+        assert spent.user == spent.chat == Counts(turns=2, images=1)
+        assert spent.extras == Counts(turns=10)
+        assert not await store.credit_payment(  # the charge came along: no second credit
+            StarPayment("charge-1", alice.id, "turns:10", 50, Counts(turns=10), 2.0)
+        )
+        here = await store.chat_settings("telegram", "-5")
+        assert here is not None and here.quiet and here.access == "admins"
         fresh = await store.upsert_user("telegram", "3003")
         assert fresh.id > int(str(seen["bob"]))
 

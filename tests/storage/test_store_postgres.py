@@ -13,7 +13,15 @@ import asyncpg
 import pytest
 from store_fakes import CHAT, FakeClock, message
 
-from storage import AcceptRules, NewRender, StatusAnswer, StoreOpenError
+from storage import (
+    AcceptRules,
+    Counts,
+    NewRender,
+    Quota,
+    StarPayment,
+    StatusAnswer,
+    StoreOpenError,
+)
 from storage._pg_core import pg_migrations
 from storage.postgres import PostgresStore
 from tests.postgres import PostgresServer, fresh_database
@@ -320,3 +328,29 @@ async def test_schema_3_maps_the_old_inbox_states_onto_the_lifecycle(
         assert report is not None and (report.item.id, report.action) == (ids[3], "report")
         resent = await store.resend_item(ids[2], users["2"])
         assert resent is not None and resent.status == "resent"
+
+
+async def test_a_charge_credited_by_several_workers_at_once_is_credited_once(
+    workers: list[PostgresStore],
+) -> None:
+    user = await workers[0].upsert_user("telegram", "1001")
+    paid = StarPayment("charge-1", user.id, "turns:10", 50, Counts(turns=10), 1.0)
+    results = await asyncio.gather(*(w.credit_payment(paid) for w in workers))
+    assert sorted(results) == [False, False, True]
+    assert (await workers[1].spending("2026-12-01", user.id)).extras == Counts(turns=10)
+
+
+async def test_spending_on_several_workers_at_once_adds_up_and_draws_extras_once(
+    workers: list[PostgresStore],
+) -> None:
+    user = await workers[0].upsert_user("telegram", "1001")
+    assert await workers[0].credit_payment(
+        StarPayment("charge-2", user.id, "turns:10", 50, Counts(turns=10), 1.0)
+    )
+    day, allowed = "2026-12-01", Quota(turns=3)
+    await asyncio.gather(
+        *(w.spend(day, user.id, "", Counts(turns=1), allowed) for w in workers * 2)
+    )
+    spent = await workers[2].spending(day, user.id)
+    assert spent.user == Counts(turns=6)
+    assert spent.extras == Counts(turns=7)  # three of the six came out of the pack

@@ -228,6 +228,25 @@ async def test_a_refused_user_gets_an_explanation_and_starts_nothing(
         ]
 
 
+async def test_an_inline_turn_spends_the_daily_allowance_and_then_is_refused(
+    tmp_path: Path, emu: BotApiEmulator, sandbox: RunningSandbox
+) -> None:
+    """On a shared account inline turns count like any turn: one a day here."""
+    token = sandbox.sandbox.create_user_token(credits=500)
+    env = {"NEMO_TOKEN": token, "NEMOBOT_USER_DAILY_TURNS": "1"}
+    async with telegram_bot(tmp_path, emu, sandbox, **env) as bot:
+        await _generate(emu, ALICE, "a red kite")
+        await _settled(bot)
+        assert sandbox.sandbox.sse_calls == 1
+        query_id = await _ask(emu, ALICE, "a blue kite")
+        (result,) = emu.inline_answer(query_id).results  # told why, nothing to generate
+        assert "turn" in result["input_message_content"]["message_text"].lower()
+        assert not result.get("reply_markup")
+        await emu.choose_inline_result(query_id, result["id"], GROUP)
+        await _settled(bot)
+        assert sandbox.sandbox.sse_calls == 1  # nothing reached the agent
+
+
 async def test_a_keystroke_storm_gets_one_answer_at_a_time_and_no_turn(
     tmp_path: Path, emu: BotApiEmulator, sandbox: RunningSandbox
 ) -> None:

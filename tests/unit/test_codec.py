@@ -32,6 +32,8 @@ def test_actions_are_the_documented_ones() -> None:
         "resend",
         "sendagain",
         "cancel",
+        "buy",
+        "set",
     } == codec.ACTIONS
 
 

@@ -104,3 +104,32 @@ def test_each_platform_gets_its_own_config() -> None:
     assert (settings.discord.shard_count, settings.discord.shard_ids) == (4, (2, 3))
     assert settings.discord.spool_dir == Path("/data")  # beside the database by default
     assert Settings.from_env({}).telegram is None
+
+
+def test_allowances_and_packs_are_off_unless_set_and_each_bad_one_is_named() -> None:
+    off = Settings.from_env({})
+    assert off.user_daily.unlimited and off.account_daily.unlimited and off.stars_packs == ()
+    on = Settings.from_env(
+        {
+            "NEMOBOT_USER_DAILY_TURNS": "30",
+            "NEMOBOT_USER_DAILY_EXPORTS": "0",
+            "NEMOBOT_ACCOUNT_DAILY_IMAGES": "500",
+            "NEMOBOT_STARS_PACKS": "turns:10:50, images:20:100",
+        }
+    )
+    assert (on.user_daily.turns, on.user_daily.images, on.user_daily.exports) == (30, None, 0)
+    assert on.account_daily.images == 500 and on.account_daily.turns is None
+    assert [(p.kind, p.amount, p.stars) for p in on.stars_packs] == [
+        ("turns", 10, 50),
+        ("images", 20, 100),
+    ]
+    bad = {
+        "NEMOBOT_USER_DAILY_IMAGES": "-1",
+        "NEMOBOT_ACCOUNT_DAILY_TURNS": "lots",
+        "NEMOBOT_STARS_PACKS": "videos:1:5",
+    }
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env(bad)
+    assert all(str(caught.value).count(name) == 1 for name in bad)
+    with pytest.raises(ConfigError, match="stars 1-10000"):
+        Settings.from_env({"NEMOBOT_STARS_PACKS": "turns:10:99999"})

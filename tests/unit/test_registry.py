@@ -26,6 +26,7 @@ def test_the_lanes_and_needs_of_the_bots_intents() -> None:
     assert side == {
         *("start", "help", "status", "credits", "web", "cancel", "lang", "login", "logout"),
         *("empty", "unknown_command", "stats", "ban", "unban", "allow", "deny"),
+        *("settings", "buy", "paid", "refund"),
     }
     sessions = {name for name, spec in REGISTRY.items() if spec.session}
     assert sessions == {
@@ -51,6 +52,8 @@ def test_buttons_run_the_intents_they_always_ran() -> None:
         "resend": "resend",
         "sendagain": "send_again",
         "cancel": "cancel",
+        "buy": "buy",
+        "set": "settings",
     }
     assert set(REGISTRY.buttons) == codec.ACTIONS
 
@@ -66,12 +69,20 @@ def test_the_menu_is_every_command_but_the_operators() -> None:
     """Listed in this order; the operators' commands are reachable but never listed."""
     assert [spec.name for spec in REGISTRY.menu] == [
         *("start", "help", "export", "status", "credits", "new", "cancel", "web"),
-        *("lang", "login", "logout"),
+        *("lang", "login", "logout", "settings"),
     ]
-    operators = {"stats", "ban", "unban", "allow", "deny"}
+    operators = {"stats", "ban", "unban", "allow", "deny", "refund"}
     assert {name for name, spec in REGISTRY.items() if spec.operator} == operators
     assert all(REGISTRY.command(name) is not None for name in operators)
     assert REGISTRY.command("turn") is None and REGISTRY.command("style") is None
+
+
+def test_paysupport_is_listed_only_while_packs_are_sold() -> None:
+    """Telegram asks every bot that sells for /paysupport; one that sells nothing has none."""
+    selling = build_registry(selling=True)
+    assert [spec.name for spec in selling.menu][-1] == "paysupport"
+    assert "paysupport" not in REGISTRY
+    assert set(selling) - set(REGISTRY) == {"paysupport"}
 
 
 def test_a_registry_is_built_anew_each_time_and_nothing_registers_on_import() -> None:

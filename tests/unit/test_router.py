@@ -30,7 +30,7 @@ def test_every_command_routes_to_itself(name: str) -> None:
 
 def test_command_list_is_the_documented_one() -> None:
     """The commands the help text promises, and the operators' ones it does not show."""
-    operators = {"stats", "ban", "unban", "allow", "deny"}
+    operators = {"stats", "ban", "unban", "allow", "deny", "refund"}
     assert (
         operators
         | {
@@ -45,6 +45,7 @@ def test_command_list_is_the_documented_one() -> None:
             "login",
             "logout",
             "web",
+            "settings",
         }
         == COMMANDS
     )

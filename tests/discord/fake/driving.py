@@ -12,7 +12,7 @@ from tests.discord.fake.interactions import APPLICATION_COMMAND, COMPONENT
 from tests.discord.fake.mentions import role_ping, user_ping
 from tests.discord.fake.messages import REPLY, MessageService, message_payload
 from tests.discord.fake.records import InteractionRecord, StoredAttachment, StoredMessage
-from tests.discord.fake.world import Channel, Guild
+from tests.discord.fake.world import ADMINISTRATOR, Channel, Guild
 
 # (filename, content_type, bytes) or (filename, content_type, size) for a fabricated file.
 AttachmentSpec = tuple[str, str | None, bytes | int]
@@ -122,6 +122,7 @@ class Driver:
         """INTERACTION_CREATE type 2 for a chat-input command."""
         channel, guild = self._place(channel_id, guild_id)
         command = self._registered(name, guild)
+        self._may_use(command, guild, user_id)
         data: dict[str, Any] = {
             "id": command["id"] if command else str(self.core.snowflakes.next()),
             "name": name,
@@ -150,6 +151,20 @@ class Driver:
             if command["name"] == name and command.get("type", 1) == 1:
                 return command
         return None
+
+    def _may_use(self, command: dict[str, Any] | None, guild: Guild | None, user_id: int) -> None:
+        """Discord offers a command with `default_member_permissions` only to members who
+        hold them (or are administrators), and a guild-only one nowhere else."""
+        if command is None:
+            return
+        if guild is None and command.get("contexts") == [0]:
+            raise PermissionError(f"/{command['name']} can only be used in servers")
+        needed = command.get("default_member_permissions")
+        if needed is None or guild is None:
+            return
+        held = self.core.world.permissions_of(guild, user_id)
+        if not held & ADMINISTRATOR and held & int(needed) != int(needed):
+            raise PermissionError(f"Discord does not offer /{command['name']} to this member")
 
     def _options(
         self, command: dict[str, Any] | None, values: dict[str, Any]

@@ -137,7 +137,8 @@ class MiscRoutes:
             "description": sent.get("description", ""),
             "description_localizations": sent.get("description_localizations"),
             "options": sent.get("options") or [],
-            "default_member_permissions": sent.get("default_member_permissions"),
+            # Sent as a number or a string; Discord answers with the bit set as a string.
+            "default_member_permissions": _bits(sent.get("default_member_permissions")),
             "dm_permission": sent.get("dm_permission", True),
             "nsfw": sent.get("nsfw", False),
             "integration_types": sent.get("integration_types", [0]),
@@ -216,6 +217,10 @@ class MiscRoutes:
             left -= step
         await response.write_eof()
         return response
+
+
+def _bits(value: Any) -> str | None:
+    return None if value is None else str(int(value))
 
 
 def validate_commands(payload: Any) -> None:

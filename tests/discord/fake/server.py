@@ -96,10 +96,11 @@ class FakeDiscord(Driver):
         *,
         premium_tier: int = 0,
         channels: list[tuple[int, str]] | None = None,
-        roles: list[tuple[int, str]] | None = None,
+        roles: list[tuple[int, str]] | list[tuple[int, str, int]] | None = None,
         threads: list[tuple[int, int, str]] | None = None,
     ) -> Guild:
-        """Add a guild; a connected bot gets its GUILD_CREATE at once."""
+        """Add a guild (roles: id, name and optionally permissions); a connected bot gets
+        its GUILD_CREATE at once."""
         guild = self.core.world.add_guild(
             guild_id,
             name,
@@ -122,6 +123,10 @@ class FakeDiscord(Driver):
     def add_user(self, user_id: int, name: str, *, bot: bool = False) -> User:
         """Add a user (a member of every guild)."""
         return self.core.world.add_user(user_id, name, bot=bot)
+
+    def give_role(self, guild_id: int, user_id: int, role_id: int) -> None:
+        """Give a member a role (before the bot connects: it learns members at GUILD_CREATE)."""
+        self.core.world.give_role(guild_id, user_id, role_id)
 
     def dm_channel(self, user_id: int) -> int:
         """The bot's DM channel with a user (the one POST /users/@me/channels returns)."""

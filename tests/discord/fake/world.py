@@ -15,6 +15,7 @@ VIEW_CHANNEL, SEND_MESSAGES, MANAGE_MESSAGES = 1 << 10, 1 << 11, 1 << 13
 EMBED_LINKS, ATTACH_FILES, READ_HISTORY = 1 << 14, 1 << 15, 1 << 16
 MENTION_EVERYONE, ADD_REACTIONS, USE_APP_COMMANDS = 1 << 17, 1 << 6, 1 << 31
 CREATE_PUBLIC_THREADS, SEND_IN_THREADS = 1 << 35, 1 << 38
+ADMINISTRATOR, MANAGE_GUILD = 1 << 3, 1 << 5
 EVERYONE_PERMISSIONS = (
     VIEW_CHANNEL
     | SEND_MESSAGES
@@ -93,6 +94,7 @@ class World:
         self.messages: dict[int, StoredMessage] = {}
         self.channel_messages: dict[int, list[int]] = {}
         self.attachments: dict[int, StoredAttachment] = {}
+        self.member_roles: dict[tuple[int, int], set[int]] = {}  # (guild, user) -> role ids
 
     # --- setup -------------------------------------------------------------------------
 
@@ -109,13 +111,13 @@ class World:
         *,
         premium_tier: int,
         channels: list[tuple[int, str]],
-        roles: list[tuple[int, str]],
+        roles: list[tuple[int, str]] | list[tuple[int, str, int]],
         threads: list[tuple[int, int, str]],
     ) -> Guild:
-        """Register a guild with its channels, roles and threads."""
+        """Register a guild with its channels, roles (id, name[, permissions]) and threads."""
         everyone = Role(guild_id, "@everyone", 0, EVERYONE_PERMISSIONS)
         bot_role = Role(self.snowflakes.next(), self.bot.name, 1, BOT_PERMISSIONS, self.bot.id)
-        extra = [Role(rid, rname, i + 2) for i, (rid, rname) in enumerate(roles)]
+        extra = [Role(role[0], role[1], i + 2, *role[2:]) for i, role in enumerate(roles)]
         guild = Guild(guild_id, name, premium_tier, [everyone, bot_role, *extra])
         for position, (channel_id, channel_name) in enumerate(channels):
             self._add_channel(Channel(channel_id, TEXT, channel_name, guild_id, position=position))
@@ -190,9 +192,18 @@ class World:
         """Every known user is a member of every guild (the bot included)."""
         return list(self.users)
 
+    def give_role(self, guild_id: int, user_id: int, role_id: int) -> None:
+        """Give a member one of the guild's roles."""
+        self.member_roles.setdefault((guild_id, user_id), set()).add(role_id)
+
     def roles_of(self, guild: Guild, user_id: int) -> list[int]:
-        """Role ids of a member (the bot holds its managed role)."""
-        return [r.id for r in guild.roles if r.bot_id is not None and r.bot_id == user_id]
+        """Role ids of a member (the bot holds its managed role; others what they were given)."""
+        given = self.member_roles.get((guild.id, user_id), set())
+        return [
+            r.id
+            for r in guild.roles
+            if (r.bot_id is not None and r.bot_id == user_id) or r.id in given
+        ]
 
     def permissions_of(self, guild: Guild, user_id: int) -> int:
         """The member's permissions from @everyone and their roles."""

@@ -28,13 +28,14 @@ from .models import (
     WebhookConfig,
 )
 from .options import EmulatorOptions
+from .payments import Checkout, PaymentSide, StarCharge
 from .server import build_app
 from .updates import Notifier, UpdateQueue
 from .users import UserSide
 from .webhook import WebhookDeliverer
 
 
-class BotApiEmulator(UserSide, InlineSide, Inspection):
+class BotApiEmulator(UserSide, InlineSide, PaymentSide, Inspection):
     """An in-process Telegram Bot API server for one bot token, driven from tests."""
 
     def __init__(self, options: EmulatorOptions | None = None) -> None:
@@ -66,6 +67,10 @@ class BotApiEmulator(UserSide, InlineSide, Inspection):
         self.draft_log: dict[int, list[DraftRecord]] = {}
         self.command_sets: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self.downloads: list[str] = []
+        self.invoice_payloads: dict[tuple[int, int], str] = {}
+        self.checkouts: dict[str, Checkout] = {}
+        self.star_charges: dict[str, StarCharge] = {}
+        self.chat_roles: dict[int, dict[int, str]] = {}  # chat -> user -> creator|administrator
         self.internal_errors: list[BaseException] = []
         self.url = ""
         self._runner: web.AppRunner | None = None

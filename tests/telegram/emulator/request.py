@@ -27,6 +27,7 @@ JSON_FIELDS = frozenset(
         "message_ids",
         "results",
         "button",
+        "prices",
     }
 )
 JSON_ERRORS = {

@@ -16,6 +16,7 @@ from . import (  # noqa: F401
     handlers_inline,
     handlers_media,
     handlers_messages,
+    payments,
 )
 from .errors import ApiError
 from .models import ApiCall
