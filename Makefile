@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(PY) -m bot.cli run
 
 test: lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 lint: $(STAMP)
 	$(PY) -m ruff format --check .

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import Bot, CallbackQuery, PreCheckoutQuery, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
@@ -131,7 +133,10 @@ class TelegramAdapter:
         if url:
             secret = webhook_secret(self._token, self._config.webhook_secret)
             listen = self._config.webhook_listen
-            await serve_webhook(bot, intake.accept, stop, url=url, secret=secret, listen=listen)
+            edge = engine.acceptance.at_edge
+            await serve_webhook(
+                bot, intake.accept, stop, url=url, secret=secret, listen=listen, edge=edge
+            )
             return
         with contextlib.suppress(TelegramError):
             await bot.delete_webhook()  # getUpdates is refused while a webhook is set
@@ -144,13 +149,19 @@ class TelegramAdapter:
 
 class _Intake:
     """Turns each update into a stored message (or nothing), answering button presses and
-    (beside, never stored) inline queries."""
+    (beside, never stored) inline queries.
+
+    `accept` may run at the accepting edge (the webhook's own loop, `bot.core.acceptance`):
+    there it only stores; every Bot API call it makes is handed to the serving loop, where
+    the bot's HTTP client lives, and is not waited for.
+    """
 
     def __init__(self, bot: Bot, me: BotIdentity, engine: Engine) -> None:
         self._bot = bot
         self._me = me
         self._engine = engine
         self.inline = InlineAnswers(bot, engine)
+        self._calls: set[asyncio.Task[None]] = set()
 
     async def accept(self, update: Update) -> None:
         """Store the update's message; raises only when it could not be stored.
@@ -160,36 +171,44 @@ class _Intake:
         pre-checkout query is answered at once (Telegram cancels the payment after 10 s).
         """
         if update.inline_query is not None:
-            self.inline.take(update.inline_query)
+            query_asked = update.inline_query
+            self._engine.acceptance.to_serving(lambda: self.inline.take(query_asked))
             return
         checkout = update.pre_checkout_query
         if checkout is not None:
-            await self._precheck(update, checkout)
+            self._call(lambda: self._precheck(update, checkout))
             return
         query = update.callback_query
         if query is not None and codec.decode(query.data or "") is None:
-            await self._answer(
-                query, t("button_unknown", chat_language(query.from_user.language_code))
-            )
+            toast = t("button_unknown", chat_language(query.from_user.language_code))
+            self._call(lambda: self._answer(query, toast))
             log.info("refused a button press that is not ours (update %d)", update.update_id)
             return
+        await self._store(update, query)
+
+    async def _store(self, update: Update, query: CallbackQuery | None) -> None:
         try:
             incoming = press_of(update) or chosen_of(update) or message_of(update, self._me)
         except (ValueError, AttributeError, UnicodeError) as exc:
             log.warning("skipped an odd Telegram update %d: %s", update.update_id, exc)
             incoming = None
-        if incoming is None:
-            if query is not None:
-                await self._answer(query)
-            return
+        toast: str | None = None
         try:
-            accepted = await self._engine.submit(incoming)
-        except BaseException:
-            if query is not None:  # stop the spinner; the press comes again (not confirmed)
-                await self._answer(query)
-            raise
-        if query is not None:  # answered where the presser looks, right after it is stored
-            await self._answer(query, accepted.toast)
+            if incoming is not None:
+                toast = (await self._engine.submit(incoming)).toast
+        finally:  # stored or not, the spinner stops (an unstored press comes again)
+            if query is not None:  # answered where the presser looks, once it is stored
+                self._call(lambda: self._answer(query, toast))
+
+    def _call(self, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Make a Bot API call on the serving loop, without waiting for it."""
+
+        def start() -> None:
+            task = asyncio.create_task(work())
+            self._calls.add(task)
+            task.add_done_callback(self._calls.discard)
+
+        self._engine.acceptance.to_serving(start)
 
     async def _precheck(self, update: Update, checkout: PreCheckoutQuery) -> None:
         payer = payer_of(update)

@@ -7,10 +7,12 @@ shared HTTP client of `make_http_client()` with its default transport (`CappedTr
 150 agent turns + 50 other requests in flight), the NemoVideo client from
 `bot.app.open_runtime` (the composition root `nemobot run` uses), with one of two front doors:
 
-- **ingress** (default): a tiny aiohttp server on 127.0.0.1 stands in for a platform.
-  `POST /submit` takes an `IncomingMessage` as JSON and answers once `engine.submit`
-  returned (what a webhook acknowledgement waits on); replies go to a `BenchOutbox` that
-  streams one line per reply on `GET /events` to the load generator.
+- **ingress** (default): a tiny aiohttp server on 127.0.0.1 stands in for a platform's
+  webhook and runs where the Telegram webhook runs, at the accepting edge
+  (`bot.core.acceptance`): `POST /submit` on `submit_port` takes an `IncomingMessage` as
+  JSON and answers once `engine.submit` returned (what a webhook acknowledgement waits on).
+  Replies go to a `BenchOutbox` that streams one line per reply on `GET /events` (on
+  `port`, the serving loop's control server) to the load generator.
 - **telegram**: the real `TelegramAdapter` long-polls the Bot API emulator at URL (the
   emulator lives in the load generator's process); the control routes below still serve.
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import functools
 import logging
 import tempfile
@@ -89,15 +92,26 @@ def _timed(samples: array[float], call: Callable[..., Awaitable[Any]]) -> Callab
 class Probe:
     """What this process measures about itself."""
 
-    def __init__(self, engine: Engine, store: Store) -> None:
+    def __init__(self, store: Store) -> None:
         self.submit: array[float] = array("d")
         self.enqueue: array[float] = array("d")
         self.statuses: Counter[str] = Counter()
         self.rss_ready = 0.0
         # The instances' public methods, wrapped: whoever calls them (the ingress or the
-        # Telegram adapter) is timed.
+        # Telegram adapter, on whichever loop) is timed. The store's writes of accepted
+        # messages go through its twin, on the accepting thread.
+        twin = store.twin
+
+        async def timed_twin() -> Store:
+            opened = await twin()
+            opened.accept = _timed(self.enqueue, opened.accept)  # type: ignore[method-assign]
+            return opened
+
+        store.twin = timed_twin  # type: ignore[method-assign]
+
+    def time_submit(self, engine: Engine) -> None:
+        """Time (and count the outcomes of) each `engine.submit`."""
         engine.submit = _timed(self.submit, self._count(engine.submit))  # type: ignore[method-assign]
-        store.accept = _timed(self.enqueue, store.accept)  # type: ignore[method-assign]
 
     def _count(self, submit: Callable[[IncomingMessage], Awaitable[Accepted]]) -> Any:
         async def counted(msg: IncomingMessage) -> Accepted:
@@ -140,12 +154,13 @@ async def _run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="nemobot-botproc-") as folder:
         settings = _settings(args, Path(folder))
         store = await open_store(settings.database)
+        probe = Probe(store)
         try:
             async with (
                 open_runtime(settings, store=store, worker_id=args.worker_id or "") as runtime,
                 LoopLag() as lag,
             ):
-                probe = Probe(runtime.engine, store)
+                probe.time_submit(runtime.engine)
                 await _serve(args, settings, runtime.engine, probe, lag)
         finally:
             await store.close()
@@ -166,10 +181,6 @@ async def _serve(
         engine.connect(BenchOutbox(sink=events.push))
         await engine.start()
 
-    async def submit(request: web.Request) -> web.Response:
-        accepted = await engine.submit(IncomingMessage.from_json(await request.text()))
-        return web.json_response({"status": accepted.status, "position": accepted.position})
-
     async def idle(request: web.Request) -> web.Response:
         await engine.wait_idle(renders=True)
         return web.json_response({"idle": True})
@@ -189,23 +200,44 @@ async def _serve(
 
     app = web.Application(client_max_size=1024 * 1024)
     app.router.add_get("/tasks", tasks)
-    app.router.add_post("/submit", submit)
     app.router.add_get("/events", events.serve)
     app.router.add_post("/idle", idle)
     app.router.add_get("/report", report)
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-    await runner.setup()
+    runner = await _started(app)
+    front = _front_door(engine)
+    edge = engine.acceptance.at_edge
+    await edge(front.setup())
     try:
-        await web.TCPSite(runner, "127.0.0.1", 0, backlog=1024).start()
+        await edge(web.TCPSite(front, "127.0.0.1", 0, backlog=1024).start())
         probe.rss_ready = status_mb("VmRSS")
-        ready(port=runner.addresses[0][1])
+        ready(port=runner.addresses[0][1], submit_port=front.addresses[0][1])
         await wait_for_stop()
     finally:
         stop.set()
         if adapter_task is not None:
             await asyncio.wait_for(asyncio.gather(adapter_task, return_exceptions=True), 15)
+        await edge(front.cleanup())
         await engine.stop()
         await runner.cleanup()
+
+
+async def _started(app: web.Application) -> web.AppRunner:
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0, backlog=1024).start()
+    return runner
+
+
+def _front_door(engine: Engine) -> web.AppRunner:
+    """`POST /submit`, answered once the message is stored: set up at the accepting edge."""
+
+    async def submit(request: web.Request) -> web.Response:
+        accepted = await engine.submit(IncomingMessage.from_json(await request.text()))
+        return web.json_response({"status": accepted.status, "position": accepted.position})
+
+    app = web.Application(client_max_size=1024 * 1024)
+    app.router.add_post("/submit", submit)
+    return web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -218,10 +250,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--telegram-token", default="")
     parser.add_argument("--db", default="", help="NEMOBOT_DB (default: SQLite, a temporary file)")
     parser.add_argument("--worker-id", default="", help="the engine's id for its leases")
+    parser.add_argument("--profile", default="", help="write the serving thread's cProfile here")
     args = parser.parse_args(argv)
     tune_interpreter()  # as `nemobot run` does before its loop starts (bot/cli.py)
     logging.basicConfig(level=logging.WARNING, format="bot: %(levelname)s %(name)s: %(message)s")
-    asyncio.run(_run(args))
+    if not args.profile:
+        asyncio.run(_run(args))
+        return
+    profile = cProfile.Profile()
+    try:
+        profile.runcall(asyncio.run, _run(args))
+    finally:
+        profile.dump_stats(args.profile)
 
 
 if __name__ == "__main__":

@@ -225,12 +225,13 @@ def arrival_metrics(out: Outcome, bench: str, target_ms: float) -> list[Metric]:
         ),
         Metric(
             bench,
-            "engine.submit p99 (in the bot)",
+            "acknowledgement at the edge p99",
             p99,
             "ms",
             f"< {target_ms:g} ms",
             p99 < target_ms,
-            f"p50 {_ms(submit, 50)} ms, max {_ms(submit, 100)} ms, n={len(submit)}",
+            f"p50 {_ms(submit, 50)} ms, max {_ms(submit, 100)} ms, n={len(submit)}; in the bot: "
+            "the webhook-like front door's engine.submit, on the accepting thread",
         ),
         Metric(
             bench,
@@ -241,17 +242,12 @@ def arrival_metrics(out: Outcome, bench: str, target_ms: float) -> list[Metric]:
         ),
         Metric(
             bench,
-            "acknowledgement p50",
-            _ms(out.acks, 50),
-            "ms",
-            note="generator: POST /submit sent → answered (after engine.submit)",
-        ),
-        Metric(
-            bench,
-            "acknowledgement p99",
+            "acknowledgement p99, seen by the generator",
             _ms(out.acks, 99),
             "ms",
-            note=f"max {_ms(out.acks, 100)} ms, n={len(out.acks)}, {out.ack_errors} errors",
+            note=f"p50 {_ms(out.acks, 50)} ms, max {_ms(out.acks, 100)} ms, n={len(out.acks)}, "
+            f"{out.ack_errors} errors; POST /submit sent → answered (the generator's own loop "
+            "lag included)",
         ),
         Metric(
             bench,
@@ -281,7 +277,9 @@ def arrival_metrics(out: Outcome, bench: str, target_ms: float) -> list[Metric]:
     ]
 
 
-def crowd_metrics(out: Outcome, bench: str, rss_target: float) -> list[Metric]:
+def crowd_metrics(
+    out: Outcome, bench: str, rss_target: float, ack_target: float = 200.0
+) -> list[Metric]:
     """Benchmarks 3-4: correctness, throughput, latency and memory of a talking crowd."""
     report = out.report
     turns = out.all_turns
@@ -361,11 +359,13 @@ def crowd_metrics(out: Outcome, bench: str, rss_target: float) -> list[Metric]:
         ),
         Metric(
             bench,
-            "acknowledgement p99",
-            _ms(out.acks, 99),
+            "acknowledgement at the edge p99",
+            _ms(report["submit"], 99),
             "ms",
-            note=f"p50 {_ms(out.acks, 50)} ms; engine.submit p99 {_ms(report['submit'], 99)} ms,"
-            f" store.accept p99 {_ms(report['enqueue'], 99)} ms",
+            f"< {ack_target:g} ms",
+            _ms(report["submit"], 99) < ack_target,
+            f"p50 {_ms(report['submit'], 50)} ms; store.accept p99 "
+            f"{_ms(report['enqueue'], 99)} ms; seen by the generator: p99 {_ms(out.acks, 99)} ms",
         ),
         Metric(
             bench,
@@ -397,6 +397,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--bench", default="", help="name in the results table")
     parser.add_argument("--rss-target", type=float, default=250.0)
     parser.add_argument("--submit-target", type=float, default=50.0, help="ms, arrival only")
+    parser.add_argument("--ack-target", type=float, default=200.0, help="ms, crowd only")
     parser.add_argument("--chunk-delay", type=float, default=None)
     parser.add_argument("--generation-delay", type=float, default=None)
     parser.add_argument("--image-seconds", type=float, default=1.0)
@@ -423,7 +424,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.kind == "arrival":
         emit(arrival_metrics(out, name, args.submit_target))
     else:
-        emit(crowd_metrics(out, name, args.rss_target))
+        emit(crowd_metrics(out, name, args.rss_target, args.ack_target))
 
 
 if __name__ == "__main__":

@@ -85,6 +85,7 @@ class Bot:
     bot: Child
     http: aiohttp.ClientSession
     base: str
+    front: str  # where messages are posted: the bot's accepting edge
     replies: Replies
     acks: list[float] = field(default_factory=list)
     ack_errors: int = 0
@@ -100,7 +101,7 @@ class Bot:
         body = self.message(user, text)
         started = monotonic()
         try:
-            async with self.http.post(f"{self.base}/submit", data=body) as response:
+            async with self.http.post(f"{self.front}/submit", data=body) as response:
                 response.raise_for_status()
                 await response.read()
         except aiohttp.ClientError:
@@ -193,7 +194,8 @@ async def running_workers(
             stack.callback(events.close)
             follower = asyncio.create_task(_follow(events, replies))
             stack.push_async_callback(_stopped, follower)
-            bots.append(Bot(sandbox, bot, http, base, replies, _numbers=numbers))
+            front = f"http://127.0.0.1:{bot.info['submit_port']}"
+            bots.append(Bot(sandbox, bot, http, base, front, replies, _numbers=numbers))
         yield bots
 
 

@@ -108,6 +108,7 @@ async def open_runtime(
             clock=clock,
         )
         stack.push_async_callback(engine.stop)
+        await engine.accept_apart()
         yield Runtime(settings, http, nemo, engine, metrics)
 
 

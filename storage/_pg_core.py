@@ -65,6 +65,16 @@ class PgCore:
             raise
         return store
 
+    async def twin(self) -> Self:
+        """A small pool of its own on the same database, for another thread's event loop."""
+        if self._pool is None:
+            raise StoreClosedError("the store is closed")
+        try:
+            pool = await asyncpg.create_pool(self._url, min_size=1, max_size=2)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise StoreOpenError(f"cannot open the PostgreSQL database: {_why(exc)}") from None
+        return type(self)(pool, self._url, self._clock)
+
     async def _migrate(self) -> None:
         migrations = pg_migrations()
         async with self._connection() as conn:

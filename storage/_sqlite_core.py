@@ -65,12 +65,14 @@ class SqliteCore:
         reader: aiosqlite.Connection,
         clock: Callable[[], float],
         lock: ProcessLock | None,
+        path: Path | None = None,
     ) -> None:
         """Wrap open, migrated connections; use `open()` instead of calling this."""
         self._db: aiosqlite.Connection | None = db
         self._reader: aiosqlite.Connection | None = reader
         self._clock = clock
         self._lock = lock
+        self._path = path
 
     @classmethod
     async def open(cls, path: str | Path, *, clock: Callable[[], float] = time.time) -> Self:
@@ -92,7 +94,7 @@ class SqliteCore:
         except BaseException:
             lock.release()
             raise
-        store = cls(db, reader, clock, lock)
+        store = cls(db, reader, clock, lock, path)
         try:
             await store._write(_expire_all_leases)
         except BaseException as exc:
@@ -132,6 +134,17 @@ class SqliteCore:
                 "start the bot once to upgrade it (or use the matching nemobot)"
             )
         return cls(None, reader, clock, None)
+
+    async def twin(self) -> Self:
+        """Another writer and reader on the same file, for another thread's event loop.
+
+        The twin's writes wait for this store's only inside SQLite (the busy timeout), never
+        in the queue of this store's calls. It holds no lock: the file stays this store's.
+        """
+        if self._db is None or self._path is None:
+            raise StoreClosedError("the store is closed (or opened to read only)")
+        db, reader = await _connect_both(self._path)
+        return type(self)(db, reader, self._clock, None, self._path)
 
     async def listen(self, on_work: Callable[[str], None]) -> None:
         """Nothing to listen for: only this process writes to the file."""

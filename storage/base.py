@@ -364,6 +364,11 @@ class Store(
         message stored (by any process); a no-op where only one process uses the store."""
         ...
 
+    async def twin(self) -> Self:
+        """Another handle on the same database, with connections of its own, opened on (and
+        used only from) the event loop that awaits this: the acceptor's (`bot.core.acceptance`)."""
+        ...
+
     async def close(self) -> None:
         """Release the backend's connections."""
         ...

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 Accept = Callable[[Update], Awaitable[None]]
+Edge = Callable[[Coroutine[Any, Any, None]], Awaitable[None]]
 # A payment's message comes as a "message"; its pre-checkout must be answered within 10 s.
 ALLOWED_UPDATES = [
     "message",
@@ -63,6 +64,10 @@ def webhook_secret(token: str, configured: str | None) -> str:
     if configured:
         return configured
     return hashlib.sha256(f"nemobot-webhook:{token}".encode()).hexdigest()
+
+
+async def _here(work: Coroutine[Any, Any, None]) -> None:
+    await work
 
 
 async def _unless_stopped(work: Coroutine[Any, Any, T], stop: asyncio.Event) -> T | None:
@@ -163,14 +168,19 @@ async def serve_webhook(
     url: str,
     secret: str,
     listen: tuple[str, int],
+    edge: Edge = _here,
 ) -> None:
-    """Receive updates on `listen` until `stop`; 200 only after an update is stored."""
+    """Receive updates on `listen` until `stop`; 200 only after an update is stored.
+
+    The web server runs where `edge` runs it: on the accepting loop, so that answering
+    Telegram never waits for the serving loop (`bot.core.acceptance`).
+    """
     app = web.Application(client_max_size=2 * 1024 * 1024)
     app.router.add_post(urlsplit(url).path or "/", _webhook_handler(bot, accept, secret))
     runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
+    await edge(runner.setup())
     try:
-        await _listen(runner, listen)
+        await edge(_listen(runner, listen))
         try:
             await bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
         except TelegramError as exc:
@@ -178,7 +188,7 @@ async def serve_webhook(
         log.info("Telegram: receiving updates at %s", url)
         await stop.wait()
     finally:
-        await runner.cleanup()
+        await edge(runner.cleanup())
 
 
 def _webhook_handler(

@@ -141,7 +141,7 @@ class _Builder:
             EngineParts(
                 *(store, self.worker, options.role, timing, self.observer, platforms),
                 *(self.scratch, self.accounts, conversation, exporter, admission),
-                *(self._reception(admission), lines, self._items, self.coordination),
+                *(self._reception(admission, store), lines, self._items, self.coordination),
                 _housekeeping(store, options.keeping),
                 self.registry,
                 InlineQueries(
@@ -151,6 +151,7 @@ class _Builder:
                     shared_account=options.shared_token is not None,
                 ),
                 self.stars,
+                lambda twin: self._reception(admission, twin),
             )
         )
 
@@ -187,12 +188,14 @@ class _Builder:
         )
         return Service(store, self.accounts, conversation, handlers, web, admission, self.rules)
 
-    def _reception(self, admission: Admission) -> Reception:
+    def _reception(self, admission: Admission, store: Store) -> Reception:
+        """The reception on `store`: the engine's, or its twin on the accepting thread."""
+        stars = self.stars if store is self.store else self.stars.on(store)
         return Reception(
-            self.store,
+            store,
             admission,
             self.registry,
-            self.stars,
+            stars,
             queue_limit=self.options.queue_limit,
             renders_per_user=self.options.renders_per_user,
             rate_in_store=self.coordination.rate_in_store,

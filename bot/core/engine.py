@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Collection, Coroutine
+from collections.abc import Callable, Collection, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+from bot.core.acceptance import Acceptance, AcceptThread, Inline
 from bot.core.accounts import Accounts
 from bot.core.admission import Admission
 from bot.core.context import Timing
@@ -33,7 +34,7 @@ from bot.core.observe import Observer
 from bot.core.outbox import Outbox, OutboxError, Rate
 from bot.core.pacing import Pacer
 from bot.core.platforms import Platforms
-from bot.core.reception import Accepted, Reception
+from bot.core.reception import Accepted, Admitted, Reception
 from bot.core.registry import Registry
 from bot.core.scratch import Scratch
 from bot.core.stars import Stars
@@ -70,6 +71,7 @@ class EngineParts:
     registry: Registry  # what the bot answers (its menus list it)
     inline: InlineQueries  # what inline queries are offered
     stars: Stars  # packs sold for Telegram Stars
+    reception_on: Callable[[Store], Reception]  # the reception on a store's twin
 
 
 class Engine:
@@ -87,6 +89,9 @@ class Engine:
         self.exporter = parts.exporter
         self._admission = parts.admission
         self._reception = parts.reception
+        self._reception_on = parts.reception_on
+        # Where messages are stored: here, or on a thread of their own (`accept_apart`).
+        self.acceptance: Acceptance = Inline(parts.reception)
         self._lines = parts.lines
         self._items = parts.items
         self._coordination = parts.coordination
@@ -186,6 +191,13 @@ class Engine:
         await asyncio.gather(*tasks, return_exceptions=True)
         await self.conversation.stop()
         await self.exporter.stop()
+        apart, self.acceptance = self.acceptance, Inline(self._reception)
+        await apart.close()
+
+    async def accept_apart(self) -> None:
+        """Until `stop`, store arriving messages on a thread of their own, with database
+        connections of their own: serving a crowd never makes a platform wait for its answer."""
+        self.acceptance = await AcceptThread.start(self.store, self._reception_on)
 
     async def wait_idle(self, *, renders: bool = True) -> None:
         """Wait until no user has queued work (and, optionally, no render is pending)."""
@@ -211,11 +223,21 @@ class Engine:
     # -- accepting messages -------------------------------------------------------------
 
     async def submit(self, msg: IncomingMessage) -> Accepted:
-        """Accept one message: stored before anything else, answered later, in order."""
+        """Accept one message: stored before anything else, answered later, in order.
+
+        Callable on the serving loop or at the accepting edge (`acceptance.at_edge`); it
+        returns once the message is stored, and what follows runs on the serving loop.
+        """
         # A side message this worker answers at once is stored claimed by it: no other
         # worker races for it (a /login's token stays where it arrived).
         serve_now = self._accepting and self._runs_work
-        admitted = await self._reception.admit(msg, claim_for=self.worker_id if serve_now else None)
+        claim_for = self.worker_id if serve_now else None
+        admitted = await self.acceptance.admit(msg, claim_for=claim_for)
+        self.acceptance.to_serving(lambda: self._follow_up(admitted, serve_now=serve_now))
+        return admitted.accepted
+
+    def _follow_up(self, admitted: Admitted, *, serve_now: bool) -> None:
+        """After a message is stored: tell its sender what they must know, start its work."""
         if admitted.notice is not None:
             self._notice(admitted.msg, admitted.notice)
         status = admitted.accepted.status
@@ -223,7 +245,6 @@ class Engine:
             self._spawn(self._items.side(admitted.item_id, admitted))
         elif status == "queued" and serve_now:
             self._lines.wake(admitted.user.id)
-        return admitted.accepted
 
     async def answer_inline(self, user: User, query: str, *, handle: str) -> InlineAnswer:
         """What to offer `user` typing `query` after `handle` in inline mode: never a turn,
@@ -233,7 +254,7 @@ class Engine:
     async def precheck(self, payer: User, payload: str, currency: str, amount: int) -> bool:
         """May the platform take this payment? Answered from the payload at once (Telegram
         waits 10 s for the answer); the payment itself comes as a message to `submit`."""
-        user = await self._reception.known_user(payer)
+        user = await self.acceptance.known_user(payer)
         return self.stars.precheck(user.id, payload, currency, amount)
 
     def _notice(self, msg: IncomingMessage, text: str) -> None:

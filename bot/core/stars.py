@@ -88,6 +88,10 @@ class Stars:
         self._store = store
         self._clock = clock
 
+    def on(self, store: LedgerStore) -> Stars:
+        """The same packs, crediting through `store` (the accepting thread's twin)."""
+        return Stars(self.packs, store, self._clock)
+
     @property
     def selling(self) -> bool:
         """The operator offers packs."""

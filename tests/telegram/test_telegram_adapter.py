@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import io
+import threading
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
+import httpx
 import pytest
 from PIL import Image
 
 from adapters.tg.outbox import TelegramOutbox
+from adapters.tg.receiving import SECRET_HEADER, webhook_secret
 from bot.core.messages import ChatRef
 from bot.core.root_router import build_registry
 from bot.logs import RedactingFilter
@@ -293,6 +297,48 @@ async def test_webhook_mode_stores_before_answering_200(
         ):
             assert response.status == 401  # no secret, no entry
         assert not emu.calls_to("getUpdates")
+
+
+async def test_the_webhook_answers_while_the_serving_loop_is_held(
+    tmp_path: Path, emu: BotApiEmulator, sandbox: RunningSandbox, unused_tcp_port: int
+) -> None:
+    """Acceptance runs on its own loop and connections (`bot.core.acceptance`): a serving
+    loop held by a crowd's turns does not hold Telegram's webhook call; the message is
+    stored, and served once the loop runs again."""
+    url = f"http://127.0.0.1:{unused_tcp_port}/telegram/hook"
+    env = {"TELEGRAM_WEBHOOK_URL": url, "TELEGRAM_WEBHOOK_LISTEN": f"127.0.0.1:{unused_tcp_port}"}
+    async with telegram_bot(tmp_path, emu, sandbox, ready="setWebhook", **env):
+        headers = {SECRET_HEADER: webhook_secret(emu.token, None)}
+        answered = threading.Event()
+        statuses: list[int] = []
+
+        def telegram_calls() -> None:
+            reply = httpx.post(url, json=_credits_update(90001), headers=headers, timeout=10)
+            statuses.append(reply.status_code)
+            answered.set()
+
+        caller = threading.Thread(target=telegram_calls)
+        caller.start()
+        held = answered.wait(timeout=15)  # blocks the serving loop (this test's) meanwhile
+        caller.join()
+        assert held and statuses == [200]
+        await emu.wait_for_message(ALICE, lambda m: (m.text or "").startswith("💳"))
+
+
+def _credits_update(update_id: int) -> dict[str, object]:
+    """Alice's "/credits" as Telegram sends it to a webhook."""
+    person = {"id": ALICE, "is_bot": False, "first_name": "Alice"}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": 7001,
+            "date": int(time.time()),
+            "chat": {"id": ALICE, "type": "private", "first_name": "Alice"},
+            "from": person,
+            "text": "/credits",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 8}],
+        },
+    }
 
 
 async def test_the_bot_token_is_masked_in_logs_and_never_handed_on(
