@@ -97,6 +97,7 @@ class Probe:
         self.enqueue: array[float] = array("d")
         self.statuses: Counter[str] = Counter()
         self.rss_ready = 0.0
+        self.edge_lag = LoopLag()  # the accepting loop's, started there by `_serve`
         # The instances' public methods, wrapped: whoever calls them (the ingress or the
         # Telegram adapter, on whichever loop) is timed. The store's writes of accepted
         # messages go through its twin, on the accepting thread.
@@ -130,6 +131,7 @@ class Probe:
             "lag_p50": percentile(lags, 50),
             "lag_p99": percentile(lags, 99),
             "lag_max": max(lags),
+            "edge_lag_p99": percentile(self.edge_lag.lags or [0.0], 99),
             "rss_ready_mb": self.rss_ready,
             "rss_mb": status_mb("VmRSS"),
             "hwm_mb": status_mb("VmHWM"),
@@ -207,6 +209,7 @@ async def _serve(
     front = _front_door(engine)
     edge = engine.acceptance.at_edge
     await edge(front.setup())
+    await edge(_started_lag(probe.edge_lag))
     try:
         await edge(web.TCPSite(front, "127.0.0.1", 0, backlog=1024).start())
         probe.rss_ready = status_mb("VmRSS")
@@ -219,6 +222,10 @@ async def _serve(
         await edge(front.cleanup())
         await engine.stop()
         await runner.cleanup()
+
+
+async def _started_lag(lag: LoopLag) -> None:
+    await lag.__aenter__()  # stopped with the accepting loop
 
 
 async def _started(app: web.Application) -> web.AppRunner:

@@ -231,7 +231,8 @@ def arrival_metrics(out: Outcome, bench: str, target_ms: float) -> list[Metric]:
             f"< {target_ms:g} ms",
             p99 < target_ms,
             f"p50 {_ms(submit, 50)} ms, max {_ms(submit, 100)} ms, n={len(submit)}; in the bot: "
-            "the webhook-like front door's engine.submit, on the accepting thread",
+            "the webhook-like front door's engine.submit, on the accepting thread (its loop's "
+            f"lag p99 {report.get('edge_lag_p99', 0.0) * 1000:.0f} ms)",
         ),
         Metric(
             bench,

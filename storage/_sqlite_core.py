@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -32,26 +33,62 @@ BUSY_TIMEOUT_MS = 5000
 T = TypeVar("T")
 
 
-async def in_thread(db: aiosqlite.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
+Connection = aiosqlite.Connection | sqlite3.Connection
+
+
+async def in_thread(db: Connection, work: Callable[[sqlite3.Connection], T]) -> T:
     """Run `work(connection)` on the aiosqlite connection's own thread, in one trip.
 
     aiosqlite sends each of its calls through `Connection._execute`; going through it once
     with the whole transaction is what makes a write one hop instead of one per statement.
+    A plain sqlite3 connection (a twin's, on the accepting thread) runs `work` right here:
+    that thread exists to store messages, so it may wait for its own writes.
     """
+    if isinstance(db, sqlite3.Connection):
+        return work(db)
     raw: sqlite3.Connection = db._conn
     execute: Callable[..., Awaitable[T]] = db._execute
     return await execute(work, raw)
 
 
-def _transaction(work: Callable[[sqlite3.Connection], T], conn: sqlite3.Connection) -> T:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        result = work(conn)
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-    return result
+class TurnLock:
+    """A lock taken in arrival order, by the writer threads of one file in this process.
+
+    A store and its twins write through connections of their own. Left to SQLite, a writer
+    that finds the file locked sleeps and retries with growing pauses (its busy handler),
+    so under a stream of one connection's writes the other's wait for tens of milliseconds
+    each; queued here in turn, each waits only for the transactions ahead of it.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._issued = 0
+        self._serving = 0
+
+    def __enter__(self) -> None:
+        with self._changed:
+            ticket = self._issued
+            self._issued += 1
+            self._changed.wait_for(lambda: self._serving == ticket)
+
+    def __exit__(self, *exc: object) -> None:
+        with self._changed:
+            self._serving += 1
+            self._changed.notify_all()
+
+
+def _transaction(
+    work: Callable[[sqlite3.Connection], T], conn: sqlite3.Connection, turn: TurnLock
+) -> T:
+    with turn:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return result
 
 
 class SqliteCore:
@@ -61,18 +98,20 @@ class SqliteCore:
 
     def __init__(
         self,
-        db: aiosqlite.Connection | None,
-        reader: aiosqlite.Connection,
+        db: Connection | None,
+        reader: Connection,
         clock: Callable[[], float],
         lock: ProcessLock | None,
         path: Path | None = None,
+        turn: TurnLock | None = None,
     ) -> None:
         """Wrap open, migrated connections; use `open()` instead of calling this."""
-        self._db: aiosqlite.Connection | None = db
-        self._reader: aiosqlite.Connection | None = reader
+        self._db: Connection | None = db
+        self._reader: Connection | None = reader
         self._clock = clock
         self._lock = lock
         self._path = path
+        self._turn = turn or TurnLock()  # shared with this store's twins
 
     @classmethod
     async def open(cls, path: str | Path, *, clock: Callable[[], float] = time.time) -> Self:
@@ -138,13 +177,17 @@ class SqliteCore:
     async def twin(self) -> Self:
         """Another writer and reader on the same file, for another thread's event loop.
 
-        The twin's writes wait for this store's only inside SQLite (the busy timeout), never
-        in the queue of this store's calls. It holds no lock: the file stays this store's.
+        Its connections are plain sqlite3 ones, used on the thread that awaits this (no hop
+        to a database thread per call); its writes wait for this store's in turn (`TurnLock`),
+        never in the queue of this store's calls. It holds no lock: the file stays this store's.
         """
         if self._db is None or self._path is None:
             raise StoreClosedError("the store is closed (or opened to read only)")
-        db, reader = await _connect_both(self._path)
-        return type(self)(db, reader, self._clock, None, self._path)
+        try:
+            db, reader = _connect_here(self._path)
+        except sqlite3.Error as exc:
+            raise StoreOpenError.explain(self._path, exc) from None
+        return type(self)(db, reader, self._clock, None, self._path, self._turn)
 
     async def listen(self, on_work: Callable[[str], None]) -> None:
         """Nothing to listen for: only this process writes to the file."""
@@ -155,7 +198,9 @@ class SqliteCore:
         db, self._db = self._db, None
         reader, self._reader = self._reader, None
         for connection in (reader, db):
-            if connection is not None:
+            if isinstance(connection, sqlite3.Connection):
+                connection.close()
+            elif connection is not None:
                 await connection.close()
         if self._lock is not None:
             self._lock.release()
@@ -183,7 +228,7 @@ class SqliteCore:
             if self._reader is not None:
                 raise StoreError("this store was opened to read only")
             raise StoreClosedError("the store is closed")
-        return await in_thread(self._db, lambda conn: _transaction(work, conn))
+        return await in_thread(self._db, lambda conn: _transaction(work, conn, self._turn))
 
     async def _read(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run `work` on the read connection (committed data only), in one trip."""
@@ -243,6 +288,19 @@ async def _connect_both(path: Path) -> tuple[aiosqlite.Connection, aiosqlite.Con
         for connection in opened:
             await connection.close()
         raise
+
+
+def _connect_here(path: Path) -> tuple[sqlite3.Connection, sqlite3.Connection]:
+    """A writer and a query-only reader for this thread, on a file already in WAL and migrated."""
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    for connection in (db, reader):
+        connection.row_factory = sqlite3.Row
+        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA synchronous = NORMAL")
+    reader.execute("PRAGMA query_only = ON")
+    return db, reader
 
 
 async def _configure(db: aiosqlite.Connection) -> None:
