@@ -9,7 +9,6 @@ the writer).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sqlite3
 import threading
@@ -72,14 +71,6 @@ class TurnLock:
             self._issued += 1
             self._changed.wait_for(lambda: self._serving == ticket)
 
-    def enter_if_free(self) -> bool:
-        """Take the turn if nobody holds it or waits for it; never waits."""
-        with self._changed:
-            if self._serving != self._issued:
-                return False
-            self._issued += 1
-            return True
-
     def __exit__(self, *exc: object) -> None:
         with self._changed:
             self._serving += 1
@@ -90,31 +81,14 @@ def _transaction(
     work: Callable[[sqlite3.Connection], T], conn: sqlite3.Connection, turn: TurnLock
 ) -> T:
     with turn:
-        return _in_turn(work, conn)
-
-
-def _in_turn(work: Callable[[sqlite3.Connection], T], conn: sqlite3.Connection) -> T:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        result = work(conn)
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-    return result
-
-
-async def _write_here(
-    work: Callable[[sqlite3.Connection], T], conn: sqlite3.Connection, turn: TurnLock
-) -> T:
-    """A twin's write: on this thread when the turn is free (no hop); otherwise waited for
-    on a worker thread, so the accepting loop goes on reading requests meanwhile."""
-    if not turn.enter_if_free():
-        return await asyncio.to_thread(_transaction, work, conn, turn)
-    try:
-        return _in_turn(work, conn)
-    finally:
-        turn.__exit__()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return result
 
 
 class SqliteCore:
@@ -254,8 +228,6 @@ class SqliteCore:
             if self._reader is not None:
                 raise StoreError("this store was opened to read only")
             raise StoreClosedError("the store is closed")
-        if isinstance(self._db, sqlite3.Connection):
-            return await _write_here(work, self._db, self._turn)
         return await in_thread(self._db, lambda conn: _transaction(work, conn, self._turn))
 
     async def _read(self, work: Callable[[sqlite3.Connection], T]) -> T:
