@@ -20,6 +20,7 @@ from typing import Any, Self, TypeVar
 
 import aiosqlite
 
+from ._sqlite_batch import WriteBatches
 from ._sqlite_files import ProcessLock, check_location, create_private_file, tighten
 from .errors import StoreClosedError, StoreError, StoreOpenError
 from .queries import Dialect, Policy, run_sqlite
@@ -112,6 +113,8 @@ class SqliteCore:
         self._lock = lock
         self._path = path
         self._turn = turn or TurnLock()  # shared with this store's twins
+        # A twin's plain connection writes in batches (see `_sqlite_batch`).
+        self._batches = WriteBatches(db, self._turn) if isinstance(db, sqlite3.Connection) else None
 
     @classmethod
     async def open(cls, path: str | Path, *, clock: Callable[[], float] = time.time) -> Self:
@@ -177,9 +180,10 @@ class SqliteCore:
     async def twin(self) -> Self:
         """Another writer and reader on the same file, for another thread's event loop.
 
-        Its connections are plain sqlite3 ones, used on the thread that awaits this (no hop
-        to a database thread per call); its writes wait for this store's in turn (`TurnLock`),
-        never in the queue of this store's calls. It holds no lock: the file stays this store's.
+        Its connections are plain sqlite3 ones: reads run on the thread that awaits them (no
+        hop), writes in batches, each batch in the file's turn with this store's writer
+        (`TurnLock`, `_sqlite_batch`), never in the queue of this store's calls. It holds no
+        lock: the file stays this store's.
         """
         if self._db is None or self._path is None:
             raise StoreClosedError("the store is closed (or opened to read only)")
@@ -199,7 +203,8 @@ class SqliteCore:
         reader, self._reader = self._reader, None
         for connection in (reader, db):
             if isinstance(connection, sqlite3.Connection):
-                connection.close()
+                with self._turn:  # never under a batch still running on its worker thread
+                    connection.close()
             elif connection is not None:
                 await connection.close()
         if self._lock is not None:
@@ -228,6 +233,8 @@ class SqliteCore:
             if self._reader is not None:
                 raise StoreError("this store was opened to read only")
             raise StoreClosedError("the store is closed")
+        if self._batches is not None:
+            return await self._batches.write(work)
         return await in_thread(self._db, lambda conn: _transaction(work, conn, self._turn))
 
     async def _read(self, work: Callable[[sqlite3.Connection], T]) -> T:

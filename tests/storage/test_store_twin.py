@@ -49,3 +49,27 @@ async def test_a_twin_leaves_the_file_to_its_store(store: Store, db_path: Path) 
     await store.close()
     with pytest.raises(Exception, match="closed"):
         await store.twin()
+
+
+@pytest.mark.sqlite_only
+async def test_a_twins_writes_gathered_together_stand_or_fail_alone(store: Store) -> None:
+    """SQLite's twin runs the writes waiting for the file's turn as one batch: a write
+    that fails there (a credential for no user breaks a foreign key) is undone alone."""
+
+    async def with_twin() -> list[object]:
+        twin = await store.twin()
+        try:
+            writes = [twin.upsert_user("telegram", f"b{n}") for n in range(10)]
+            writes.insert(5, twin.client_id_for(999_999))
+            return await asyncio.gather(*writes, return_exceptions=True)
+        finally:
+            await twin.close()
+
+    outcomes = await asyncio.to_thread(asyncio.run, with_twin())
+    failed = outcomes.pop(5)
+    assert isinstance(failed, Exception) and "FOREIGN KEY" in str(failed)
+    users = [user for user in outcomes if isinstance(user, UserRecord)]
+    assert len(users) == 10
+    for user in users:
+        assert await store.get_user(user.id) == user
+    assert await store.credentials(999_999) is None
