@@ -42,8 +42,9 @@ async def in_thread(db: Connection, work: Callable[[sqlite3.Connection], T]) -> 
 
     aiosqlite sends each of its calls through `Connection._execute`; going through it once
     with the whole transaction is what makes a write one hop instead of one per statement.
-    A plain sqlite3 connection (a twin's, on the accepting thread) runs `work` right here:
-    that thread exists to store messages, so it may wait for its own writes.
+    A plain sqlite3 connection (a twin's reader, on the accepting thread) runs `work` right
+    here: a read under WAL never waits for a writer, and costs less than a hop would. (A
+    twin's writes go through `WriteBatches`.)
     """
     if isinstance(db, sqlite3.Connection):
         return work(db)
