@@ -53,11 +53,7 @@ class PgCore:
         cls, url: str, *, clock: Callable[[], float] = time.time, max_size: int = 10
     ) -> Self:
         """Connect to `url` (postgresql://…) and apply the migrations it lacks."""
-        try:
-            pool = await asyncpg.create_pool(url, min_size=1, max_size=max_size)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            raise StoreOpenError(f"cannot open the PostgreSQL database: {_why(exc)}") from None
-        store = cls(pool, url, clock)
+        store = cls(await _pool(url, max_size), url, clock)
         try:
             await store._migrate()
         except BaseException:
@@ -69,11 +65,7 @@ class PgCore:
         """A small pool of its own on the same database, for another thread's event loop."""
         if self._pool is None:
             raise StoreClosedError("the store is closed")
-        try:
-            pool = await asyncpg.create_pool(self._url, min_size=1, max_size=2)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            raise StoreOpenError(f"cannot open the PostgreSQL database: {_why(exc)}") from None
-        return type(self)(pool, self._url, self._clock)
+        return type(self)(await _pool(self._url, 2), self._url, self._clock)
 
     async def _migrate(self) -> None:
         migrations = pg_migrations()
@@ -180,6 +172,13 @@ def _count(status: str) -> int:
     """Rows touched, from a command tag such as "UPDATE 3" or "INSERT 0 1"."""
     tail = status.rsplit(" ", 1)[-1]
     return int(tail) if tail.isdigit() else 0
+
+
+async def _pool(url: str, max_size: int) -> asyncpg.Pool:
+    try:
+        return await asyncpg.create_pool(url, min_size=1, max_size=max_size)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        raise StoreOpenError(f"cannot open the PostgreSQL database: {_why(exc)}") from None
 
 
 def _why(exc: BaseException) -> str:

@@ -1,4 +1,4 @@
-"""A twin's writes, gathered: every write waiting when the file's turn comes runs in it.
+"""Writers taking turns on one SQLite file, and a twin's writes gathered into one turn.
 
 SQLite has one writer. A store's twin (the accepting thread's, `SqliteCore.twin`) takes
 the file in turn with the store's own writer (`TurnLock`). Taking the turn costs a wait
@@ -13,27 +13,61 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
-__all__ = ["WriteBatches"]
+__all__ = ["TurnLock", "WriteBatches", "transaction"]
 
 T = TypeVar("T")
 Work = Callable[[sqlite3.Connection], Any]
 
 
-class Turn(Protocol):
-    """The file's writer turn (`TurnLock`)."""
+class TurnLock:
+    """A lock taken in arrival order, by the writer threads of one file in this process.
 
-    def __enter__(self) -> None: ...
+    A store and its twins write through connections of their own. Left to SQLite, a writer
+    that finds the file locked sleeps and retries with growing pauses (its busy handler),
+    so under a stream of one connection's writes the other's wait for tens of milliseconds
+    each; queued here in turn, each waits only for the transactions ahead of it.
+    """
 
-    def __exit__(self, *exc: object) -> None: ...
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._issued = 0
+        self._serving = 0
+
+    def __enter__(self) -> None:
+        with self._changed:
+            ticket = self._issued
+            self._issued += 1
+            self._changed.wait_for(lambda: self._serving == ticket)
+
+    def __exit__(self, *exc: object) -> None:
+        with self._changed:
+            self._serving += 1
+            self._changed.notify_all()
+
+
+def transaction(
+    work: Callable[[sqlite3.Connection], T], conn: sqlite3.Connection, turn: TurnLock
+) -> T:
+    """Run `work` as one write transaction, in the file's turn."""
+    with turn:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return result
 
 
 class WriteBatches:
     """Runs a connection's writes in batches, one batch in the file's turn at a time."""
 
-    def __init__(self, conn: sqlite3.Connection, turn: Turn) -> None:
+    def __init__(self, conn: sqlite3.Connection, turn: TurnLock) -> None:
         self._conn = conn
         self._turn = turn
         self._waiting: list[tuple[Work, asyncio.Future[Any]]] = []
@@ -61,18 +95,9 @@ class WriteBatches:
             _settle(batch, outcomes)
 
     def _run(self, works: list[Work]) -> list[tuple[bool, Any]]:
-        conn = self._conn
-        outcomes: list[tuple[bool, Any]] = []
-        with self._turn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                for work in works:
-                    outcomes.append(_one(conn, work))
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-        return outcomes
+        return transaction(
+            lambda conn: [_one(conn, work) for work in works], self._conn, self._turn
+        )
 
 
 def _one(conn: sqlite3.Connection, work: Work) -> tuple[bool, Any]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any, Self, TypeVar
 
 import aiosqlite
 
-from ._sqlite_batch import WriteBatches
+from ._sqlite_batch import TurnLock, WriteBatches, transaction
 from ._sqlite_files import ProcessLock, check_location, create_private_file, tighten
 from .errors import StoreClosedError, StoreError, StoreOpenError
 from .queries import Dialect, Policy, run_sqlite
@@ -51,46 +50,6 @@ async def in_thread(db: Connection, work: Callable[[sqlite3.Connection], T]) -> 
     raw: sqlite3.Connection = db._conn
     execute: Callable[..., Awaitable[T]] = db._execute
     return await execute(work, raw)
-
-
-class TurnLock:
-    """A lock taken in arrival order, by the writer threads of one file in this process.
-
-    A store and its twins write through connections of their own. Left to SQLite, a writer
-    that finds the file locked sleeps and retries with growing pauses (its busy handler),
-    so under a stream of one connection's writes the other's wait for tens of milliseconds
-    each; queued here in turn, each waits only for the transactions ahead of it.
-    """
-
-    def __init__(self) -> None:
-        self._changed = threading.Condition()
-        self._issued = 0
-        self._serving = 0
-
-    def __enter__(self) -> None:
-        with self._changed:
-            ticket = self._issued
-            self._issued += 1
-            self._changed.wait_for(lambda: self._serving == ticket)
-
-    def __exit__(self, *exc: object) -> None:
-        with self._changed:
-            self._serving += 1
-            self._changed.notify_all()
-
-
-def _transaction(
-    work: Callable[[sqlite3.Connection], T], conn: sqlite3.Connection, turn: TurnLock
-) -> T:
-    with turn:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            result = work(conn)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-        return result
 
 
 class SqliteCore:
@@ -236,7 +195,7 @@ class SqliteCore:
             raise StoreClosedError("the store is closed")
         if self._batches is not None:
             return await self._batches.write(work)
-        return await in_thread(self._db, lambda conn: _transaction(work, conn, self._turn))
+        return await in_thread(self._db, lambda conn: transaction(work, conn, self._turn))
 
     async def _read(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run `work` on the read connection (committed data only), in one trip."""
