@@ -2,12 +2,12 @@
 
 The `Pacer` asks a `SendBudget` before each send, naming a window per key: the platform's
 (Telegram's 30 a second) and the chat's (a group's 20 a minute, a chat's one a second), and
-tells it when the send is done. `LocalBudget` counts in this process, from each grant: right
-for one process (SQLite, the console). `SharedBudget` counts in the database all workers
-share, so three workers together keep the caps one would. It counts each send from when it
-is done: a grant reaches the platform after a delay that differs from worker to worker (and
-grows on a loaded host), so counting from the grant could let two sends a window apart
-arrive closer than that.
+tells it when the send is done. `LocalBudget` counts in this process: right for one process
+(SQLite, the console). `SharedBudget` counts in the database all workers share, so three
+workers together keep the caps one would. Both count each send from when it is done: a
+grant reaches the platform after a delay that differs from send to send (and grows on a
+loaded host), so counting from the grant could let two sends a window apart arrive closer
+than that. Until it is done, a send is held a while ahead.
 """
 
 from __future__ import annotations
@@ -73,22 +73,35 @@ class SendBudget(Protocol):
 
 
 class _Window:
-    """Times of recent sends, to keep within one `Rate`."""
+    """Times of recent sends, in order, to keep within one `Rate` (as `reserve_sends` and
+    `settle_sends` keep them in PostgreSQL): a send not yet done is held `hold` ahead."""
 
     def __init__(self, rate: Rate) -> None:
         self.rate = rate
         self._times: deque[float] = deque(maxlen=max(1, rate.count))
 
     def free_at(self, now: float, cost: int, keep: int = 0) -> float:
-        """When `cost` more sends are allowed with `keep` slots still free."""
+        """When `cost` more sends are allowed with `keep` slots still free (a send still
+        in flight counts as if it ended now: the caller asks again)."""
         take = min(cost + keep, self.rate.count)
         if len(self._times) + take <= self.rate.count:
             return now
-        return self._times[len(self._times) + take - self.rate.count - 1] + self.rate.per
+        return min(self._times[len(self._times) + take - self.rate.count - 1], now) + self.rate.per
 
-    def record(self, now: float, cost: int) -> None:
+    def hold(self, until: float, cost: int) -> None:
         for _ in range(min(cost, self.rate.count)):
-            self._times.append(now)
+            self._times.append(until)
+
+    def settle(self, now: float, cost: int) -> None:
+        """`cost` held sends are done: they count from now (which of them does not matter)."""
+        times = list(self._times)
+        n = len(times)
+        for _ in range(min(cost, self.rate.count)):
+            if n < 1 or times[n - 1] <= now:
+                break
+            n -= 1
+            times[n] = now
+        self._times = deque(sorted(times), maxlen=self._times.maxlen)
 
     def idle_since(self, now: float) -> bool:
         return not self._times or self._times[-1] + self.rate.per < now
@@ -97,7 +110,8 @@ class _Window:
 class LocalBudget:
     """`SendBudget` counted in this process, on the event loop's clock."""
 
-    def __init__(self) -> None:
+    def __init__(self, hold: float = _HOLD) -> None:
+        self._hold = hold
         self._windows: dict[str, _Window] = {}
 
     async def reserve(self, keys: Windows, cost: int, *, live: bool = False) -> float:
@@ -108,11 +122,15 @@ class LocalBudget:
         if ready > now:
             return ready - now
         for window in windows:
-            window.record(now, cost)
+            window.hold(now + self._hold, cost)
         return 0.0
 
     async def sent(self, keys: Windows, cost: int) -> None:
-        """Nothing to do: in one process a send is counted from its grant."""
+        """Count the sends from now."""
+        now = asyncio.get_running_loop().time()
+        for key, _ in keys:
+            if window := self._windows.get(key):
+                window.settle(now, cost)
 
     def _window(self, key: str, rate: Rate, now: float) -> _Window:
         window = self._windows.get(key)
@@ -153,6 +171,7 @@ class SharedBudget:
 
     async def sent(self, keys: Windows, cost: int) -> None:
         """Count the sends from now; unsettled, they count as held until the hold ends."""
+        await self._fallback.sent(keys, cost)  # any it granted while the database was away
         try:
             async with asyncio.timeout(_ASK_TIMEOUT):
                 await self._windows.settle_sends(keys, cost)
@@ -177,7 +196,7 @@ class Throttled:
     def __init__(self, budget: SendBudget, keys: Windows) -> None:
         self._budget = budget
         self._keys = keys
-        self._asks = LocalBudget()
+        self._asks = LocalBudget(hold=0.0)  # an ask is done when it is answered
 
     async def reserve(self, keys: Windows, cost: int, *, live: bool = False) -> float:
         """Ask the budget, if this process has not asked too often just now."""

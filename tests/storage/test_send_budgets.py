@@ -145,3 +145,17 @@ async def test_a_shared_send_counts_from_when_it_is_done(postgres_server: Postgr
         assert await budget.reserve(chat, 1) > 0  # still in flight, still counted
         await budget.sent(chat, 1)
         assert 0 < await budget.reserve(chat, 1) <= 0.5  # a window from its end, not before
+
+
+async def test_one_process_counts_a_send_from_when_it_is_done() -> None:
+    """A send that took a while to go frees its slot a window after it went, not after its
+    grant: two sends a window apart at the grants may arrive closer at the platform."""
+    budget, loop = LocalBudget(), asyncio.get_running_loop()
+    chat = [("chat", Rate(1, 10.0))]
+    assert await budget.reserve(chat, 1) == 0
+    await asyncio.sleep(0.3)  # the send itself, on its way to the platform
+    done_from = loop.time()
+    await budget.sent(chat, 1)
+    wait = await budget.reserve(chat, 1)
+    assert wait + loop.time() >= done_from + 10.0
+    assert await budget.reserve(chat, 1) > 9.0  # and nothing was taken by asking
