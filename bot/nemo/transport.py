@@ -5,24 +5,33 @@ hundreds of requests waiting (a crowd of users) it burns the event loop and requ
 out in the pool. Waiting on a semaphore first costs nothing. Agent turns (SSE streams that
 can run for minutes) have their own slots, so a crowd of turns never holds up a `/credits`
 or a render poll.
+
+The connections are kept in several small pools rather than one: on every request and
+every response closed, httpcore 1.0 walks its pool once per connection and again inside
+that walk for each idle one (`_assign_requests_to_connections`), so with 200 connections
+in one pool that pass was half of the bot's CPU under a crowd (bench/PROFILE.md). Each
+request goes to the pool with the fewest in flight, which always has room.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import math
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 
 __all__ = ["CappedTransport"]
 
+POOL_SIZE = 16  # connections per pool: small enough that its pass is cheap
+
 
 class _Releasing(httpx.AsyncByteStream):
     """A response body that gives its slot back once closed."""
 
-    def __init__(self, inner: httpx.AsyncByteStream, slots: asyncio.Semaphore) -> None:
+    def __init__(self, inner: httpx.AsyncByteStream, release: Callable[[], None]) -> None:
         self._inner = inner
-        self._slots: asyncio.Semaphore | None = slots
+        self._release: Callable[[], None] | None = release
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         async for chunk in self._inner:
@@ -32,17 +41,24 @@ class _Releasing(httpx.AsyncByteStream):
         try:
             await self._inner.aclose()
         finally:
-            slots, self._slots = self._slots, None
-            if slots is not None:
-                slots.release()
+            release, self._release = self._release, None
+            if release is not None:
+                release()
 
 
 class CappedTransport(httpx.AsyncBaseTransport):
     """`streams` SSE requests and `others` other requests in flight at most."""
 
     def __init__(self, *, streams: int, others: int, keepalive: int = 40) -> None:
-        limits = httpx.Limits(max_connections=streams + others, max_keepalive_connections=keepalive)
-        self._inner = httpx.AsyncHTTPTransport(limits=limits)
+        cap = streams + others
+        count = math.ceil(cap / POOL_SIZE)
+        limits = httpx.Limits(
+            max_connections=math.ceil(cap / count),
+            max_keepalive_connections=math.ceil(keepalive / count),
+        )
+        # With at most `cap` in flight, the least busy pool holds fewer than cap / count.
+        self._pools = [httpx.AsyncHTTPTransport(limits=limits) for _ in range(count)]
+        self._in_flight = [0] * count
         self._streams = asyncio.Semaphore(streams)
         self._others = asyncio.Semaphore(others)
 
@@ -50,15 +66,22 @@ class CappedTransport(httpx.AsyncBaseTransport):
         """Wait for a slot, send, and keep the slot until the response body is closed."""
         slots = self._streams if request.url.path.endswith("/run_sse") else self._others
         await slots.acquire()
-        try:
-            response = await self._inner.handle_async_request(request)
-        except BaseException:
+        pool = min(range(len(self._pools)), key=self._in_flight.__getitem__)
+        self._in_flight[pool] += 1
+
+        def release() -> None:
+            self._in_flight[pool] -= 1
             slots.release()
+
+        try:
+            response = await self._pools[pool].handle_async_request(request)
+        except BaseException:
+            release()
             raise
         assert isinstance(response.stream, httpx.AsyncByteStream)
-        response.stream = _Releasing(response.stream, slots)
+        response.stream = _Releasing(response.stream, release)
         return response
 
     async def aclose(self) -> None:
         """Close the pooled connections."""
-        await self._inner.aclose()
+        await asyncio.gather(*(pool.aclose() for pool in self._pools))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 import httpx
@@ -65,3 +66,22 @@ async def test_a_failed_request_gives_its_slot_back() -> None:
         for _ in range(3):  # with a leaked slot the second attempt would wait forever
             with pytest.raises(httpx.ConnectError):
                 await asyncio.wait_for(http.get("http://127.0.0.1:9/api/credits"), 5)
+
+
+async def test_every_slot_has_a_connection_when_all_are_taken(
+    server: tuple[str, asyncio.Event, list[str]],
+) -> None:
+    """The connections are spread over several small pools: a full cap of turns and other
+    requests at once all reach the server (none waits in a pool that is full)."""
+    url, release, started = server
+    transport = CappedTransport(streams=40, others=9)
+    async with httpx.AsyncClient(transport=transport) as http, contextlib.AsyncExitStack() as turns:
+        for _ in range(40):
+            turn = await turns.enter_async_context(http.stream("POST", f"{url}/run_sse"))
+            await asyncio.wait_for(turn.aiter_bytes().__anext__(), 5)
+        answers = await asyncio.wait_for(
+            asyncio.gather(*(http.get(f"{url}/api/credits") for _ in range(9))), 5
+        )
+        assert [a.status_code for a in answers] == [200] * 9
+        assert started.count("/run_sse") == 40
+        release.set()
