@@ -19,7 +19,7 @@ from .errors import (
     StoreError,
     StoreOpenError,
 )
-from .inbox import AcceptRules, Claim, NewItem
+from .inbox import AcceptRules, Claim, Newcomer, NewItem
 from .lifecycle import INBOX, RENDER, Lifecycle, Transition
 from .opening import is_postgres, open_store, sqlite_path
 from .records import (
@@ -76,6 +76,7 @@ __all__ = [
     "Lifecycle",
     "NewItem",
     "NewRender",
+    "Newcomer",
     "OperatorStore",
     "PeopleStore",
     "Quota",

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from . import inbox as policy
 from . import renders as render_policy
-from .inbox import AcceptRules, Claim, NewItem, lease_until, one_change
+from .inbox import AcceptRules, Claim, Newcomer, NewItem, lease_until, one_change
 from .queries import Dialect, Policy, rows, value
-from .records import Enqueued, InboxItem, RenderJob
+from .records import Enqueued, InboxItem, RenderJob, UserRecord
 from .renders import NewRender, StatusAnswer
 
 __all__ = ["InboxOps", "RenderOps"]
@@ -49,6 +49,13 @@ def _scalar(name: str, *args: object) -> Policy[Any]:
 
 class InboxOps(_Runner):
     """The inbox (see `storage.inbox` for the policy and `storage.lifecycle` for the states)."""
+
+    async def upsert_user(
+        self, platform: str, platform_user_id: str, language: str = "en"
+    ) -> UserRecord:
+        """Return the user, creating it (in `language`) the first time."""
+        sender = Newcomer(platform, platform_user_id, language)
+        return await self._transact(self._INBOX_SQL, policy.add_user(sender, self._now()))
 
     async def accept(self, new: NewItem, rules: AcceptRules = _NO_LIMITS) -> Enqueued:
         """Store a message once per (platform, update id); its place in line, or why not."""

@@ -5,8 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-import asyncpg
-
 from ._pg_core import PgCore
 from ._rows import credentials_of, image_of, session_of, usage_of, user_of
 from .records import Credentials, ImageRecord, SessionRecord, Usage, UserRecord
@@ -16,30 +14,6 @@ __all__ = ["PgPeople"]
 
 class PgPeople(PgCore):
     """What the PostgreSQL store keeps about each user."""
-
-    async def upsert_user(
-        self, platform: str, platform_user_id: str, language: str = "en"
-    ) -> UserRecord:
-        """Return the user, creating it (in `language`) the first time."""
-
-        async def work(conn: asyncpg.Connection) -> UserRecord:
-            await conn.execute(
-                "INSERT INTO users (platform, platform_user_id, language, created_at) "
-                "VALUES ($1, $2, $3, $4) ON CONFLICT (platform, platform_user_id) DO NOTHING",
-                platform,
-                platform_user_id,
-                language,
-                self._now(),
-            )
-            row = await conn.fetchrow(
-                "SELECT * FROM users WHERE platform = $1 AND platform_user_id = $2",
-                platform,
-                platform_user_id,
-            )
-            assert row is not None
-            return user_of(row)
-
-        return await self._tx(work)
 
     async def get_user(self, user_id: int) -> UserRecord | None:
         """One user by id."""

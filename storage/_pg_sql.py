@@ -23,6 +23,9 @@ _EXPIRED = "(lease_expires IS NULL OR lease_expires <= ${n})"
 _OBJECT = "jsonb_typeof(nemobot_jsonb_or_null({c})) = 'object'"
 
 INBOX_SQL: dict[str, str | None] = {
+    "add_user": "INSERT INTO users (platform, platform_user_id, language, created_at) "
+    "VALUES ($1, $2, $3, $4) ON CONFLICT (platform, platform_user_id) DO NOTHING",
+    "user_by_key": "SELECT * FROM users WHERE platform = $1 AND platform_user_id = $2",
     "lock_user_wait": "SELECT 1 FROM users WHERE id = $1 FOR UPDATE",
     "lock_user_skip": "SELECT id FROM users WHERE id = $1 FOR UPDATE SKIP LOCKED",
     "announce": f"SELECT pg_notify('{CHANNEL}', $1)",

@@ -20,6 +20,9 @@ _ITEM = f"RETURNING {INBOX_COLUMNS}"
 _JOB = f"RETURNING {RENDER_COLUMNS}"
 
 INBOX_SQL: dict[str, str | None] = {
+    "add_user": "INSERT INTO users (platform, platform_user_id, language, created_at) "
+    "VALUES (?, ?, ?, ?) ON CONFLICT (platform, platform_user_id) DO NOTHING",
+    "user_by_key": "SELECT * FROM users WHERE platform = ? AND platform_user_id = ?",
     "lock_user_wait": None,
     "lock_user_skip": "SELECT id FROM users WHERE id = ?",
     "announce": None,

@@ -11,20 +11,22 @@ it names the states it may start from and, for a holder's move, the owner.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
-from ._rows import RATE_WINDOW_SECONDS, THROTTLED_KIND, item_of
+from ._rows import RATE_WINDOW_SECONDS, THROTTLED_KIND, item_of, user_of
 from .lifecycle import INBOX, ITEM_ACTIVE
 from .queries import Policy, count, nothing, row, rows, value
-from .records import Enqueued, InboxItem
+from .records import Enqueued, InboxItem, UserRecord
 
 __all__ = [
     "REPEATED_KIND",
     "AcceptRules",
     "Claim",
     "NewItem",
+    "Newcomer",
     "accept",
+    "add_user",
     "cancel_user",
     "claim_next",
     "claim_side",
@@ -44,8 +46,21 @@ def lease_until(now: float, lease_seconds: float) -> float:
 
 
 @dataclass(frozen=True, slots=True)
+class Newcomer:
+    """A sender with no user row yet: one is made in the write that stores the message."""
+
+    platform: str
+    platform_user_id: str
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
 class NewItem:
-    """A message to accept: where it came from, who sent it, what it is (decided once)."""
+    """A message to accept: where it came from, who sent it, what it is (decided once).
+
+    `user_id` is 0 when `newcomer` names a sender whose row is made with the message: a
+    first message then costs one write, not two.
+    """
 
     platform: str
     update_id: str
@@ -57,6 +72,7 @@ class NewItem:
     lane: Lane = "line"
     group: str | None = None  # an album's key
     press_key: str | None = None  # a button press: the same press pending is dropped
+    newcomer: Newcomer | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +98,25 @@ def _expired(item: InboxItem, now: float) -> bool:
 
 
 def accept(new: NewItem, rules: AcceptRules, now: float) -> Policy[Enqueued]:
-    """Store `new` once per (platform, update id), within the user's limits."""
+    """Store `new` once per (platform, update id), within the user's limits (making its
+    sender's row first if `new.newcomer` names one: `Enqueued.user` then has it)."""
     if rules.owner is not None and new.lane != "side":
         raise ValueError("only side-lane messages are stored already claimed")
+    if new.newcomer is None:
+        return (yield from _accept(new, rules, now))
+    user = yield from add_user(new.newcomer, now)
+    placed = yield from _accept(replace(new, user_id=user.id, newcomer=None), rules, now)
+    return replace(placed, user=user)
+
+
+def add_user(sender: Newcomer, now: float) -> Policy[UserRecord]:
+    """The sender's row, made (in their language) the first time."""
+    yield nothing("add_user", sender.platform, sender.platform_user_id, sender.language, now)
+    found = yield row("user_by_key", sender.platform, sender.platform_user_id)
+    return user_of(found)
+
+
+def _accept(new: NewItem, rules: AcceptRules, now: float) -> Policy[Enqueued]:
     yield nothing("lock_user_wait", new.user_id)  # the limits hold across workers
     seen = yield row("find_update", new.platform, new.update_id)
     if seen is not None:

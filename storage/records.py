@@ -119,6 +119,7 @@ class Enqueued:
     repeat: bool = False
     throttled: bool = False
     first_refusal: bool = False
+    user: UserRecord | None = None  # the sender's row, when it was made with the message
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,28 +37,6 @@ class SqliteStore(InboxOps, RenderOps, LedgerOps, SqliteOperators):
 
     # --- users ---------------------------------------------------------------------------
 
-    async def upsert_user(
-        self, platform: str, platform_user_id: str, language: str = "en"
-    ) -> UserRecord:
-        """Return the user, creating it (in `language`) the first time."""
-        now = self._now()
-
-        def work(conn: sqlite3.Connection) -> UserRecord:
-            conn.execute(
-                "INSERT INTO users (platform, platform_user_id, language, created_at) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (platform, platform_user_id) DO NOTHING",
-                (platform, platform_user_id, language, now),
-            )
-            row = one(
-                conn,
-                "SELECT * FROM users WHERE platform = ? AND platform_user_id = ?",
-                (platform, platform_user_id),
-            )
-            assert row is not None
-            return user_of(row)
-
-        return await self._write(work)
-
     async def get_user(self, user_id: int) -> UserRecord | None:
         """One user by id."""
         rows = await self._fetch("SELECT * FROM users WHERE id = ?", (user_id,))

@@ -22,6 +22,7 @@ MAX_MESSAGE_CHARS = 4000
 _WINDOW = 60.0
 RefusalStatus = Literal["not_allowed", "too_long", "throttled"]
 _FORGET_AFTER = 10 * _WINDOW  # users quiet this long lose their counters
+_Sender = tuple[str, str]  # (platform, the platform's user id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +56,10 @@ class Admission:
         self._per_minute = per_minute
         self._count_rate = count_rate
         self._clock = clock
-        self._recent: dict[int, deque[float]] = {}
-        self._told: dict[int, float] = {}
+        # Counted per sender, not per stored user: a first message is judged before the
+        # sender's row exists (it is created in the same write as the message).
+        self._recent: dict[_Sender, deque[float]] = {}
+        self._told: dict[_Sender, float] = {}
 
     def is_admin(self, user: User) -> bool:
         """The sender is one of the bot's operators."""
@@ -83,7 +86,7 @@ class Admission:
         """Only listed users (and operators) may use the bot."""
         return bool(self._allowed)
 
-    def may_start(self, user: User, user_id: int, *, count: bool = True) -> str | None:
+    def may_start(self, user: User, *, count: bool = True) -> str | None:
         """May `user` start a turn now? None, or why not: the text key that tells them.
 
         The one place a turn is admitted, for every message and for inline queries: operators
@@ -98,32 +101,29 @@ class Admission:
             return "banned"
         if self._allowed and not names & self._allowed:
             return "not_allowed"
-        if self._count_rate and self._too_fast(user_id, count=count):
+        if self._count_rate and self._too_fast(_sender(user), count=count):
             return "slow_down"
         return None
 
-    def refusal(self, msg: IncomingMessage, user_id: int) -> Refusal | None:
+    def refusal(self, msg: IncomingMessage) -> Refusal | None:
         """Why `msg` must not be stored, or None to accept it (and count it)."""
-        if (
-            len(msg.text) > MAX_MESSAGE_CHARS
-            and self.may_start(msg.user, user_id, count=False) is None
-        ):
+        if len(msg.text) > MAX_MESSAGE_CHARS and self.may_start(msg.user, count=False) is None:
             values = {"length": len(msg.text), "limit": MAX_MESSAGE_CHARS}
             return Refusal("too_long", "too_long", values, reason="too_long")
-        why = self.may_start(msg.user, user_id)
+        why = self.may_start(msg.user)
         if why is None:
             return None
         status: RefusalStatus = "throttled" if why == "slow_down" else "not_allowed"
-        return Refusal(status, self._tell_once(user_id, why), reason=why)
+        return Refusal(status, self._tell_once(_sender(msg.user), why), reason=why)
 
     @property
     def per_minute(self) -> int:
         """Messages a user may send a minute (`NEMOBOT_USER_MESSAGES_PER_MINUTE`)."""
         return self._per_minute
 
-    def _too_fast(self, user_id: int, *, count: bool) -> bool:
+    def _too_fast(self, sender: _Sender, *, count: bool) -> bool:
         now = self._clock()
-        recent = self._recent.setdefault(user_id, deque(maxlen=self._per_minute))
+        recent = self._recent.setdefault(sender, deque(maxlen=self._per_minute))
         if len(recent) == self._per_minute and now - recent[0] < _WINDOW:
             return True
         if count:
@@ -132,18 +132,22 @@ class Admission:
             self._forget_quiet(now)
         return False
 
-    def _tell_once(self, user_id: int, key: str) -> str | None:
+    def _tell_once(self, sender: _Sender, key: str) -> str | None:
         """A refusal's line, at most once a minute per user (more would be a flood too)."""
         now = self._clock()
-        if now - self._told.get(user_id, float("-inf")) < _WINDOW:
+        if now - self._told.get(sender, float("-inf")) < _WINDOW:
             return None
-        self._told[user_id] = now
+        self._told[sender] = now
         return key
 
     def _forget_quiet(self, now: float) -> None:
-        for user_id in [u for u, times in self._recent.items() if now - times[-1] > _FORGET_AFTER]:
-            del self._recent[user_id]
-            self._told.pop(user_id, None)
+        for sender in [u for u, times in self._recent.items() if now - times[-1] > _FORGET_AFTER]:
+            del self._recent[sender]
+            self._told.pop(sender, None)
+
+
+def _sender(user: User) -> _Sender:
+    return (user.platform, user.id)
 
 
 def _names(user: User) -> set[str]:

@@ -91,7 +91,7 @@ class InlineQueries:
     async def answer(self, user: User, query: str, *, handle: str) -> InlineAnswer:
         """The results for `user` typing `query` after `handle` ("@nemobot")."""
         user_id, lang = await self._user(user)
-        refused = self._admission.may_start(user, user_id, count=False)
+        refused = self._admission.may_start(user, count=False)
         line = t(refused, lang) if refused is not None else await self._short(user, user_id, lang)
         if line is not None:
             title = t("inline_refused_title", lang)

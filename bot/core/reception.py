@@ -23,6 +23,7 @@ from storage import (
     Enqueued,
     InboxStore,
     LedgerStore,
+    Newcomer,
     NewItem,
     PeopleStore,
     RenderStore,
@@ -103,31 +104,45 @@ class Reception:
         A payment is credited first, before anything may refuse the message: its charge id
         makes that once, and the update is confirmed to the platform only after this returns.
         A payment credited before (the same charge in another update) is a duplicate: not
-        thanked twice.
+        thanked twice. A sender not seen since the start gets their row in the same write
+        as their message, unless the message needs the row first (a payment, a button).
         """
-        user = await self._user(msg)
         intent = route(
             msg.text, self._registry, has_attachments=bool(msg.attachments), chosen=msg.chosen
         )
-        if msg.payment is not None:
+        user = await self._cached_user(msg.user)
+        if user is None and (msg.payment is not None or intent.button is not None):
+            user = await self.known_user(msg.user)
+        if msg.payment is not None and user is not None:
             intent = Intent("paid", msg.payment.charge_id)
             if not await self._stars.credit(user.id, msg.payment):
                 return Admitted(Accepted("duplicate"), user, msg, intent)
-        refused = self._admission.refusal(msg, user.id)
+        refused = self._admission.refusal(msg)
         if refused is not None:
+            user = user or await self.known_user(msg.user)
             return self._refused(refused, user, msg, intent)
-        if intent.button is not None:
+        if intent.button is not None and user is not None:
             early = await self._press_refusal(user, msg, intent)
             if early is not None:
                 return early
+        return await self._store(msg, user, intent, claim_for)
+
+    async def _store(
+        self, msg: IncomingMessage, user: UserRecord | None, intent: Intent, owner: str | None
+    ) -> Admitted:
         spec = self._registry[intent.kind]
         # A secret (a /login's token) is stored as sent and erased once answered; anything
         # token-shaped pasted into another message is masked, for the agent too.
         stored = msg if not spec.keep_text else replace(msg, text=redact(msg.text))
         if spec.keep_text and intent.arg:
             intent = replace(intent, arg=redact(intent.arg))
-        owner = claim_for if spec.lane == "side" else None
-        placed = await self._inbox.accept(self._item(stored, user, intent), self._rules(msg, owner))
+        owner = owner if spec.lane == "side" else None
+        item = self._item(stored, user, intent)
+        placed = await self._inbox.accept(item, self._rules(msg, owner))
+        if user is None:
+            assert placed.user is not None  # made with the message
+            user = placed.user
+            self._user_ids[(msg.user.platform, msg.user.id)] = user.id
         return self._outcome(placed, user, stored, intent, spec.lane)
 
     async def _press_refusal(
@@ -146,13 +161,17 @@ class Reception:
         line = t("export_busy", lang, progress=active[0].progress)
         return _said(Admitted(Accepted("busy"), user, msg, intent), line)
 
-    def _item(self, stored: IncomingMessage, user: UserRecord, intent: Intent) -> NewItem:
+    def _item(self, stored: IncomingMessage, user: UserRecord | None, intent: Intent) -> NewItem:
         button = intent.button
         press = f"{intent.kind}:{button.session}:{button.ref}" if button is not None else None
+        sender = stored.user
+        newcomer = None
+        if user is None:
+            newcomer = Newcomer(sender.platform, sender.id, chat_language(sender.language))
         return NewItem(
             platform=stored.chat.platform,
             update_id=stored.update_id,
-            user_id=user.id,
+            user_id=user.id if user is not None else 0,
             chat=stored.chat.to_json(),
             kind=intent.kind,
             intent=intent.to_json(),
@@ -160,6 +179,7 @@ class Reception:
             lane=self._registry[intent.kind].lane,
             group=stored.group,
             press_key=press,
+            newcomer=newcomer,
         )
 
     def _rules(self, msg: IncomingMessage, owner: str | None) -> AcceptRules:
@@ -212,18 +232,20 @@ class Reception:
             line = t(key, user.language, **refused.values)
         return _said(Admitted(Accepted(refused.status), user, msg, intent), line)
 
-    async def _user(self, msg: IncomingMessage) -> UserRecord:
-        return await self.known_user(msg.user)
-
     async def known_user(self, sender: User) -> UserRecord:
-        """The sender's record; known ids are cached so a message costs a read, not a write."""
-        key = (sender.platform, sender.id)
-        user_id = self._user_ids.get(key)
-        user = await self._people.get_user(user_id) if user_id is not None else None
+        """The sender's record, made the first time; known ids are cached so a message
+        costs a read, not a write."""
+        user = await self._cached_user(sender)
         if user is None:
+            key = (sender.platform, sender.id)
             user = await self._people.upsert_user(*key, chat_language(sender.language))
             self._user_ids[key] = user.id
         return user
+
+    async def _cached_user(self, sender: User) -> UserRecord | None:
+        """The record of a sender this process has met (read afresh), else None."""
+        user_id = self._user_ids.get((sender.platform, sender.id))
+        return await self._people.get_user(user_id) if user_id is not None else None
 
 
 def _said(admitted: Admitted, line: str | None) -> Admitted:

@@ -21,23 +21,23 @@ def _msg(user: str, text: str = "hi", platform: str = "telegram") -> IncomingMes
 def test_the_rate_limit_refuses_past_n_a_minute_and_speaks_once() -> None:
     now = [0.0]
     gate = Admission(frozenset(), frozenset({"boss"}), per_minute=3, clock=lambda: now[0])
-    results = [gate.refusal(_msg("a"), 1) for _ in range(6)]
+    results = [gate.refusal(_msg("a")) for _ in range(6)]
     assert results[:3] == [None, None, None]
     refused = [r for r in results[3:] if r is not None]
     assert [r.status for r in refused] == ["throttled"] * 3
     assert [r.text_key for r in refused] == ["slow_down", None, None]  # one line, not a flood
     now[0] += 61
-    assert gate.refusal(_msg("a"), 1) is None  # a new minute
-    assert all(gate.refusal(_msg("boss"), 2) is None for _ in range(10))  # operators exempt
+    assert gate.refusal(_msg("a")) is None  # a new minute
+    assert all(gate.refusal(_msg("boss")) is None for _ in range(10))  # operators exempt
 
 
 def test_allowlist_length_and_operators() -> None:
     gate = Admission(frozenset({"telegram:7"}), frozenset({"boss"}), per_minute=100)
-    assert gate.refusal(_msg("7"), 1) is None
-    stranger = gate.refusal(_msg("8"), 2)
+    assert gate.refusal(_msg("7")) is None
+    stranger = gate.refusal(_msg("8"))
     assert stranger is not None and stranger.status == "not_allowed"
-    assert gate.refusal(_msg("boss"), 3) is None
-    long = gate.refusal(_msg("7", "x" * (MAX_MESSAGE_CHARS + 1)), 1)
+    assert gate.refusal(_msg("boss")) is None
+    long = gate.refusal(_msg("7", "x" * (MAX_MESSAGE_CHARS + 1)))
     assert long is not None and long.status == "too_long"
     assert long.values == {"length": MAX_MESSAGE_CHARS + 1, "limit": MAX_MESSAGE_CHARS}
 
@@ -48,17 +48,17 @@ def test_may_start_is_the_one_turn_check_and_can_only_look() -> None:
     now = [0.0]
     gate = Admission(frozenset(), frozenset({"boss"}), per_minute=2, clock=lambda: now[0])
     user = User("telegram", "5")
-    assert [gate.may_start(user, 1, count=False) for _ in range(5)] == [None] * 5
-    assert [gate.may_start(user, 1) for _ in range(3)] == [None, None, "slow_down"]
-    assert gate.may_start(user, 1, count=False) == "slow_down"
+    assert [gate.may_start(user, count=False) for _ in range(5)] == [None] * 5
+    assert [gate.may_start(user) for _ in range(3)] == [None, None, "slow_down"]
+    assert gate.may_start(user, count=False) == "slow_down"
     gate.apply_rules([AccessRule("telegram:5", "ban", "boss", 0.0)])
-    assert gate.may_start(user, 1, count=False) == "banned"
+    assert gate.may_start(user, count=False) == "banned"
     gate.apply_rules([AccessRule("telegram:6", "allow", "boss", 0.0)])
-    assert gate.may_start(user, 1, count=False) == "not_allowed"
-    assert gate.may_start(User("telegram", "boss"), 2) is None  # operators always may
-    told = gate.refusal(_msg("5"), 1)
+    assert gate.may_start(user, count=False) == "not_allowed"
+    assert gate.may_start(User("telegram", "boss")) is None  # operators always may
+    told = gate.refusal(_msg("5"))
     assert told is not None and (told.text_key, told.reason) == ("not_allowed", "not_allowed")
-    again = gate.refusal(_msg("5"), 1)
+    again = gate.refusal(_msg("5"))
     assert again is not None and (again.text_key, again.reason) == (None, "not_allowed")
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from bot.core.acceptance import AcceptThread, Inline
 from sandbox import RunningSandbox
+from storage import AcceptRules, Enqueued, NewItem, UserRecord
+from storage.sqlite import SqliteStore
 from tests.engine.harness import eventually, running_bot
 
 
@@ -52,3 +54,37 @@ async def test_the_accepting_thread_lives_as_long_as_the_engine(
         # Stopped, the engine still stores what arrives (for the next start).
         accepted = await bot.engine.submit(bot.message("/credits"))
         assert accepted.status == "side"
+
+
+_NO_LIMITS = AcceptRules()
+_WRITES: list[str] = []  # what the stores below wrote, in order (the accepting twin's too)
+
+
+class _WritesCounted(SqliteStore):
+    """A real SQLite store that notes its user and inbox writes."""
+
+    async def upsert_user(
+        self, platform: str, platform_user_id: str, language: str = "en"
+    ) -> UserRecord:
+        _WRITES.append("upsert_user")
+        return await super().upsert_user(platform, platform_user_id, language)
+
+    async def accept(self, new: NewItem, rules: AcceptRules = _NO_LIMITS) -> Enqueued:
+        _WRITES.append("accept" if new.newcomer is None else "accept+user")
+        return await super().accept(new, rules)
+
+
+async def test_a_first_message_is_one_write_with_its_senders_row(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    """A sender not seen before costs one write (their row and the message together), not
+    two in a row: that is what a crowd of newcomers waits for at the edge."""
+    _WRITES.clear()
+    async with running_bot(tmp_path, sandbox.url, store_class=_WritesCounted) as bot:
+        first = await bot.engine.submit(bot.message("hello"))
+        second = await bot.engine.submit(bot.message("/credits"))
+        await bot.engine.wait_idle()
+        assert first.status == "queued" and second.status == "side"
+        assert _WRITES[:2] == ["accept+user", "accept"]
+        assert "upsert_user" not in _WRITES
+        assert len(bot.outbox.final_texts()) >= 1  # the newcomer was answered

@@ -6,11 +6,21 @@ The states and who may move an item between them are `storage.lifecycle.INBOX`.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 from store_fakes import CHAT, FakeClock, Reopen, message, text_of
 
-from storage import AcceptRules, Claim, Enqueued, InboxItem, NewItem, Store, UserRecord
+from storage import (
+    AcceptRules,
+    Claim,
+    Enqueued,
+    InboxItem,
+    Newcomer,
+    NewItem,
+    Store,
+    UserRecord,
+)
 
 LEASE = 60.0
 
@@ -85,6 +95,24 @@ async def test_redelivered_update_is_a_duplicate(
     assert await store.finish(first, "w1")
     assert await store.accept(message(user.id, "1")) == Enqueued(first, 0, True)
     assert (await store.accept(message(user.id, "2"))).position == 1
+
+
+async def test_a_newcomers_row_is_made_with_their_first_message(
+    store: Store, clock: FakeClock
+) -> None:
+    """One write for a sender not seen before: their row, in their language, and the message
+    under it; a redelivery finds both and makes neither again."""
+    first = replace(message(0, "500", "hello"), newcomer=Newcomer("telegram", "n1", "zh"))
+    placed = await store.accept(first)
+    assert placed.user is not None and not placed.duplicate and placed.position == 1
+    assert placed.user == UserRecord(placed.user.id, "telegram", "n1", "zh", clock.now)
+    assert await store.upsert_user("telegram", "n1", "en") == placed.user  # the same row
+    item = await store.get_item(placed.item_id)
+    assert item is not None and item.user_id == placed.user.id
+    again = await store.accept(first)
+    assert again.duplicate and again.item_id == placed.item_id and again.user == placed.user
+    second = replace(message(0, "501", "more"), newcomer=Newcomer("telegram", "n1", "en"))
+    assert (await store.accept(second)).position == 2  # behind the first, as the same user
 
 
 async def test_positions_count_the_active_and_queued_ahead(
