@@ -20,6 +20,7 @@ from typing import Any, Self, TypeVar
 import aiosqlite
 
 from ._sqlite_batch import TurnLock, WriteBatches, transaction
+from ._sqlite_checkpoint import CHECKPOINT_SECONDS, NO_AUTOCHECKPOINT, Checkpoints
 from ._sqlite_files import ProcessLock, check_location, create_private_file, tighten
 from .errors import StoreClosedError, StoreError, StoreOpenError
 from .queries import Dialect, Policy, run_sqlite
@@ -73,11 +74,18 @@ class SqliteCore:
         self._lock = lock
         self._path = path
         self._turn = turn or TurnLock()  # shared with this store's twins
+        self._checkpoints: Checkpoints | None = None
         # A twin's plain connection writes in batches (see `_sqlite_batch`).
         self._batches = WriteBatches(db, self._turn) if isinstance(db, sqlite3.Connection) else None
 
     @classmethod
-    async def open(cls, path: str | Path, *, clock: Callable[[], float] = time.time) -> Self:
+    async def open(
+        cls,
+        path: str | Path,
+        *,
+        clock: Callable[[], float] = time.time,
+        checkpoint_every: float = CHECKPOINT_SECONDS,
+    ) -> Self:
         """Open (creating with mode 0600, migrating) the database file at `path`.
 
         The file belongs to one process: a second one is refused (`StoreOpenError`), and
@@ -99,6 +107,7 @@ class SqliteCore:
         store = cls(db, reader, clock, lock, path)
         try:
             await store._write(_expire_all_leases)
+            store._checkpoints = Checkpoints.start(path, checkpoint_every)
         except BaseException as exc:
             await store.close()  # aiosqlite's threads would keep the process alive
             if isinstance(exc, sqlite3.Error):
@@ -159,6 +168,9 @@ class SqliteCore:
 
     async def close(self) -> None:
         """Close the connections and give up the file; safe to call twice."""
+        checkpoints, self._checkpoints = self._checkpoints, None
+        if checkpoints is not None:
+            await checkpoints.close()
         db, self._db = self._db, None
         reader, self._reader = self._reader, None
         for connection in (reader, db):
@@ -266,6 +278,7 @@ def _connect_here(path: Path) -> tuple[sqlite3.Connection, sqlite3.Connection]:
         connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA synchronous = NORMAL")
+    db.execute(NO_AUTOCHECKPOINT)
     reader.execute("PRAGMA query_only = ON")
     return db, reader
 
@@ -278,3 +291,4 @@ async def _configure(db: aiosqlite.Connection) -> None:
     await db.execute("PRAGMA foreign_keys = ON")
     await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
     await db.execute("PRAGMA synchronous = NORMAL")
+    await db.execute(NO_AUTOCHECKPOINT)
