@@ -184,7 +184,8 @@ def notes(
         "0.005 s per chunk and 0.05 s per image (memory and CPU per user at about the pace "
         "one core of this machine serves).",
         "The bot is the one shipped: `bench.botproc` calls `bot.app_tuning.tune_interpreter()` "
-        "(0.5 ms GIL switch interval) before its loop, as `nemobot run` does, and uses "
+        "(0.1 ms GIL switch interval, rare full collections) before its loop, as "
+        "`nemobot run` does, and uses "
         "`make_http_client()` with its default `CappedTransport` (150 agent turns + 50 other "
         "requests in flight); sniffio is installed. relay, render and export relay call "
         "`tune_interpreter()` too.",
