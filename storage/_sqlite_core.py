@@ -35,6 +35,15 @@ T = TypeVar("T")
 
 
 Connection = aiosqlite.Connection | sqlite3.Connection
+# How every writer and reader is set up: a store's (aiosqlite), a twin's (plain sqlite3), and
+# the reader of a store opened to read only.
+_WRITER = (
+    "PRAGMA foreign_keys = ON",
+    f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}",
+    "PRAGMA synchronous = NORMAL",
+    NO_AUTOCHECKPOINT,
+)
+_READER = (f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}", "PRAGMA query_only = ON")
 
 
 async def in_thread(db: Connection, work: Callable[[sqlite3.Connection], T]) -> T:
@@ -131,8 +140,8 @@ class SqliteCore:
             raise StoreOpenError.explain(path, exc) from None
         reader.row_factory = aiosqlite.Row
         try:
-            await reader.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
-            await reader.execute("PRAGMA query_only = ON")
+            for setting in _READER:
+                await reader.execute(setting)
             version = await schema_version(reader)
         except sqlite3.Error as exc:
             await reader.close()
@@ -256,8 +265,8 @@ async def _connect_both(path: Path) -> tuple[aiosqlite.Connection, aiosqlite.Con
         reader = await aiosqlite.connect(path, isolation_level=None)
         opened.append(reader)
         reader.row_factory = aiosqlite.Row
-        await reader.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
-        await reader.execute("PRAGMA query_only = ON")
+        for setting in _READER:
+            await reader.execute(setting)
         return db, reader
     except sqlite3.Error as exc:
         for connection in opened:
@@ -273,13 +282,10 @@ def _connect_here(path: Path) -> tuple[sqlite3.Connection, sqlite3.Connection]:
     """A writer and a query-only reader for this thread, on a file already in WAL and migrated."""
     db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    for connection in (db, reader):
+    for connection, settings in ((db, _WRITER), (reader, _READER)):
         connection.row_factory = sqlite3.Row
-        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
-    db.execute("PRAGMA foreign_keys = ON")
-    db.execute("PRAGMA synchronous = NORMAL")
-    db.execute(NO_AUTOCHECKPOINT)
-    reader.execute("PRAGMA query_only = ON")
+        for setting in settings:
+            connection.execute(setting)
     return db, reader
 
 
@@ -288,7 +294,5 @@ async def _configure(db: aiosqlite.Connection) -> None:
         row: Any = await cursor.fetchone()
     if row is None or str(row[0]).lower() != "wal":
         raise StoreError(f"could not switch the database to WAL mode (got {row!r})")
-    await db.execute("PRAGMA foreign_keys = ON")
-    await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
-    await db.execute("PRAGMA synchronous = NORMAL")
-    await db.execute(NO_AUTOCHECKPOINT)
+    for setting in _WRITER:
+        await db.execute(setting)
